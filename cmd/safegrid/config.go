@@ -1,0 +1,222 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// config is every setting of the binary, read from environment variables once at
+// start-up and passed down explicitly.
+type config struct {
+	HTTPAddr        string
+	DatabaseURL     string
+	S3Endpoint      string
+	S3AccessKey     string
+	S3SecretKey     string
+	S3Bucket        string
+	S3UseTLS        bool
+	S3Region        string
+	CacheDir        string
+	ORTLib          string
+	ModelSource     string
+	ModelName       string
+	AISessions      int
+	LogFormat       string
+	LogLevel        string
+	BodyLimit       int64
+	MaxPhotoBytes   int64
+	ShutdownTimeout time.Duration
+	TrustedProxies  []string
+}
+
+// configVar describes one environment variable: its name, default, a line for the
+// README and how to store its value.
+type configVar struct {
+	name  string
+	def   string // shown in the README; "" means empty
+	doc   string
+	apply func(c *config, v string) error
+}
+
+// configVars is the single list of settings; README's table is checked against it.
+func configVars() []configVar {
+	return []configVar{
+		{"SAFEGRID_HTTP_ADDR", ":8080", "address the HTTP server listens on (host:port)", func(c *config, v string) error {
+			host, port, err := net.SplitHostPort(v)
+			if err != nil {
+				return fmt.Errorf("want host:port such as :8080 or 127.0.0.1:8080")
+			}
+			if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+				return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+			}
+			if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, " /") {
+				return fmt.Errorf("host %q is not a valid host name or IP", host)
+			}
+			c.HTTPAddr = v
+			return nil
+		}},
+		{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/safegrid?sslmode=disable", "Postgres connection URL", func(c *config, v string) error {
+			if !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+				return fmt.Errorf("want a postgres:// URL")
+			}
+			if _, err := pgxpool.ParseConfig(v); err != nil {
+				return fmt.Errorf("not a valid connection URL")
+			}
+			c.DatabaseURL = v
+			return nil
+		}},
+		{"SAFEGRID_S3_ENDPOINT", "127.0.0.1:9000", "S3/MinIO endpoint as host:port (no scheme)", func(c *config, v string) error {
+			if strings.Contains(v, "://") {
+				return fmt.Errorf("give host:port without a scheme; use SAFEGRID_S3_USE_TLS for https")
+			}
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Errorf("want host:port such as 127.0.0.1:9000")
+			}
+			c.S3Endpoint = v
+			return nil
+		}},
+		{"SAFEGRID_S3_ACCESS_KEY", "safegrid", "S3 access key", setString(func(c *config) *string { return &c.S3AccessKey })},
+		{"SAFEGRID_S3_SECRET_KEY", "safegrid-dev-secret", "S3 secret key (change it outside development)", setString(func(c *config) *string { return &c.S3SecretKey })},
+		{"SAFEGRID_S3_BUCKET", "safegrid", "bucket for photos, thumbnails and annotated copies (created if missing)", func(c *config, v string) error {
+			if len(v) < 3 || len(v) > 63 || strings.ToLower(v) != v || strings.ContainsAny(v, "_ /") {
+				return fmt.Errorf("bucket names are 3–63 lower-case letters, digits, dots and hyphens")
+			}
+			c.S3Bucket = v
+			return nil
+		}},
+		{"SAFEGRID_S3_USE_TLS", "false", "use https to reach the object store", func(c *config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false")
+			}
+			c.S3UseTLS = b
+			return nil
+		}},
+		{"SAFEGRID_S3_REGION", "us-east-1", "S3 region", setString(func(c *config) *string { return &c.S3Region })},
+		{"SAFEGRID_CACHE_DIR", "~/.cache/safegrid", "where downloaded parts (runtime library, models, MinIO) are cached", func(c *config, v string) error {
+			c.CacheDir = expandHome(v)
+			return nil
+		}},
+		{"SAFEGRID_ORT_LIB", "<cache>/onnxruntime-1.24.1/libonnxruntime.so.1", "path of the ONNX Runtime 1.24.1 shared library", setString(func(c *config) *string { return &c.ORTLib })},
+		{"SAFEGRID_MODEL_SOURCE", "", "folder or http(s) URL to take the detector model from; empty turns AI checks off", func(c *config, v string) error {
+			if v != "" && strings.Contains(v, "://") && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+				return fmt.Errorf("want a folder or an http(s) URL")
+			}
+			c.ModelSource = v
+			return nil
+		}},
+		{"SAFEGRID_MODEL", "yolox_nano", "name of the model manifest to use from the source", setString(func(c *config) *string { return &c.ModelName })},
+		{"SAFEGRID_AI_SESSIONS", "number of CPU cores", "ONNX sessions in the pool (one intra-op thread each)", func(c *config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 256 {
+				return fmt.Errorf("want a whole number from 1 to 256")
+			}
+			c.AISessions = n
+			return nil
+		}},
+		{"SAFEGRID_LOG_FORMAT", "text", "log format: text or json", oneOf(func(c *config) *string { return &c.LogFormat }, "text", "json")},
+		{"SAFEGRID_LOG_LEVEL", "info", "log level: debug, info, warn or error", oneOf(func(c *config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
+		{"SAFEGRID_BODY_LIMIT", "1048576", "largest JSON request body in bytes (photo uploads have their own limit)", setBytes(func(c *config) *int64 { return &c.BodyLimit })},
+		{"SAFEGRID_MAX_PHOTO_BYTES", "20971520", "largest photo upload in bytes (20 MiB)", setBytes(func(c *config) *int64 { return &c.MaxPhotoBytes })},
+		{"SAFEGRID_SHUTDOWN_TIMEOUT", "10s", "how long a graceful shutdown may take", func(c *config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("want a positive duration such as 10s")
+			}
+			c.ShutdownTimeout = d
+			return nil
+		}},
+		{"SAFEGRID_TRUSTED_PROXIES", "", "comma-separated proxy IPs or CIDRs whose X-Forwarded-For is trusted", func(c *config, v string) error {
+			c.TrustedProxies = nil
+			for _, p := range strings.Split(v, ",") {
+				p = strings.TrimSpace(p)
+				if p == "" {
+					continue
+				}
+				if net.ParseIP(p) == nil {
+					if _, _, err := net.ParseCIDR(p); err != nil {
+						return fmt.Errorf("%q is not an IP address or CIDR", p)
+					}
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+			return nil
+		}},
+	}
+}
+
+func setString(field func(*config) *string) func(*config, string) error {
+	return func(c *config, v string) error { *field(c) = v; return nil }
+}
+
+func oneOf(field func(*config) *string, allowed ...string) func(*config, string) error {
+	return func(c *config, v string) error {
+		for _, a := range allowed {
+			if v == a {
+				*field(c) = v
+				return nil
+			}
+		}
+		return fmt.Errorf("want one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+func setBytes(field func(*config) *int64) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("want a positive number of bytes")
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+// configError names the variable whose value is wrong and why.
+type configError struct {
+	name, value, reason string
+}
+
+func (e *configError) Error() string {
+	return fmt.Sprintf("config: %s=%q: %s", e.name, e.value, e.reason)
+}
+
+// loadConfig reads every variable through getenv, applying defaults for unset ones,
+// and returns the first invalid value as a *configError.
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{AISessions: runtime.NumCPU()}
+	for _, v := range configVars() {
+		val, set := getenv(v.name), true
+		if val == "" {
+			val, set = v.def, false
+		}
+		if !set && (v.name == "SAFEGRID_AI_SESSIONS" || v.name == "SAFEGRID_ORT_LIB") {
+			continue // computed defaults, filled in below
+		}
+		if err := v.apply(&c, val); err != nil {
+			return config{}, &configError{name: v.name, value: val, reason: err.Error()}
+		}
+	}
+	if c.ORTLib == "" {
+		c.ORTLib = filepath.Join(c.CacheDir, "onnxruntime-1.24.1", "libonnxruntime.so.1")
+	}
+	return c, nil
+}
+
+// expandHome replaces a leading "~" with the user's home folder.
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, strings.TrimPrefix(p, "~"))
+		}
+	}
+	return p
+}

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+)
+
+// errHelpShown means a command printed its own -h output; main exits 0.
+var errHelpShown = errors.New("help shown")
+
+// newFlagSet returns a flag set that reports errors instead of exiting, so main can
+// print the usage line and exit 2.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("safegrid "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args into fs and maps flag errors to a usage error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelpShown
+		}
+		return usagef("%s", err)
+	}
+	return nil
+}

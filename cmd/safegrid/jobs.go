@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/safegrid/safegrid/storage"
+)
+
+// newJobClient builds the River client with every worker of the product registered.
+// Features add their workers here.
+func newJobClient(db *storage.DB, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &heartbeatWorker{db: db}); err != nil {
+		return nil, fmt.Errorf("register heartbeat worker: %w", err)
+	}
+	return river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Workers: workers,
+		Logger:  log.With("component", "river"),
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+				return heartbeatArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true, ID: "heartbeat"}),
+		},
+	})
+}
+
+// heartbeatArgs is a periodic job that records when the job system last ran a job,
+// so an operator can tell the scheduler is alive (settings key "jobs.heartbeat").
+type heartbeatArgs struct{}
+
+// Kind names the job for River.
+func (heartbeatArgs) Kind() string { return "heartbeat" }
+
+type heartbeatWorker struct {
+	river.WorkerDefaults[heartbeatArgs]
+	db *storage.DB
+}
+
+// Work records the time of this run.
+func (w *heartbeatWorker) Work(ctx context.Context, job *river.Job[heartbeatArgs]) error {
+	return w.db.PutSetting(ctx, "jobs.heartbeat", map[string]any{"at": time.Now().UTC(), "job_id": job.ID})
+}

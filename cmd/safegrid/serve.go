@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/safegrid/safegrid/api"
+	"github.com/safegrid/safegrid/storage"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func runVersion(ctx context.Context, env *runEnv, args []string) error {
+	fs := newFlagSet("version", env.stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	fmt.Fprintln(env.stdout, "safegrid", version)
+	return nil
+}
+
+func runMigrate(ctx context.Context, env *runEnv, args []string) error {
+	fs := newFlagSet("migrate", env.stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return err
+	}
+	db, err := storage.OpenDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if !res.Changed() {
+		fmt.Fprintln(env.stdout, "database is up to date; nothing to apply")
+		return nil
+	}
+	for _, v := range res.RiverApplied {
+		fmt.Fprintf(env.stdout, "applied River schema version %d\n", v)
+	}
+	for _, v := range res.Applied {
+		fmt.Fprintf(env.stdout, "applied %s\n", v)
+	}
+	return nil
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by loadConfig
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// runServe starts everything, serves until SIGINT/SIGTERM and then shuts down in
+// order: HTTP, then River (letting running jobs finish), then the pool.
+func runServe(ctx context.Context, env *runEnv, args []string) error {
+	fs := newFlagSet("serve", env.stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, env.stderr)
+
+	// Bind first so a taken port fails fast, before anything else starts.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on SAFEGRID_HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
+
+	db, err := storage.OpenDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if res.Changed() {
+		log.Info("database migrated", "applied", res.Applied, "river_versions", res.RiverApplied)
+	}
+
+	objects, err := storage.NewObjectStore(storage.ObjectStoreConfig{
+		Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Bucket: cfg.S3Bucket, UseTLS: cfg.S3UseTLS, Region: cfg.S3Region,
+	})
+	if err != nil {
+		return err
+	}
+	if err := ensureBucket(ctx, objects, log); err != nil {
+		return err
+	}
+
+	ai := openAI(ctx, cfg, log)
+	defer ai.Close()
+
+	jobs, err := newJobClient(db, log)
+	if err != nil {
+		return fmt.Errorf("create job client: %w", err)
+	}
+	if err := jobs.Start(ctx); err != nil {
+		return fmt.Errorf("start job client: %w", err)
+	}
+
+	srv := api.New(api.Config{
+		Logger:         log,
+		BodyLimit:      cfg.BodyLimit,
+		MaxUploadBytes: cfg.MaxPhotoBytes,
+		TrustedProxies: cfg.TrustedProxies,
+		Checks: []api.Check{
+			{Name: "postgres", Run: db.Ping},
+			{Name: "object_store", Run: objects.Ping},
+			{Name: "onnx_runtime", Run: ai.RuntimeCheck},
+			{Name: "model", Run: ai.ModelCheck},
+		},
+	})
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("safegrid serving", "addr", ln.Addr().String(), "version", version)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("stop http: %w", err))
+	}
+	if err := jobs.Stop(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("stop jobs: %w", err))
+	}
+	db.Close()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	log.Info("stopped cleanly")
+	return nil
+}
+
+// ensureBucket creates the bucket, retrying for a while: in development the object
+// store may still be starting.
+func ensureBucket(ctx context.Context, objects *storage.ObjectStore, log *slog.Logger) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		attemptCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := objects.EnsureBucket(attemptCtx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("object store (SAFEGRID_S3_ENDPOINT): %w", err)
+		}
+		log.Warn("object store not ready, retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package storage_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/storage/storagetest"
+)
+
+func TestObjectRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := storagetest.NewBucket(t)
+	data := bytes.Repeat([]byte("safegrid photo bytes "), 50_000) // ~1 MiB
+	want := sha256.Sum256(data)
+
+	sum, err := store.Put(ctx, "photos/ab/test.jpg", bytes.NewReader(data), -1, "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum != hex.EncodeToString(want[:]) {
+		t.Errorf("Put returned sha256 %s, want %x", sum, want)
+	}
+	st, err := store.Stat(ctx, "photos/ab/test.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size != int64(len(data)) || st.ContentType != "image/jpeg" {
+		t.Errorf("Stat = %+v, want size %d and image/jpeg", st, len(data))
+	}
+	rc, _, err := store.Get(ctx, "photos/ab/test.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotSum := sha256.Sum256(got); gotSum != want {
+		t.Errorf("read back %d bytes with sha256 %x, want %x", len(got), gotSum, want)
+	}
+
+	u, err := store.PresignedGet(ctx, "photos/ab/test.jpg", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, data) {
+		t.Errorf("presigned GET: status %d, %d bytes; want 200 and the object", resp.StatusCode, len(body))
+	}
+
+	if err := store.Delete(ctx, "photos/ab/test.jpg"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Stat(ctx, "photos/ab/test.jpg"); inspect.ErrorCode(err) != inspect.ENOTFOUND {
+		t.Errorf("Stat after Delete: err %v, want not_found", err)
+	}
+}
+
+func TestMissingObjectIsNotFound(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := storagetest.NewBucket(t)
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"get", func() error { _, _, err := store.Get(ctx, "no/such/object"); return err }},
+		{"stat", func() error { _, err := store.Stat(ctx, "no/such/object"); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if code := inspect.ErrorCode(err); code != inspect.ENOTFOUND {
+				t.Errorf("err = %v (code %q), want not_found", err, code)
+			}
+		})
+	}
+	if err := store.Delete(ctx, "no/such/object"); err != nil {
+		t.Errorf("deleting a missing object: %v, want no error", err)
+	}
+}
