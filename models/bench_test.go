@@ -1,0 +1,157 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Benchmarks of YOLOX-nano on the real photos. One command prints both numbers and
+// their ratio:
+//
+//	go test -run '^$' -bench '^BenchmarkYOLOX$' ./models/
+//
+// "pipeline" is the whole path of one photo, decode (with EXIF orientation) → letterbox →
+// tensor → Run → decode → NMS → flags, one photo at a time on one session; "run" is
+// ONNX Runtime's Run alone on a prepared tensor. Both use one intra-op thread.
+
+// benchPhotos reads the real photos into memory, so that disk reads are not measured.
+func benchPhotos(b *testing.B) [][]byte {
+	b.Helper()
+	dir := requireEnv(b, envTestImages)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var photos [][]byte
+	for _, e := range entries {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".jpg", ".jpeg", ".png":
+			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			photos = append(photos, data)
+		}
+	}
+	if len(photos) == 0 {
+		b.Fatalf("no photos in %s=%s", envTestImages, dir)
+	}
+	return photos
+}
+
+// benchPipeline measures photos per second through the whole pipeline.
+func benchPipeline(b *testing.B, d *Detector, photos [][]byte) float64 {
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		dets, img, err := d.DetectBytes(ctx, photos[i%len(photos)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		MapFlags(dets, img.Bounds().Dx(), img.Bounds().Dy(), LocationCorridor, nil)
+		i++
+	}
+	rate := float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(rate, "photos/s")
+	return rate
+}
+
+// benchRun measures raw Run calls per second on a tensor prepared once.
+func benchRun(b *testing.B, d *Detector, photo []byte) float64 {
+	img, err := DecodeImageBytes(photo)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := prepare(&d.manifest, img)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := d.acquire(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { d.slots <- s }()
+	fillTensor(&d.manifest, p, s.input.GetData())
+	for b.Loop() {
+		if err := s.run.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rate := float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(rate, "runs/s")
+	return rate
+}
+
+// benchPrepare measures the CPU work around Run: decode, orientation, resize, tensor fill.
+func benchPrepare(b *testing.B, d *Detector, photos [][]byte) float64 {
+	tensor := make([]float32, 3*d.manifest.Input.Size*d.manifest.Input.Size)
+	i := 0
+	for b.Loop() {
+		img, err := DecodeImageBytes(photos[i%len(photos)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := prepare(&d.manifest, img)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fillTensor(&d.manifest, p, tensor)
+		i++
+	}
+	rate := float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(rate, "photos/s")
+	return rate
+}
+
+func BenchmarkPipelineYOLOX(b *testing.B) {
+	d := realDetector(b, "yolox_nano", Options{Sessions: 1})
+	benchPipeline(b, d, benchPhotos(b))
+}
+
+func BenchmarkRunYOLOX(b *testing.B) {
+	d := realDetector(b, "yolox_nano", Options{Sessions: 1})
+	benchRun(b, d, benchPhotos(b)[0])
+}
+
+// BenchmarkPipelineYOLOXParallel is the machine's throughput: one session per core, as
+// many photos in flight as sessions.
+func BenchmarkPipelineYOLOXParallel(b *testing.B) {
+	d := realDetector(b, "yolox_nano", Options{})
+	photos := benchPhotos(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			dets, img, err := d.DetectBytes(ctx, photos[i%len(photos)])
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			MapFlags(dets, img.Bounds().Dx(), img.Bounds().Dy(), LocationCorridor, nil)
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "photos/s")
+}
+
+// BenchmarkYOLOX runs the pipeline and the raw Run in one go and prints their ratio.
+func BenchmarkYOLOX(b *testing.B) {
+	d := realDetector(b, "yolox_nano", Options{Sessions: 1})
+	photos := benchPhotos(b)
+	var pipeline, run, prep float64
+	b.Run("pipeline", func(b *testing.B) { pipeline = benchPipeline(b, d, photos) })
+	b.Run("run", func(b *testing.B) { run = benchRun(b, d, photos[0]) })
+	b.Run("decode+prepare", func(b *testing.B) { prep = benchPrepare(b, d, photos) })
+	if pipeline > 0 && run > 0 {
+		// Printed, not logged: a parent benchmark's log is not shown once it has run
+		// sub-benchmarks.
+		fmt.Printf("YOLOX-nano, %d photos, 1 session × 1 intra-op thread: pipeline %.1f photos/s (%.1f ms/photo), raw Run %.1f runs/s (%.1f ms/run), decode+prepare alone %.1f photos/s (%.1f ms); Run/pipeline ratio %.2f (the pipeline reaches %.0f%% of raw Run speed)",
+			len(photos), pipeline, 1000/pipeline, run, 1000/run, prep, 1000/max(prep, 1e-9), run/pipeline, 100*pipeline/run)
+		fmt.Println()
+	}
+}

@@ -1,0 +1,375 @@
+// Package models runs SafeGrid's ONNX object detectors on evidence photos and maps what
+// they see to hazard flags.
+//
+// A model is declared by a Manifest (YAML beside the .onnx file: family, file, SHA-256,
+// input and output layout, classes, thresholds). Open checks the file against its manifest
+// and starts a pool of ONNX Runtime sessions; Detect pre-processes a photo with imaging
+// (EXIF orientation, letterbox or stretch), runs a session, decodes the family's output and
+// applies class-aware NMS, returning boxes in the photo's pixels. MapFlags turns
+// detections plus the photo's location tag into hazard flags through the data table
+// Checks. Install copies a model from a folder or URL into the cache and verifies it.
+//
+// Inference is slow (tens of milliseconds) and CPU-bound: callers run it in background
+// jobs, never inside an HTTP handler.
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// ManifestFile is the name of the manifest Install writes beside a model file.
+const ManifestFile = "manifest.yaml"
+
+// Options tune a Detector. Zero values take the defaults.
+type Options struct {
+	// Sessions is the number of ONNX Runtime sessions, i.e. photos analysed at once.
+	// Default: runtime.NumCPU().
+	Sessions int
+	// IntraOpThreads is the number of threads each session uses. Default: the manifest's
+	// intra_op_threads, else 1 — one session per core with one thread each is faster on
+	// small machines than fewer sessions with spinning thread pools.
+	IntraOpThreads int
+	// Name picks a manifest when modelDir holds several, or names the built-in manifest to
+	// use when modelDir holds only the model file. Default: the directory's only manifest,
+	// else DefaultModel.
+	Name string
+}
+
+// Detector is a loaded model with a pool of sessions. It is safe for concurrent use;
+// Detect blocks until a session is free.
+type Detector struct {
+	manifest Manifest
+	dir      string
+	slots    chan *session
+	all      []*session
+	closed   chan struct{}
+	close    sync.Once
+}
+
+// session is one ONNX Runtime session with the input and output tensors bound to it.
+// The input tensor is reused for every photo the session analyses.
+type session struct {
+	run    *ort.AdvancedSession
+	input  *ort.Tensor[float32]
+	output *ort.Tensor[float32]
+}
+
+// Open loads the model in modelDir after checking it against its manifest: the file's
+// SHA-256 must equal the manifest's, and the model's input and output names and shapes
+// must be what the manifest's family and input size imply. InitRuntime must have been
+// called first.
+func Open(modelDir string, opts Options) (*Detector, error) {
+	if !RuntimeLoaded() {
+		return nil, inspect.Errorf(inspect.EUNAVAILABLE, "ONNX Runtime is not loaded: call models.InitRuntime first")
+	}
+	m, err := findManifest(modelDir, opts.Name)
+	if err != nil {
+		return nil, err
+	}
+	modelPath := filepath.Join(modelDir, m.File)
+	data, err := os.ReadFile(modelPath)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", m.Name, err)
+	}
+	if sum := sha256Hex(data); sum != m.SHA256 {
+		return nil, inspect.Errorf(inspect.EINVALID, "model %s: %s has SHA-256 %s but its manifest expects %s; refusing to load it", m.Name, modelPath, sum, m.SHA256)
+	}
+	if err := checkModelShapes(&m, data); err != nil {
+		return nil, err
+	}
+
+	if opts.Sessions <= 0 {
+		opts.Sessions = runtime.NumCPU()
+	}
+	if opts.IntraOpThreads <= 0 {
+		opts.IntraOpThreads = max(1, m.IntraOpThreads)
+	}
+	d := &Detector{
+		manifest: m,
+		dir:      modelDir,
+		slots:    make(chan *session, opts.Sessions),
+		closed:   make(chan struct{}),
+	}
+	for range opts.Sessions {
+		s, err := newSession(&m, data, opts.IntraOpThreads)
+		if err != nil {
+			d.destroy()
+			return nil, fmt.Errorf("model %s: start session: %w", m.Name, err)
+		}
+		d.all = append(d.all, s)
+		d.slots <- s
+	}
+	return d, nil
+}
+
+func newSession(m *Manifest, data []byte, threads int) (*session, error) {
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, err
+	}
+	defer so.Destroy()
+	if err := so.SetIntraOpNumThreads(threads); err != nil {
+		return nil, err
+	}
+	if err := so.SetInterOpNumThreads(1); err != nil {
+		return nil, err
+	}
+	if threads > 1 {
+		// Spinning worker threads compete with the other sessions for the same cores.
+		if err := so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+			return nil, err
+		}
+	}
+	in, err := ort.NewEmptyTensor[float32](ort.NewShape(m.InputShape()...))
+	if err != nil {
+		return nil, err
+	}
+	out, err := ort.NewEmptyTensor[float32](ort.NewShape(m.OutputShape()...))
+	if err != nil {
+		in.Destroy()
+		return nil, err
+	}
+	run, err := ort.NewAdvancedSessionWithONNXData(data,
+		[]string{m.Input.Name}, []string{m.Output.Name},
+		[]ort.Value{in}, []ort.Value{out}, so)
+	if err != nil {
+		in.Destroy()
+		out.Destroy()
+		return nil, err
+	}
+	return &session{run: run, input: in, output: out}, nil
+}
+
+// checkModelShapes compares the model's declared inputs and outputs with the manifest.
+func checkModelShapes(m *Manifest, data []byte) error {
+	ins, outs, err := ort.GetInputOutputInfoWithONNXData(data)
+	if err != nil {
+		return inspect.Errorf(inspect.EINVALID, "model %s: %s is not a loadable ONNX model: %s", m.Name, m.File, err)
+	}
+	check := func(kind, name string, infos []ort.InputOutputInfo, want []int64) error {
+		var names []string
+		for _, info := range infos {
+			names = append(names, strconv.Quote(info.Name))
+			if info.Name != name {
+				continue
+			}
+			if info.OrtValueType != ort.ONNXTypeTensor || info.DataType != ort.TensorElementDataTypeFloat {
+				return inspect.Errorf(inspect.EINVALID, "model %s: %s %q is %s, manifest expects a float32 tensor", m.Name, kind, name, info.String())
+			}
+			if !shapeMatches(info.Dimensions, want) {
+				return inspect.Errorf(inspect.EINVALID, "model %s: %s %q has shape %v, but a %s model with input size %d and %d classes needs %v", m.Name, kind, name, []int64(info.Dimensions), m.Family, m.Input.Size, len(m.Classes), want)
+			}
+			return nil
+		}
+		return inspect.Errorf(inspect.EINVALID, "model %s: has no %s named %q (it has %v)", m.Name, kind, name, names)
+	}
+	if len(ins) != 1 {
+		return inspect.Errorf(inspect.EINVALID, "model %s: has %d inputs, a detector has exactly one", m.Name, len(ins))
+	}
+	if err := check("input", m.Input.Name, ins, m.InputShape()); err != nil {
+		return err
+	}
+	return check("output", m.Output.Name, outs, m.OutputShape())
+}
+
+// shapeMatches accepts a model dimension that is dynamic (≤ 0) in place of a fixed one.
+func shapeMatches(got ort.Shape, want []int64) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i] > 0 && got[i] != want[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// findManifest picks the manifest for the model in dir; see Options.Name.
+func findManifest(dir, name string) (Manifest, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return Manifest{}, inspect.Errorf(inspect.ENOTFOUND, "model folder %s does not exist", dir)
+	}
+	if name == "" {
+		if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
+			return LoadManifest(filepath.Join(dir, ManifestFile))
+		}
+		yamls, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		switch len(yamls) {
+		case 1:
+			return LoadManifest(yamls[0])
+		case 0:
+			name = DefaultModel
+		default:
+			return Manifest{}, inspect.Errorf(inspect.EINVALID, "model folder %s holds several manifests; name the model to use", dir)
+		}
+	}
+	if m, err := LoadManifest(filepath.Join(dir, ManifestFile)); err == nil && m.Name == name {
+		return m, nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, name+".yaml")); err == nil {
+		return LoadManifest(filepath.Join(dir, name+".yaml"))
+	}
+	m, err := EmbeddedManifest(name)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("model folder %s has no manifest: %w", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, m.File)); err != nil {
+		return Manifest{}, inspect.Errorf(inspect.ENOTFOUND, "model folder %s has neither a manifest nor %s", dir, m.File)
+	}
+	return m, nil
+}
+
+// Name is the model's name from its manifest, e.g. "yolox_nano".
+func (d *Detector) Name() string { return d.manifest.Name }
+
+// SHA256 is the verified SHA-256 of the model file, in hex.
+func (d *Detector) SHA256() string { return d.manifest.SHA256 }
+
+// Manifest returns the model's manifest.
+func (d *Detector) Manifest() Manifest { return d.manifest }
+
+// Sessions is the size of the session pool.
+func (d *Detector) Sessions() int { return len(d.all) }
+
+// ErrClosed is returned by Detect after Close.
+var ErrClosed = errors.New("detector is closed")
+
+// Detect finds objects in img, which must already be upright (see DecodeImage), and
+// returns them after NMS, best first, with boxes in img's pixels. It waits for a free
+// session until ctx is done.
+func (d *Detector) Detect(ctx context.Context, img image.Image) ([]Detection, error) {
+	p, err := prepare(&d.manifest, img)
+	if err != nil {
+		return nil, err
+	}
+	s, err := d.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dets, err := d.runPrepared(s, p)
+	d.slots <- s
+	if err != nil {
+		return nil, err
+	}
+	return d.finish(p, dets), nil
+}
+
+// runPrepared fills the session's input tensor, runs it and decodes the raw output (boxes
+// still in input pixels).
+func (d *Detector) runPrepared(s *session, p prepared) ([]Detection, error) {
+	fillTensor(&d.manifest, p, s.input.GetData())
+	if err := s.run.Run(); err != nil {
+		return nil, fmt.Errorf("model %s: run: %w", d.manifest.Name, err)
+	}
+	return d.decode(s.output.GetData(), nil), nil
+}
+
+func (d *Detector) decode(out []float32, dst []Detection) []Detection {
+	m := &d.manifest
+	switch m.Family {
+	case FamilyYOLOX:
+		return decodeYOLOX(m, out, m.Thresholds.Score, dst)
+	case FamilyFastestDet:
+		return decodeFastestDet(m, out, m.Thresholds.Score, dst)
+	}
+	return dst
+}
+
+// finish maps decoded boxes to photo pixels, drops those wholly outside the photo (in
+// the letterbox padding) and applies NMS.
+func (d *Detector) finish(p prepared, dets []Detection) []Detection {
+	kept := dets[:0]
+	for _, det := range dets {
+		det.Box = p.toPhoto(det.Box)
+		if det.Box.Area() > 0 {
+			kept = append(kept, det)
+		}
+	}
+	return NMS(kept, d.manifest.Thresholds.NMSIoU)
+}
+
+// DetectFile decodes the photo at path (applying EXIF orientation) and runs Detect. It
+// also returns the upright image, for its size, for MapFlags and for Annotate.
+func (d *Detector) DetectFile(ctx context.Context, path string) ([]Detection, image.Image, error) {
+	img, err := DecodeImageFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	dets, err := d.Detect(ctx, img)
+	return dets, img, err
+}
+
+// DetectBytes decodes an in-memory photo (applying EXIF orientation) and runs Detect.
+func (d *Detector) DetectBytes(ctx context.Context, data []byte) ([]Detection, image.Image, error) {
+	img, err := DecodeImageBytes(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	dets, err := d.Detect(ctx, img)
+	return dets, img, err
+}
+
+// acquire takes a free session, waiting until one is free, ctx is done or d is closed.
+func (d *Detector) acquire(ctx context.Context) (*session, error) {
+	select {
+	case <-d.closed:
+		return nil, ErrClosed
+	default:
+	}
+	select {
+	case s := <-d.slots:
+		select {
+		case <-d.closed:
+			d.slots <- s
+			return nil, ErrClosed
+		default:
+			return s, nil
+		}
+	case <-d.closed:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for a free detector session: %w", ctx.Err())
+	}
+}
+
+// Close waits for running detections to finish and releases the sessions. Later calls
+// to Detect return ErrClosed.
+func (d *Detector) Close() error {
+	d.close.Do(func() {
+		close(d.closed)
+		for range d.all {
+			<-d.slots
+		}
+		d.destroy()
+	})
+	return nil
+}
+
+func (d *Detector) destroy() {
+	for _, s := range d.all {
+		s.run.Destroy()
+		s.input.Destroy()
+		s.output.Destroy()
+	}
+	d.all = nil
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,231 @@
+package models
+
+import (
+	"bytes"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// Families of detectors whose output this package can decode.
+const (
+	FamilyYOLOX      = "yolox"
+	FamilyFastestDet = "fastestdet"
+)
+
+// Channel orders of the input tensor.
+const (
+	ChannelsBGR = "bgr"
+	ChannelsRGB = "rgb"
+)
+
+// Normalisations of the input values.
+const (
+	NormaliseRaw255    = "raw_255"    // 0–255 as they are
+	NormaliseDivide255 = "divide_255" // 0–1
+)
+
+// Resize kinds of the pre-processing.
+const (
+	LetterboxTopLeft = "top_left" // keep the aspect ratio, image at the top-left, rest padded
+	LetterboxStretch = "stretch"  // plain resize to size×size, aspect ratio not kept
+)
+
+// DefaultModel is the manifest name used when none is given.
+const DefaultModel = "yolox_nano"
+
+// Manifest declares one detector model: which file it is, its hash, and exactly how its
+// input must be prepared and its output decoded. It lives as YAML beside the model file.
+type Manifest struct {
+	Name           string     `yaml:"name" json:"name"`
+	Family         string     `yaml:"family" json:"family"`
+	File           string     `yaml:"file" json:"file"`
+	SHA256         string     `yaml:"sha256" json:"sha256"`
+	Licence        string     `yaml:"licence,omitempty" json:"licence,omitempty"`
+	Input          Input      `yaml:"input" json:"input"`
+	Output         Output     `yaml:"output" json:"output"`
+	Thresholds     Thresholds `yaml:"thresholds" json:"thresholds"`
+	IntraOpThreads int        `yaml:"intra_op_threads,omitempty" json:"intra_op_threads,omitempty"`
+	Classes        []string   `yaml:"classes" json:"classes"`
+}
+
+// Input describes the model's input tensor, a square [1,3,Size,Size] NCHW float32 image.
+type Input struct {
+	Name          string `yaml:"name" json:"name"`
+	Size          int    `yaml:"size" json:"size"`
+	ChannelOrder  string `yaml:"channel_order" json:"channel_order"`
+	Normalisation string `yaml:"normalisation" json:"normalisation"`
+	Letterbox     string `yaml:"letterbox" json:"letterbox"`
+	PadValue      int    `yaml:"pad_value,omitempty" json:"pad_value,omitempty"`
+}
+
+// Output names the model's output tensor; its shape follows from the family, the input
+// size and the number of classes (see Manifest.OutputShape).
+type Output struct {
+	Name string `yaml:"name" json:"name"`
+}
+
+// Thresholds are the detector's own cut-offs; the hazard checks have their own on top.
+type Thresholds struct {
+	Score  float32 `yaml:"score" json:"score"`
+	NMSIoU float32 `yaml:"nms_iou" json:"nms_iou"`
+}
+
+//go:embed manifests/*.yaml
+var embeddedManifests embed.FS
+
+// LoadManifest reads and validates the manifest YAML at path.
+func LoadManifest(path string) (Manifest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("load model manifest: %w", err)
+	}
+	m, err := ParseManifest(data)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("model manifest %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// EmbeddedManifest returns the manifest of a known model built into the binary
+// ("yolox_nano", "fastestdet").
+func EmbeddedManifest(name string) (Manifest, error) {
+	data, err := embeddedManifests.ReadFile(path.Join("manifests", name+".yaml"))
+	if err != nil {
+		return Manifest{}, inspect.Errorf(inspect.ENOTFOUND, "no built-in model manifest %q (known: %s)", name, strings.Join(EmbeddedManifestNames(), ", "))
+	}
+	return ParseManifest(data)
+}
+
+// EmbeddedManifestNames lists the names of the manifests built into the binary.
+func EmbeddedManifestNames() []string {
+	entries, _ := fs.ReadDir(embeddedManifests, "manifests")
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ParseManifest decodes manifest YAML strictly (unknown fields are errors) and validates it.
+func ParseManifest(data []byte) (Manifest, error) {
+	var m Manifest
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		return Manifest{}, inspect.Errorf(inspect.EINVALID, "model manifest is not valid YAML: %s", err)
+	}
+	if err := m.Validate(); err != nil {
+		return Manifest{}, err
+	}
+	return m, nil
+}
+
+// Validate checks that every field is present and has a value this package supports.
+// The error names the field.
+func (m Manifest) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return inspect.FieldErrorf(field, format, args...)
+	}
+	switch {
+	case m.Name == "":
+		return bad("name", "is required")
+	case m.Family != FamilyYOLOX && m.Family != FamilyFastestDet:
+		return bad("family", "is %q; want %q or %q", m.Family, FamilyYOLOX, FamilyFastestDet)
+	case m.File == "" || strings.ContainsAny(m.File, `/\`) || m.File == "." || m.File == "..":
+		return bad("file", "must be a plain file name, got %q", m.File)
+	case !isSHA256Hex(m.SHA256):
+		return bad("sha256", "must be 64 lower-case hex digits, got %q", m.SHA256)
+	case m.Input.Name == "":
+		return bad("input.name", "is required")
+	case m.Input.Size < 32 || m.Input.Size > 4096:
+		return bad("input.size", "must be between 32 and 4096, got %d", m.Input.Size)
+	case m.Input.ChannelOrder != ChannelsBGR && m.Input.ChannelOrder != ChannelsRGB:
+		return bad("input.channel_order", "is %q; want %q or %q", m.Input.ChannelOrder, ChannelsBGR, ChannelsRGB)
+	case m.Input.Normalisation != NormaliseRaw255 && m.Input.Normalisation != NormaliseDivide255:
+		return bad("input.normalisation", "is %q; want %q or %q", m.Input.Normalisation, NormaliseRaw255, NormaliseDivide255)
+	case m.Input.Letterbox != LetterboxTopLeft && m.Input.Letterbox != LetterboxStretch:
+		return bad("input.letterbox", "is %q; want %q or %q", m.Input.Letterbox, LetterboxTopLeft, LetterboxStretch)
+	case m.Input.PadValue < 0 || m.Input.PadValue > 255:
+		return bad("input.pad_value", "must be 0–255, got %d", m.Input.PadValue)
+	case m.Output.Name == "":
+		return bad("output.name", "is required")
+	case m.Thresholds.Score <= 0 || m.Thresholds.Score >= 1:
+		return bad("thresholds.score", "must be between 0 and 1, got %g", m.Thresholds.Score)
+	case m.Thresholds.NMSIoU <= 0 || m.Thresholds.NMSIoU > 1:
+		return bad("thresholds.nms_iou", "must be in (0, 1], got %g", m.Thresholds.NMSIoU)
+	case m.IntraOpThreads < 0 || m.IntraOpThreads > 64:
+		return bad("intra_op_threads", "must be 0–64, got %d", m.IntraOpThreads)
+	case len(m.Classes) == 0:
+		return bad("classes", "must list the class names in the model's order")
+	}
+	if m.Family == FamilyYOLOX && m.Input.Size%32 != 0 {
+		return bad("input.size", "must be a multiple of 32 for YOLOX, got %d", m.Input.Size)
+	}
+	if m.Family == FamilyFastestDet && m.Input.Size%16 != 0 {
+		return bad("input.size", "must be a multiple of 16 for FastestDet, got %d", m.Input.Size)
+	}
+	seen := map[string]bool{}
+	for i, c := range m.Classes {
+		if c == "" {
+			return bad(fmt.Sprintf("classes[%d]", i), "is empty")
+		}
+		if seen[c] {
+			return bad(fmt.Sprintf("classes[%d]", i), "repeats %q", c)
+		}
+		seen[c] = true
+	}
+	return nil
+}
+
+// InputShape is the [1,3,size,size] shape of the input tensor.
+func (m Manifest) InputShape() []int64 {
+	s := int64(m.Input.Size)
+	return []int64{1, 3, s, s}
+}
+
+// OutputShape is the shape the family's output tensor must have for this input size and
+// class count: YOLOX [1, anchors, 5+classes] over strides 8, 16 and 32; FastestDet
+// [1, 5+classes, size/16, size/16].
+func (m Manifest) OutputShape() []int64 {
+	c := int64(5 + len(m.Classes))
+	switch m.Family {
+	case FamilyYOLOX:
+		var n int64
+		for _, s := range yoloxStrides {
+			g := int64(m.Input.Size / s)
+			n += g * g
+		}
+		return []int64{1, n, c}
+	case FamilyFastestDet:
+		g := int64(m.Input.Size / fastestDetStride)
+		return []int64{1, c, g, g}
+	}
+	return nil
+}
+
+// ClassName returns the name of class id, or "class_<id>" when the id is out of range.
+func (m Manifest) ClassName(id int) string {
+	if id >= 0 && id < len(m.Classes) {
+		return m.Classes[id]
+	}
+	return fmt.Sprintf("class_%d", id)
+}
+
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 || strings.ToLower(s) != s {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}

@@ -1,0 +1,252 @@
+package models
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// This file builds tiny ONNX models for the tests: a graph with the family's input and a
+// Constant node as its output, so the "detector" always returns known raw values and the
+// decoding, NMS and hazard mapping can be checked exactly. The protobuf is encoded by hand
+// (ModelProto → GraphProto → NodeProto/ValueInfoProto/TensorProto); no onnx tooling needed.
+
+// pb is a protobuf message being encoded.
+type pb []byte
+
+func (b *pb) varint(v uint64) { *b = binary.AppendUvarint(*b, v) }
+
+func (b *pb) tag(field, wireType int) { b.varint(uint64(field<<3 | wireType)) }
+
+func (b *pb) int(field int, v int64) { b.tag(field, 0); b.varint(uint64(v)) }
+
+func (b *pb) bytes(field int, v []byte) {
+	b.tag(field, 2)
+	b.varint(uint64(len(v)))
+	*b = append(*b, v...)
+}
+
+func (b *pb) str(field int, s string) { b.bytes(field, []byte(s)) }
+
+func (b *pb) msg(field int, m pb) { b.bytes(field, m) }
+
+// ONNX enum values used below.
+const (
+	onnxFloat          = 1 // TensorProto.DataType.FLOAT
+	onnxAttrTensor     = 4 // AttributeProto.AttributeType.TENSOR
+	onnxIRVersion      = 8
+	onnxOpsetVersion   = 13
+	onnxFieldRawData   = 9
+	onnxFieldGraph     = 7
+	onnxFieldOpset     = 8
+	onnxFieldGraphIn   = 11
+	onnxFieldGraphOut  = 12
+	onnxFieldNodeOut   = 2
+	onnxFieldNodeOp    = 4
+	onnxFieldNodeAttr  = 5
+	onnxFieldAttrType  = 20
+	onnxFieldAttrValue = 5
+)
+
+func valueInfo(name string, shape []int64) pb {
+	var sh pb
+	for _, d := range shape {
+		var dim pb
+		dim.int(1, d) // dim_value
+		sh.msg(1, dim)
+	}
+	var tensorType pb
+	tensorType.int(1, onnxFloat) // elem_type
+	tensorType.msg(2, sh)        // shape
+	var typ pb
+	typ.msg(1, tensorType) // tensor_type
+	var vi pb
+	vi.str(1, name)
+	vi.msg(2, typ)
+	return vi
+}
+
+// constantModel returns an ONNX model with one float input (inName, inShape) that it
+// ignores and one output (outName, outShape) that is always values.
+func constantModel(inName string, inShape []int64, outName string, outShape []int64, values []float32) []byte {
+	raw := make([]byte, 4*len(values))
+	for i, v := range values {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
+	}
+	var tensor pb
+	for _, d := range outShape {
+		tensor.int(1, d) // dims
+	}
+	tensor.int(2, onnxFloat) // data_type
+	tensor.str(8, "constant_output")
+	tensor.bytes(onnxFieldRawData, raw)
+
+	var attr pb
+	attr.str(1, "value")
+	attr.msg(onnxFieldAttrValue, tensor)
+	attr.int(onnxFieldAttrType, onnxAttrTensor)
+
+	var node pb
+	node.str(onnxFieldNodeOut, outName)
+	node.str(3, "constant")
+	node.str(onnxFieldNodeOp, "Constant")
+	node.msg(onnxFieldNodeAttr, attr)
+
+	var graph pb
+	graph.msg(1, node)
+	graph.str(2, "safegrid_tiny")
+	graph.msg(onnxFieldGraphIn, valueInfo(inName, inShape))
+	graph.msg(onnxFieldGraphOut, valueInfo(outName, outShape))
+
+	var opset pb
+	opset.str(1, "")
+	opset.int(2, onnxOpsetVersion)
+
+	var model pb
+	model.int(1, onnxIRVersion)
+	model.str(2, "safegrid-tests")
+	model.msg(onnxFieldGraph, graph)
+	model.msg(onnxFieldOpset, opset)
+	return model
+}
+
+// writeTinyModel writes a constant model for manifest m (its input and output names and
+// shapes, with outShape overriding the output shape when set) and a manifest beside it
+// whose SHA-256 matches, into a new temporary folder, and returns the folder.
+func writeTinyModel(t testing.TB, m Manifest, values []float32, outShape []int64) string {
+	t.Helper()
+	if outShape == nil {
+		outShape = m.OutputShape()
+	}
+	return writeModelDir(t, m, constantModel(m.Input.Name, m.InputShape(), m.Output.Name, outShape, values))
+}
+
+// writeModelDir writes model data as <name>.onnx and manifest m (with that file and its
+// SHA-256) into a new temporary folder.
+func writeModelDir(t testing.TB, m Manifest, data []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	m.File = m.Name + ".onnx"
+	m.SHA256 = sha256Hex(data)
+	if err := os.WriteFile(filepath.Join(dir, m.File), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeManifest(t, filepath.Join(dir, ManifestFile), m)
+	return dir
+}
+
+// writeManifest writes m as YAML, rendered by hand so that the test does not depend on
+// the YAML library's output format.
+func writeManifest(t testing.TB, path string, m Manifest) {
+	t.Helper()
+	var s strings.Builder
+	fmt.Fprintf(&s, "name: %s\nfamily: %s\nfile: %s\nsha256: %s\n", m.Name, m.Family, m.File, m.SHA256)
+	fmt.Fprintf(&s, "input:\n  name: %q\n  size: %d\n  channel_order: %s\n  normalisation: %s\n  letterbox: %s\n  pad_value: %d\n",
+		m.Input.Name, m.Input.Size, m.Input.ChannelOrder, m.Input.Normalisation, m.Input.Letterbox, m.Input.PadValue)
+	fmt.Fprintf(&s, "output:\n  name: %q\nthresholds:\n  score: %g\n  nms_iou: %g\nintra_op_threads: %d\nclasses:\n",
+		m.Output.Name, m.Thresholds.Score, m.Thresholds.NMSIoU, m.IntraOpThreads)
+	for _, c := range m.Classes {
+		fmt.Fprintf(&s, "  - %q\n", c)
+	}
+	if err := os.WriteFile(path, []byte(s.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// embedded returns a built-in manifest or fails the test.
+func embedded(t testing.TB, name string) Manifest {
+	t.Helper()
+	m, err := EmbeddedManifest(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// Environment variables the tests read the real parts from.
+const (
+	envORTLib      = "SAFEGRID_ORT_LIB"
+	envModelSource = "SAFEGRID_MODEL_SOURCE"
+	envTestImages  = "SAFEGRID_TEST_IMAGES"
+)
+
+var envHelp = map[string]string{
+	envORTLib:      "path of libonnxruntime.so.1 from ONNX Runtime " + RuntimeVersion + " (npm onnxruntime-node@" + RuntimeVersion + ", bin/napi-v6/linux/x64/)",
+	envModelSource: "folder or URL holding yolox_nano.onnx and fastestdet.onnx (e.g. ../shared/models)",
+	envTestImages:  "folder of the real test photos (e.g. ../shared/images)",
+}
+
+// requireEnv returns the variable's value, or skips the test loudly when it is unset.
+func requireEnv(t testing.TB, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		t.Skipf("SKIPPED: %s is not set — it must name the %s. This test needs the real thing and does not run without it.", name, envHelp[name])
+	}
+	return v
+}
+
+var runtimeOnce struct {
+	sync.Mutex
+	err error
+}
+
+// setupRuntime loads ONNX Runtime from SAFEGRID_ORT_LIB, or skips the test loudly.
+func setupRuntime(t testing.TB) {
+	t.Helper()
+	lib := requireEnv(t, envORTLib)
+	runtimeOnce.Lock()
+	defer runtimeOnce.Unlock()
+	if err := InitRuntime(lib); err != nil {
+		t.Fatalf("load ONNX Runtime from %s=%s: %v", envORTLib, lib, err)
+	}
+}
+
+func TestMain(m *testing.M) {
+	var missing []string
+	for _, v := range []string{envORTLib, envModelSource, envTestImages} {
+		if os.Getenv(v) == "" {
+			missing = append(missing, v)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(os.Stderr, "\n*** models tests: %s not set — the tests that need them will SKIP (run go test -v to see which). ***\n\n", strings.Join(missing, ", "))
+	}
+	os.Exit(m.Run())
+}
+
+// TestConstantModelLoads checks the hand-encoded protobuf: ONNX Runtime must accept it,
+// report the declared input and output, and return the constant.
+func TestConstantModelLoads(t *testing.T) {
+	setupRuntime(t)
+	m := embedded(t, "fastestdet")
+	values := make([]float32, 85*22*22)
+	for i := range values {
+		values[i] = float32(i%1000) / 1000
+	}
+	dir := writeTinyModel(t, m, values, nil)
+	d, err := Open(dir, Options{Sessions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	s, err := d.acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { d.slots <- s }()
+	if err := s.run.Run(); err != nil {
+		t.Fatal(err)
+	}
+	got := s.output.GetData()
+	for i := range values {
+		if got[i] != values[i] {
+			t.Fatalf("output[%d] = %g, want %g", i, got[i], values[i])
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package models
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"os"
+
+	"github.com/disintegration/imaging"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// DecodeImage decodes a photo (JPEG, PNG, GIF, BMP, TIFF) and applies its EXIF
+// orientation, so that the result is upright the way the inspector saw it.
+func DecodeImage(r io.Reader) (image.Image, error) {
+	img, err := imaging.Decode(r, imaging.AutoOrientation(true))
+	if err != nil {
+		return nil, inspect.Errorf(inspect.EUNSUPPORTED, "photo cannot be decoded as JPEG, PNG, GIF, BMP or TIFF: %s", err)
+	}
+	return img, nil
+}
+
+// DecodeImageFile opens and decodes the photo at path, see DecodeImage.
+func DecodeImageFile(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open photo: %w", err)
+	}
+	defer f.Close()
+	return DecodeImage(f)
+}
+
+// DecodeImageBytes decodes an in-memory photo, see DecodeImage.
+func DecodeImageBytes(data []byte) (image.Image, error) {
+	return DecodeImage(bytes.NewReader(data))
+}
+
+// prepared is a photo resized for the model's input, with the scale that maps input
+// pixels back to the photo's pixels.
+type prepared struct {
+	img            *image.NRGBA // at most size×size, anchored at (0,0)
+	origW, origH   int
+	scaleX, scaleY float64 // input pixels per photo pixel
+}
+
+// prepare resizes img the way the manifest says: a top-left letterbox keeping the aspect
+// ratio (YOLOX) or a plain stretch to size×size (FastestDet).
+func prepare(m *Manifest, img image.Image) (prepared, error) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w < 1 || h < 1 {
+		return prepared{}, inspect.Errorf(inspect.EINVALID, "photo is empty (%d×%d pixels)", w, h)
+	}
+	size := m.Input.Size
+	p := prepared{origW: w, origH: h}
+	var nw, nh int
+	switch m.Input.Letterbox {
+	case LetterboxTopLeft:
+		r := math.Min(float64(size)/float64(w), float64(size)/float64(h))
+		nw = max(1, min(size, int(float64(w)*r)))
+		nh = max(1, min(size, int(float64(h)*r)))
+		p.scaleX, p.scaleY = r, r
+	case LetterboxStretch:
+		nw, nh = size, size
+		p.scaleX, p.scaleY = float64(size)/float64(w), float64(size)/float64(h)
+	default:
+		return prepared{}, fmt.Errorf("letterbox kind %q not supported", m.Input.Letterbox)
+	}
+	if nw == w && nh == h {
+		p.img = imaging.Clone(img)
+	} else {
+		p.img = imaging.Resize(img, nw, nh, imaging.Linear)
+	}
+	return p, nil
+}
+
+// fillTensor writes the prepared image into dst, a [1,3,size,size] NCHW tensor, in the
+// manifest's channel order and normalisation; the area outside the image gets the pad
+// value. dst is reused between photos, so every element is written.
+func fillTensor(m *Manifest, p prepared, dst []float32) {
+	size := m.Input.Size
+	plane := size * size
+	scale := float32(1)
+	if m.Input.Normalisation == NormaliseDivide255 {
+		scale = 1.0 / 255
+	}
+	pad := float32(m.Input.PadValue) * scale
+	// Offsets of the R, G and B planes.
+	rOff, gOff, bOff := 0, plane, 2*plane
+	if m.Input.ChannelOrder == ChannelsBGR {
+		rOff, bOff = 2*plane, 0
+	}
+	iw, ih := p.img.Rect.Dx(), p.img.Rect.Dy()
+	if iw < size || ih < size {
+		for i := range dst[:3*plane] {
+			dst[i] = pad
+		}
+	}
+	pix, stride := p.img.Pix, p.img.Stride
+	for y := 0; y < ih; y++ {
+		row := pix[y*stride : y*stride+4*iw]
+		base := y * size
+		for x := 0; x < iw; x++ {
+			px := row[4*x : 4*x+3 : 4*x+3]
+			i := base + x
+			dst[rOff+i] = float32(px[0]) * scale
+			dst[gOff+i] = float32(px[1]) * scale
+			dst[bOff+i] = float32(px[2]) * scale
+		}
+	}
+}
+
+// toPhoto maps a box in input-tensor pixels back to the photo, clipped to its bounds.
+func (p prepared) toPhoto(r Rect) Rect {
+	clip := func(v float64, hi int) float32 {
+		return float32(math.Max(0, math.Min(float64(hi), v)))
+	}
+	return Rect{
+		X1: clip(float64(r.X1)/p.scaleX, p.origW),
+		Y1: clip(float64(r.Y1)/p.scaleY, p.origH),
+		X2: clip(float64(r.X2)/p.scaleX, p.origW),
+		Y2: clip(float64(r.Y2)/p.scaleY, p.origH),
+	}
+}
