@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/safegrid/safegrid/checklists"
+)
+
+// runRulesLint validates a rule folder (default: the rules built into the binary)
+// and lists every defect as file:line: CODE: message.
+func runRulesLint(ctx context.Context, env *runEnv, args []string) error {
+	fs := newFlagSet("rules lint", env.stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return usagef("expected at most one folder, got %d arguments", fs.NArg())
+	}
+	rs, err := loadRules(fs.Arg(0))
+	if err != nil {
+		return reportLoadErrors(env, err)
+	}
+	fmt.Fprintf(env.stdout, "ok: %d rules in %d packs, %d jurisdictions, version %s\n",
+		len(rs.Rules), len(rs.Packs), len(rs.Jurisdictions), rs.Version)
+	return nil
+}
+
+// runRulesDiff lists the rules added, removed and changed between two rule folders.
+func runRulesDiff(ctx context.Context, env *runEnv, args []string) error {
+	fs := newFlagSet("rules diff", env.stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usagef("expected two folders, OLD and NEW")
+	}
+	old, err := loadRules(fs.Arg(0))
+	if err != nil {
+		return reportLoadErrors(env, err)
+	}
+	new, err := loadRules(fs.Arg(1))
+	if err != nil {
+		return reportLoadErrors(env, err)
+	}
+	changes := checklists.Diff(old, new)
+	var added, removed, changed int
+	for _, c := range changes {
+		switch c.Kind {
+		case "added":
+			added++
+			fmt.Fprintf(env.stdout, "+ %s %s\n", c.Code, c.Title.ZH)
+		case "removed":
+			removed++
+			fmt.Fprintf(env.stdout, "- %s %s\n", c.Code, c.Title.ZH)
+		default:
+			changed++
+			fmt.Fprintf(env.stdout, "~ %s (%s)\n", c.Code, strings.Join(c.Fields, ", "))
+		}
+	}
+	params := checklists.DiffParams(old, new)
+	for _, p := range params {
+		name := p.Jurisdiction + "." + p.Name
+		switch {
+		case p.Old == nil:
+			fmt.Fprintf(env.stdout, "+ param %s = %s\n", name, formatValue(*p.New))
+		case p.New == nil:
+			fmt.Fprintf(env.stdout, "- param %s (was %s)\n", name, formatValue(*p.Old))
+		default:
+			fmt.Fprintf(env.stdout, "~ param %s %s → %s\n", name, formatValue(*p.Old), formatValue(*p.New))
+		}
+	}
+	fmt.Fprintf(env.stderr, "%s → %s: %d added, %d removed, %d changed, %d parameter changes\n",
+		old.Version, new.Version, added, removed, changed, len(params))
+	return nil
+}
+
+// runChecklist prints the checklist generated for a site profile.
+func runChecklist(ctx context.Context, env *runEnv, args []string) error {
+	fs := newFlagSet("checklist", env.stderr)
+	profilePath := fs.String("profile", "", "site profile `FILE` (JSON)")
+	lang := fs.String("lang", "zh", "language of the text output: zh or en")
+	asJSON := fs.Bool("json", false, "print the checklist as JSON")
+	rulesDir := fs.String("rules", "", "rule `DIR` to use instead of the built-in rules")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *profilePath == "":
+		return usagef("--profile is required")
+	case *lang != "zh" && *lang != "en":
+		return usagef("--lang must be zh or en")
+	case fs.NArg() > 0:
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	rs, err := loadRules(*rulesDir)
+	if err != nil {
+		return reportLoadErrors(env, err)
+	}
+	data, err := os.ReadFile(*profilePath)
+	if err != nil {
+		return fmt.Errorf("read profile: %w", err)
+	}
+	p, err := checklists.ParseProfile(data)
+	if err != nil {
+		return fmt.Errorf("profile %s: %w", *profilePath, err)
+	}
+	cl, err := rs.Generate(p)
+	if err != nil {
+		return fmt.Errorf("profile %s: %w", *profilePath, err)
+	}
+	if *asJSON {
+		out, err := cl.JSON()
+		if err != nil {
+			return err
+		}
+		_, err = env.stdout.Write(out)
+		return err
+	}
+	writeChecklistText(env.stdout, cl, p, *lang)
+	return nil
+}
+
+func formatValue(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// loadRules loads dir, or the built-in rules when dir is empty.
+func loadRules(dir string) (*checklists.RuleSet, error) {
+	if dir == "" {
+		return checklists.LoadEmbedded()
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("rule folder %s: not a readable folder", dir)
+	}
+	return checklists.LoadDir(dir)
+}
+
+// reportLoadErrors prints every load defect and returns an exit error; other
+// errors are passed on for main to print.
+func reportLoadErrors(env *runEnv, err error) error {
+	var les checklists.LoadErrors
+	if !errors.As(err, &les) {
+		return err
+	}
+	for _, e := range les {
+		fmt.Fprintln(env.stdout, e.Error())
+	}
+	fmt.Fprintf(env.stderr, "%d error(s)\n", len(les))
+	return &exitError{code: 1}
+}
+
+var locationLabels = map[string][2]string{
+	"outdoors":       {"室外", "Outdoors"},
+	"storefront":     {"门面", "Storefront"},
+	"exit":           {"安全出口", "Exits"},
+	"lobby":          {"门厅", "Lobby"},
+	"corridor":       {"走道", "Corridors"},
+	"stairwell":      {"楼梯间", "Stairwells"},
+	"lift":           {"电梯", "Lifts"},
+	"room":           {"房间", "Rooms"},
+	"kitchen":        {"厨房", "Kitchen"},
+	"equipment_room": {"设备用房", "Equipment rooms"},
+	"bike_store":     {"电动自行车停放充电区", "E-bike parking and charging"},
+	"office":         {"台账资料", "Records and documents"},
+	"other":          {"其他", "Other"},
+}
+
+var evidenceLabels = map[string][2]string{
+	checklists.EvidencePhoto:        {"照片", "photo"},
+	checklists.EvidenceDocument:     {"资料照片", "document"},
+	checklists.EvidenceFunctionTest: {"功能测试", "function test"},
+}
+
+// writeChecklistText prints the checklist grouped by location, in lang.
+func writeChecklistText(w io.Writer, cl checklists.Checklist, p checklists.Profile, lang string) {
+	i := 0
+	if lang == "en" {
+		i = 1
+	}
+	t := func(zh, en string) string { return [2]string{zh, en}[i] }
+	name := p.Name
+	if name == "" {
+		name = string(cl.SiteType)
+	}
+	fmt.Fprintf(w, "%s: %s  (%s %s, %s %s, %s %s)\n", t("检查表", "Checklist"), name,
+		t("场所类型", "site type"), cl.SiteType, t("适用地区", "jurisdiction"), cl.Jurisdiction, t("规则版本", "rules"), cl.RuleVersion)
+	fmt.Fprintf(w, "%s %d\n", t("检查项数量", "items:"), len(cl.Items))
+	loc := ""
+	for _, it := range cl.Items {
+		if it.Location != loc {
+			loc = it.Location
+			fmt.Fprintf(w, "\n== %s ==\n", locationLabels[loc][i])
+		}
+		title := it.Title.In(lang)
+		if it.Severity == checklists.SeverityPossiblyMajor {
+			title += fmt.Sprintf("  [%s GB 35181 %s]", t("可能构成重大火灾隐患", "possibly major hazard"), it.GB35181)
+		}
+		fmt.Fprintf(w, "\n%-9s %s\n", it.Code, title)
+		fmt.Fprintf(w, "          %s\n", it.Explanation.In(lang))
+		for _, c := range it.Citations {
+			basis := fmt.Sprintf("%s %s", c.Source, c.Clause)
+			if c.Edition != "" {
+				basis = fmt.Sprintf("%s（%s）%s", c.Source, c.Edition, c.Clause)
+			}
+			mark := "[" + c.Status + "]"
+			if c.Unconfirmed() {
+				mark = "[" + t("依据待核实", "basis to be confirmed") + "]"
+			}
+			fmt.Fprintf(w, "          %s: %s %s\n", t("依据", "basis"), basis, mark)
+		}
+		extra := fmt.Sprintf("%s: %s; %s: %d %s", t("证据", "evidence"), evidenceLabels[it.Evidence][i],
+			t("整改期限", "rectify within"), it.RectifyDays, t("天", "days"))
+		if len(it.AIChecks) > 0 {
+			extra += fmt.Sprintf("; AI: %s", strings.Join(it.AIChecks, ", "))
+		}
+		fmt.Fprintf(w, "          %s\n", extra)
+		fmt.Fprintf(w, "          %s: %s\n", t("适用原因", "applies because"), strings.Join(it.Because, "; "))
+	}
+}
