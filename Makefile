@@ -5,23 +5,27 @@ CACHE ?= $(or $(SAFEGRID_CACHE_DIR),$(HOME)/.cache/safegrid)
 BIN   := $(CACHE)/bin
 GO    ?= go
 
-# The detector model for `make run`: SAFEGRID_MODEL_SOURCE if set, else the shared
-# model folder beside the checkout when there is one (empty turns AI checks off).
+# The detector model and the test photos: the environment's if set, else the shared
+# folders beside the checkout when they exist (an empty model source turns AI off;
+# tests that need photos say so and skip).
 export SAFEGRID_MODEL_SOURCE ?= $(if $(wildcard ../shared/models/yolox_nano.onnx),$(abspath ../shared/models),)
+export SAFEGRID_TEST_IMAGES ?= $(if $(wildcard ../shared/images/SOURCES.md),$(abspath ../shared/images),)
 
-.PHONY: run test build check bench lint clean-cache
+.PHONY: run test build devstack check bench clean-cache
 
-build:
+devstack:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/safegrid ./cmd/safegrid
 	$(GO) build -o $(BIN)/devstack ./cmd/devstack
+
+build: devstack
+	$(GO) build -o $(BIN)/safegrid ./cmd/safegrid
 
 ## run: start Postgres, MinIO, the ONNX Runtime and the model, then `safegrid serve`
 run: build
 	$(BIN)/devstack -- $(BIN)/safegrid serve
 
 ## test: gofmt, go vet, then every test against real Postgres, MinIO and ONNX Runtime
-test: check build
+test: check devstack
 	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -count=1 ./...
 
 check:
@@ -29,9 +33,9 @@ check:
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## bench: benchmarks with their baselines; results go to BENCHMARKS.md by hand
-bench: build
-	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -run '^$$' -bench . -benchtime 3s ./checklists/ ./models/
+## bench: the benchmarks with their in-run baselines (see BENCHMARKS.md)
+bench: devstack
+	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -run '^$$' -bench . -benchtime 2s ./checklists/ ./models/
 
 clean-cache:
 	rm -rf $(CACHE)
