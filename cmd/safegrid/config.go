@@ -2,12 +2,15 @@ package main
 
 import (
 	"fmt"
+	"mime"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -35,6 +38,9 @@ type config struct {
 	MaxPhotoBytes   int64
 	ShutdownTimeout time.Duration
 	TrustedProxies  []string
+	SMSURL          string             // empty: SMS off
+	SMSTemplate     *template.Template // the POST body, over an smsMessage
+	SMSContentType  string
 }
 
 // configVar describes one environment variable: its name, default, a line for the
@@ -148,6 +154,33 @@ func configVars() []configVar {
 				}
 				c.TrustedProxies = append(c.TrustedProxies, p)
 			}
+			return nil
+		}},
+		{"SAFEGRID_SMS_URL", "", "http(s) URL of the SMS provider, which gets one POST per text message; empty turns SMS off", func(c *config, v string) error {
+			if v == "" {
+				c.SMSURL = ""
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("want an http(s) URL such as https://sms.example.com/send")
+			}
+			c.SMSURL = v
+			return nil
+		}},
+		{"SAFEGRID_SMS_TEMPLATE", defaultSMSTemplate, "body of the SMS POST: a Go text/template over .Phone, .Text and .ID (the notification id); json quotes a value", func(c *config, v string) error {
+			t, err := parseSMSTemplate(v)
+			if err != nil {
+				return err
+			}
+			c.SMSTemplate = t
+			return nil
+		}},
+		{"SAFEGRID_SMS_CONTENT_TYPE", "application/json", "Content-Type of the SMS POST body", func(c *config, v string) error {
+			if _, _, err := mime.ParseMediaType(v); err != nil {
+				return fmt.Errorf("want a media type such as application/json")
+			}
+			c.SMSContentType = v
 			return nil
 		}},
 	}

@@ -15,13 +15,21 @@ import (
 
 // newJobClient builds the River client with every worker of the product registered.
 // Features add their workers here.
-func newJobClient(db *storage.DB, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+func newJobClient(db *storage.DB, log *slog.Logger, notify *notifier) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &heartbeatWorker{db: db}); err != nil {
 		return nil, fmt.Errorf("register heartbeat worker: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &deliverNotificationWorker{db: db, notify: notify}); err != nil {
+		return nil, fmt.Errorf("register notification worker: %w", err)
+	}
 	return river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: 10},
+			// Each delivery holds a database connection while the provider answers;
+			// a few at a time leave the pool to the rest of the product.
+			storage.NotificationQueue: {MaxWorkers: 4},
+		},
 		Workers: workers,
 		Logger:  log.With("component", "river"),
 		PeriodicJobs: []*river.PeriodicJob{

@@ -1,0 +1,230 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// NotificationQueue is the River queue of delivery jobs, apart from the default
+// queue so that a slow SMS provider holds up no other work.
+const NotificationQueue = "notifications"
+
+// DeliverNotificationArgs is the River job that delivers one outbox notification.
+type DeliverNotificationArgs struct {
+	NotificationID int64 `json:"notification_id"`
+}
+
+// Kind names the job for River.
+func (DeliverNotificationArgs) Kind() string { return "deliver_notification" }
+
+// InsertOpts puts delivery jobs on NotificationQueue with inspect's attempt limit.
+func (DeliverNotificationArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: NotificationQueue, MaxAttempts: inspect.MaxDeliveryAttempts}
+}
+
+// JobInserter inserts a River job inside a caller's transaction; the product's
+// *river.Client[pgx.Tx] is one.
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// notificationColumns are the columns of inspect.Notification, for
+// pgx.RowToStructByName.
+const notificationColumns = `id, user_id, channel, kind, text_zh, text_en, phone, dedup_key,
+	created_at, sent_at, failed_at, read_at, attempts, last_error`
+
+// EnqueueNotification stores n in the outbox and schedules its delivery, in a
+// transaction of its own. See EnqueueNotificationTx.
+func (db *DB) EnqueueNotification(ctx context.Context, jobs JobInserter, n inspect.Notification) (stored inspect.Notification, created bool, err error) {
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		stored, created, err = EnqueueNotificationTx(ctx, tx, jobs, n)
+		return err
+	})
+	return stored, created, err
+}
+
+// EnqueueNotificationTx stores n in the outbox inside tx, the transaction of the
+// change the notification is about, and inserts the River job that delivers it in
+// the same transaction: both happen or neither does. An in-app notification is
+// delivered by being stored and needs no job.
+//
+// A notification with the same user, channel and dedup key as a stored one is not
+// stored again and gets no second job: EnqueueNotificationTx returns the stored
+// one and created false.
+func EnqueueNotificationTx(ctx context.Context, tx pgx.Tx, jobs JobInserter, n inspect.Notification) (inspect.Notification, bool, error) {
+	if err := n.Validate(); err != nil {
+		return inspect.Notification{}, false, err
+	}
+	n.Phone = inspect.NormalizePhone(n.Phone)
+	rows, _ := tx.Query(ctx, `INSERT INTO notifications (user_id, channel, kind, text_zh, text_en, phone, dedup_key, sent_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $2 = 'in_app' THEN now() END)
+		ON CONFLICT (user_id, channel, dedup_key) DO NOTHING
+		RETURNING `+notificationColumns,
+		n.UserID, n.Channel, n.Kind, n.TextZH, n.TextEN, n.Phone, n.DedupKey)
+	stored, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[inspect.Notification])
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Already enqueued (perhaps by a transaction that committed while this one
+		// waited on the unique key): the first one stands.
+		rows, _ := tx.Query(ctx, `SELECT `+notificationColumns+` FROM notifications
+			WHERE user_id = $1 AND channel = $2 AND dedup_key = $3`, n.UserID, n.Channel, n.DedupKey)
+		stored, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[inspect.Notification])
+		if err != nil {
+			return inspect.Notification{}, false, fmt.Errorf("read notification %q of user %d: %w", n.DedupKey, n.UserID, err)
+		}
+		return stored, false, nil
+	}
+	if err != nil {
+		return inspect.Notification{}, false, fmt.Errorf("store notification %q of user %d: %w", n.DedupKey, n.UserID, err)
+	}
+	if stored.Channel != inspect.ChannelInApp {
+		if _, err := jobs.InsertTx(ctx, tx, DeliverNotificationArgs{NotificationID: stored.ID}, nil); err != nil {
+			return inspect.Notification{}, false, fmt.Errorf("schedule delivery of notification %d: %w", stored.ID, err)
+		}
+	}
+	return stored, true, nil
+}
+
+// DeliveryOutcome says what one DeliverNotification call did.
+type DeliveryOutcome string
+
+// The delivery outcomes.
+const (
+	// DeliverySent: the notification was sent by this call.
+	DeliverySent DeliveryOutcome = "sent"
+	// DeliveryFailed: this attempt failed; the notification is given up when the
+	// failure was permanent or it was the last attempt, and waits for the next
+	// attempt otherwise.
+	DeliveryFailed DeliveryOutcome = "failed"
+	// DeliveryDone: it had been sent or given up before; nothing was done.
+	DeliveryDone DeliveryOutcome = "done"
+	// DeliveryBusy: another worker is delivering it at this moment; nothing was done.
+	DeliveryBusy DeliveryOutcome = "busy"
+)
+
+// maxLastError bounds the error text kept on a notification.
+const maxLastError = 1000
+
+// DeliverNotification delivers notification id through send, at most once however
+// many workers try at the same time. In one transaction it claims the outbox row
+// (SELECT ... FOR UPDATE SKIP LOCKED, so a second worker does not wait but gets
+// DeliveryBusy), skips a row already sent or given up (DeliveryDone), sends, and
+// records the attempt in attempts: sent_at on success; otherwise last_error and,
+// when the error is inspect.Undeliverable or lastAttempt is set, failed_at. The row lock is held
+// while send runs, so send must be bounded by ctx.
+//
+// On DeliveryFailed the send error is returned too, so that the job system can
+// retry or give up. The record of the attempt is written even when ctx ends during
+// send, so that a message the provider took is not sent again.
+func (db *DB) DeliverNotification(ctx context.Context, id int64, lastAttempt bool, send inspect.Sender) (DeliveryOutcome, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	// The claim and the record use a context that outlives ctx: once send has
+	// run, its outcome must be stored. Its bound covers a send cut off by ctx
+	// (River's job timeout, a minute) plus the database work.
+	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	var (
+		outcome DeliveryOutcome
+		sendErr error
+	)
+	err := db.inTx(recordCtx, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(recordCtx, `SELECT `+notificationColumns+` FROM notifications
+			WHERE id = $1 FOR UPDATE SKIP LOCKED`, id)
+		n, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[inspect.Notification])
+		if errors.Is(err, pgx.ErrNoRows) {
+			var exists bool
+			if err := tx.QueryRow(recordCtx, "SELECT EXISTS (SELECT 1 FROM notifications WHERE id = $1)", id).Scan(&exists); err != nil {
+				return fmt.Errorf("look for notification %d: %w", id, err)
+			}
+			if !exists {
+				return inspect.Errorf(inspect.ENOTFOUND, "notification %d not found", id)
+			}
+			outcome = DeliveryBusy
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("claim notification %d: %w", id, err)
+		}
+		if n.Delivered() {
+			outcome = DeliveryDone
+			return nil
+		}
+		sendErr = send.Send(ctx, n)
+		if sendErr == nil {
+			outcome = DeliverySent
+			// last_error stays: it tells why the earlier attempts failed.
+			_, err = tx.Exec(recordCtx, `UPDATE notifications SET sent_at = now(), attempts = attempts + 1
+				WHERE id = $1`, id)
+		} else {
+			outcome = DeliveryFailed
+			msg := sendErr.Error()
+			if len(msg) > maxLastError {
+				msg = msg[:maxLastError]
+			}
+			giveUp := lastAttempt || inspect.IsUndeliverable(sendErr)
+			_, err = tx.Exec(recordCtx, `UPDATE notifications SET attempts = attempts + 1, last_error = $2,
+				failed_at = CASE WHEN $3 THEN now() END
+				WHERE id = $1`, id, msg, giveUp)
+		}
+		if err != nil {
+			return fmt.Errorf("record delivery of notification %d: %w", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if sendErr != nil {
+		return outcome, fmt.Errorf("deliver notification %d: %w", id, sendErr)
+	}
+	return outcome, nil
+}
+
+// maxNotificationPage is the most notifications ListNotifications returns at once.
+const maxNotificationPage = 100
+
+// ListNotifications returns user's in-app notifications, newest first: at most
+// limit (1 to 100) of them, with ids below before (0 for the newest). The id of
+// the last one is the before of the next page.
+func (db *DB) ListNotifications(ctx context.Context, userID int64, limit int, before int64) ([]inspect.Notification, error) {
+	if limit < 1 || limit > maxNotificationPage {
+		return nil, inspect.FieldErrorf("limit", "must be from 1 to %d", maxNotificationPage)
+	}
+	if before < 0 {
+		return nil, inspect.FieldErrorf("before", "must be a notification id, or 0 for the newest")
+	}
+	rows, _ := db.Pool.Query(ctx, `SELECT `+notificationColumns+` FROM notifications
+		WHERE user_id = $1 AND channel = 'in_app' AND ($2 = 0 OR id < $2)
+		ORDER BY id DESC LIMIT $3`, userID, before, limit)
+	ns, err := pgx.CollectRows(rows, pgx.RowToStructByName[inspect.Notification])
+	if err != nil {
+		return nil, fmt.Errorf("list notifications of user %d: %w", userID, err)
+	}
+	if ns == nil {
+		ns = []inspect.Notification{}
+	}
+	return ns, nil
+}
+
+// MarkRead marks user's in-app notification id read. Marking it again keeps the
+// first time; another user's notification is not_found.
+func (db *DB) MarkRead(ctx context.Context, userID, id int64) error {
+	tag, err := db.Pool.Exec(ctx, `UPDATE notifications SET read_at = coalesce(read_at, now())
+		WHERE id = $1 AND user_id = $2 AND channel = 'in_app'`, id, userID)
+	if err != nil {
+		return fmt.Errorf("mark notification %d read: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return inspect.Errorf(inspect.ENOTFOUND, "notification not found")
+	}
+	return nil
+}

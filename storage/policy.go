@@ -1,0 +1,73 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// districtPolicyKey is the settings key of a district's time-limit policy override.
+func districtPolicyKey(districtID int64) string {
+	return fmt.Sprintf("policy.district.%d", districtID)
+}
+
+// DistrictPolicy returns the time-limit policy of district districtID: the default
+// policy with the district's stored override applied, or the default when it has
+// none.
+func (db *DB) DistrictPolicy(ctx context.Context, districtID int64) (inspect.TimeLimitPolicy, error) {
+	if districtID <= 0 {
+		return inspect.TimeLimitPolicy{}, inspect.FieldErrorf("district_id", "must be a unit id")
+	}
+	var raw json.RawMessage
+	err := db.Setting(ctx, districtPolicyKey(districtID), &raw)
+	if inspect.ErrorCode(err) == inspect.ENOTFOUND {
+		return inspect.DefaultPolicy(), nil
+	}
+	if err != nil {
+		return inspect.TimeLimitPolicy{}, fmt.Errorf("read policy of district %d: %w", districtID, err)
+	}
+	o, err := inspect.ParsePolicyOverride(raw)
+	if err != nil {
+		// SetDistrictPolicy stores only valid overrides: this one was changed by hand
+		// or by an older version. Say so instead of applying half of it.
+		return inspect.TimeLimitPolicy{}, fmt.Errorf("stored policy of district %d is no longer valid: %w", districtID, err)
+	}
+	p, err := inspect.DefaultPolicy().WithOverride(o)
+	if err != nil {
+		return inspect.TimeLimitPolicy{}, fmt.Errorf("apply stored policy of district %d: %w", districtID, err)
+	}
+	return p, nil
+}
+
+// SetDistrictPolicy stores o as district districtID's change to the default policy,
+// replacing any earlier one; an empty override returns the district to the
+// default. An override that is invalid, or that would make the policy invalid, is
+// refused with an EINVALID error naming the field, and nothing is stored.
+func (db *DB) SetDistrictPolicy(ctx context.Context, districtID int64, o inspect.PolicyOverride) error {
+	if districtID <= 0 {
+		return inspect.FieldErrorf("district_id", "must be a unit id")
+	}
+	if _, err := inspect.DefaultPolicy().WithOverride(o); err != nil {
+		return err
+	}
+	return db.PutSetting(ctx, districtPolicyKey(districtID), overrideJSON(o))
+}
+
+// overrideJSON is o in the JSON that ParsePolicyOverride reads. It is built here
+// rather than by marshalling o because PolicyOverride's omitempty would drop an
+// empty, non-nil RemindBefore, turning "no reminders" into "the default reminders".
+func overrideJSON(o inspect.PolicyOverride) map[string]any {
+	m := map[string]any{}
+	if o.SignWithin != nil {
+		m["sign_within"] = *o.SignWithin
+	}
+	if o.RemindBefore != nil {
+		m["remind_before"] = o.RemindBefore
+	}
+	if len(o.Rectify) > 0 {
+		m["rectify"] = o.Rectify
+	}
+	return m
+}
