@@ -20,9 +20,9 @@ devstack:
 build: devstack
 	$(GO) build -o $(BIN)/safegrid ./cmd/safegrid
 
-## run: start Postgres, MinIO, the ONNX Runtime and the model, then `safegrid serve`
+## run: start Postgres, MinIO, the ONNX Runtime and the model, seed the demo district on an empty database, then `safegrid serve`
 run: build
-	$(BIN)/devstack -- $(BIN)/safegrid serve
+	$(BIN)/devstack -- sh -c '$(BIN)/safegrid seed-demo --if-empty && exec $(BIN)/safegrid serve'
 
 ## test: gofmt, go vet, then every test against real Postgres, MinIO and ONNX Runtime
 test: check devstack

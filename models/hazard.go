@@ -5,8 +5,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/safegrid/safegrid/inspect"
 )
 
 // Flag statuses. A flag goes to the safety office's review queue either way; "flag" is
@@ -170,8 +168,6 @@ type Flag struct {
 	Status string  `json:"status"` // StatusFlag or StatusNeedsReview
 	Boxes  []Rect  `json:"boxes"`
 	Reason string  `json:"reason"`
-	// Manual is set on flags an inspector added by hand (see ManualFlag).
-	Manual bool `json:"manual,omitempty"`
 }
 
 // MapFlags evaluates the hazard checks on the detections of one imgW×imgH photo taken at
@@ -324,36 +320,4 @@ func placeName(loc string) string {
 		return "unknown place"
 	}
 	return strings.ReplaceAll(loc, "_", " ")
-}
-
-// ManualHazard is a hazard the model cannot see that an inspector may add to a photo.
-type ManualHazard struct {
-	Code  string `json:"code"`
-	Title string `json:"title"`
-}
-
-// ManualHazards lists the hazards inspectors add by hand because COCO detectors have no
-// class for them.
-func ManualHazards() []ManualHazard {
-	return []ManualHazard{
-		{Code: "combustibles_stacked", Title: "cardboard boxes or other combustibles stacked"},
-		{Code: "ebike_charging_indoor", Title: "e-bike or battery charging indoors (cable, charger)"},
-		{Code: "escape_route_obstructed", Title: "escape route or exit obstructed"},
-		{Code: "two_wheeler_indoor", Title: "bicycle, e-bike or motorcycle parked indoors"},
-	}
-}
-
-// ManualFlag returns the flag for a hazard an inspector marked by hand on a photo. code
-// must be one of ManualHazards.
-func ManualFlag(code string, boxes []Rect, note string) (Flag, error) {
-	for _, h := range ManualHazards() {
-		if h.Code == code {
-			reason := "added by the inspector: " + h.Title
-			if note != "" {
-				reason += ": " + note
-			}
-			return Flag{Code: code, Score: 1, Status: StatusFlag, Boxes: slices.Clone(boxes), Reason: reason, Manual: true}, nil
-		}
-	}
-	return Flag{}, inspect.FieldErrorf("code", "%q is not a hazard that can be added by hand", code)
 }

@@ -2,7 +2,6 @@ package models
 
 import (
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -255,15 +254,5 @@ func TestYOLOLabel(t *testing.T) {
 		if got := YOLOLabel(3, tt.box, 800, 500); got != tt.want {
 			t.Errorf("YOLOLabel(%v) = %q, want %q", tt.box, got, tt.want)
 		}
-	}
-}
-
-func TestManualFlag(t *testing.T) {
-	f, err := ManualFlag("ebike_charging_indoor", []Rect{{1, 2, 3, 4}}, "cable through the window")
-	if err != nil || !f.Manual || f.Status != StatusFlag || !strings.Contains(f.Reason, "cable through the window") {
-		t.Errorf("ManualFlag = %+v, %v", f, err)
-	}
-	if _, err := ManualFlag("ufo", nil, ""); err == nil {
-		t.Error("unknown manual hazard accepted")
 	}
 }

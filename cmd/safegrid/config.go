@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/safegrid/safegrid/storage"
 )
 
 // config is every setting of the binary, read from environment variables once at
@@ -252,4 +254,12 @@ func expandHome(p string) string {
 		}
 	}
 	return p
+}
+
+// objectStoreConfig is the object store part of the configuration.
+func objectStoreConfig(cfg config) storage.ObjectStoreConfig {
+	return storage.ObjectStoreConfig{
+		Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Bucket: cfg.S3Bucket, UseTLS: cfg.S3UseTLS, Region: cfg.S3Region,
+	}
 }

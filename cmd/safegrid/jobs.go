@@ -10,18 +10,35 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/storage"
 )
 
+// jobDeps is what the workers need.
+type jobDeps struct {
+	db     *storage.DB
+	store  *storage.Store
+	log    *slog.Logger
+	notify *notifier
+	// detector is nil when AI checks are off; photos are then not analysed.
+	detector *models.Detector
+}
+
 // newJobClient builds the River client with every worker of the product registered.
 // Features add their workers here.
-func newJobClient(db *storage.DB, log *slog.Logger, notify *notifier) (*river.Client[pgx.Tx], error) {
+func newJobClient(d jobDeps) (*river.Client[pgx.Tx], error) {
+	db, log := d.db, d.log
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &heartbeatWorker{db: db}); err != nil {
 		return nil, fmt.Errorf("register heartbeat worker: %w", err)
 	}
-	if err := river.AddWorkerSafely(workers, &deliverNotificationWorker{db: db, notify: notify}); err != nil {
+	if err := river.AddWorkerSafely(workers, &deliverNotificationWorker{db: db, notify: d.notify}); err != nil {
 		return nil, fmt.Errorf("register notification worker: %w", err)
+	}
+	if d.detector != nil {
+		if err := river.AddWorkerSafely(workers, &analysePhotoWorker{store: d.store, detector: d.detector, log: log}); err != nil {
+			return nil, fmt.Errorf("register photo analysis worker: %w", err)
+		}
 	}
 	return river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
 		Queues: map[string]river.QueueConfig{

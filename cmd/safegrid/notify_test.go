@@ -106,7 +106,7 @@ func startJobClient(t *testing.T, db *storage.DB, env map[string]string, w io.Wr
 	log := slog.New(slog.NewTextHandler(w, nil))
 	n := newNotifier(cfg, log)
 	n.backoff = func(int) time.Duration { return 5 * time.Millisecond }
-	jobs, err := newJobClient(db, log, n)
+	jobs, err := newJobClient(jobDeps{db: db, log: log, notify: n})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,12 @@ import (
 	"time"
 
 	"github.com/safegrid/safegrid/api"
+	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/storage"
 )
+
+// The storage adapter is what the API's routes call.
+var _ api.Store = (*storage.Store)(nil)
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
@@ -108,10 +112,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		log.Info("database migrated", "applied", res.Applied, "river_versions", res.RiverApplied)
 	}
 
-	objects, err := storage.NewObjectStore(storage.ObjectStoreConfig{
-		Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
-		Bucket: cfg.S3Bucket, UseTLS: cfg.S3UseTLS, Region: cfg.S3Region,
-	})
+	objects, err := storage.NewObjectStore(objectStoreConfig(cfg))
 	if err != nil {
 		return err
 	}
@@ -122,9 +123,18 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	ai := openAI(ctx, cfg, log)
 	defer ai.Close()
 
-	jobs, err := newJobClient(db, log)
+	rules, err := checklists.LoadEmbedded()
+	if err != nil {
+		return fmt.Errorf("load rules: %w", err)
+	}
+	store := storage.NewStore(db, objects, rules)
+	jobs, err := newJobClient(jobDeps{db: db, store: store, log: log, notify: newNotifier(cfg, log), detector: ai.detector})
 	if err != nil {
 		return fmt.Errorf("create job client: %w", err)
+	}
+	if ai.detector != nil {
+		// Every stored photo gets its analysis job in the same transaction as its row.
+		store.PhotoInserted = enqueueAnalysis(jobs)
 	}
 	if err := jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start job client: %w", err)
@@ -142,6 +152,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 			{Name: "model", Run: ai.ModelCheck},
 		},
 	})
+	srv.MountV1(api.V1Config{Store: store})
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -1,0 +1,245 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/disintegration/imaging"
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/image/webp"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// ThumbnailSide is the longest side of a photo's thumbnail, in pixels.
+const ThumbnailSide = 320
+
+// putPhoto takes a photo under the client's UUID. The body is the photo's bytes,
+// streamed to a temporary file (never held whole in memory) with the size cap;
+// the type is decided by the bytes, the pixel size is checked from the headers
+// before any pixel is decoded, then the photo is decoded once to prove it is whole
+// and to make the thumbnail. Storage writes both objects before the row.
+//
+// Answers: 201 stored; 200 the same UUID with the same bytes again (the same
+// body); 400 empty, truncated or corrupt; 404 target not visible; 409 the UUID
+// was used for other bytes; 413 over the byte or pixel limits; 415 not JPEG, PNG or
+// WebP.
+func (h *v1) putPhoto(c *fiber.Ctx) error {
+	limits := h.cfg.PhotoLimits
+	var body io.Reader = c.Context().RequestBodyStream()
+	if body == nil {
+		body = bytes.NewReader(c.Body())
+	}
+	// Whatever the answer, read what is left of a body of reasonable size before
+	// answering, so that the client reads the answer instead of a connection reset
+	// (a lingering close); a larger body is cut off.
+	defer io.Copy(io.Discard, io.LimitReader(body, 4*limits.MaxBytes)) //nolint:errcheck
+
+	id, err := inspect.ParsePhotoID(c.Params("uuid"))
+	if err != nil {
+		return err
+	}
+	var target inspect.PhotoTarget
+	if target.InspectionID, err = queryID(c, "inspection_id"); err != nil {
+		return err
+	}
+	if target.HazardID, err = queryID(c, "hazard_id"); err != nil {
+		return err
+	}
+	target.ItemCode = strings.Clone(c.Query("item_code"))
+	if err := target.Validate(); err != nil {
+		return err
+	}
+	if n := c.Request().Header.ContentLength(); n > 0 && int64(n) > limits.MaxBytes {
+		return inspect.PhotoTooLarge(limits.MaxBytes)
+	}
+	in, err := receivePhoto(body, limits)
+	if in != nil {
+		defer in.close()
+	}
+	if err != nil {
+		return err
+	}
+	if in.exifErr != nil {
+		h.log.Warn("photo EXIF is malformed; stored without it", "photo", id, "err", in.exifErr)
+	}
+	ph := inspect.Photo{
+		ID: id, InspectionID: target.InspectionID, ItemCode: target.ItemCode, HazardID: target.HazardID,
+		SHA256: in.sha256, Type: in.typ, Size: in.size, Width: in.width, Height: in.height, EXIF: in.exif,
+	}
+	if _, err := in.file.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("rewind photo: %w", err)
+	}
+	saved, created, err := h.store.SavePhoto(RequestContext(c), principal(c), ph, in.file, in.thumbnail)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if created {
+		status = fiber.StatusCreated
+	}
+	return c.Status(status).JSON(saved)
+}
+
+// receivedPhoto is an upload that passed every check, kept in a temporary file.
+type receivedPhoto struct {
+	file          *os.File
+	sha256        string
+	size          int64
+	typ           inspect.PhotoType
+	width, height int
+	exif          inspect.EXIF
+	exifErr       error
+	thumbnail     []byte
+}
+
+func (p *receivedPhoto) close() {
+	p.file.Close()
+	os.Remove(p.file.Name())
+}
+
+// receivePhoto streams r into a temporary file, at most limits.MaxBytes, and checks
+// it: not empty, a JPEG, PNG or WebP by its bytes, within the pixel limits (read
+// from the headers, before decoding), and decodable in full. It returns the photo
+// (to be closed by the caller, even with an error) and its thumbnail.
+func receivePhoto(r io.Reader, limits inspect.PhotoLimits) (*receivedPhoto, error) {
+	f, err := os.CreateTemp("", "safegrid-photo-*")
+	if err != nil {
+		return nil, fmt.Errorf("temporary file for a photo: %w", err)
+	}
+	p := &receivedPhoto{file: f}
+	sum := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, sum), io.LimitReader(r, limits.MaxBytes+1))
+	if err != nil {
+		return p, &inspect.Error{Code: inspect.EINVALID, Message: "the upload was interrupted; send the photo again", Err: err}
+	}
+	if n > limits.MaxBytes {
+		return p, inspect.PhotoTooLarge(limits.MaxBytes)
+	}
+	p.size, p.sha256 = n, hex.EncodeToString(sum.Sum(nil))
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return p, err
+	}
+	if p.typ, p.width, p.height, err = inspect.PhotoDimensions(f); err != nil {
+		return p, err
+	}
+	if err := inspect.CheckDimensions(p.width, p.height, limits); err != nil {
+		return p, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return p, err
+	}
+	p.exif, p.exifErr = inspect.ReadEXIF(f)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return p, err
+	}
+	img, err := decodePhoto(f, p.typ)
+	if err != nil {
+		return p, inspect.PhotoDecodeError(err)
+	}
+	if p.thumbnail, err = thumbnail(img, p.exif.Orientation); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func decodePhoto(r io.Reader, typ inspect.PhotoType) (image.Image, error) {
+	switch typ {
+	case inspect.PhotoJPEG:
+		return jpeg.Decode(r)
+	case inspect.PhotoPNG:
+		return png.Decode(r)
+	case inspect.PhotoWebP:
+		return webp.Decode(r)
+	}
+	return nil, inspect.Errorf(inspect.EUNSUPPORTED, "unsupported photo type %s", typ)
+}
+
+// thumbnail scales img to fit ThumbnailSide, turns it upright by its EXIF
+// orientation and encodes it as JPEG.
+func thumbnail(img image.Image, orientation int) ([]byte, error) {
+	t := image.Image(imaging.Fit(img, ThumbnailSide, ThumbnailSide, imaging.Linear))
+	switch orientation {
+	case 2:
+		t = imaging.FlipH(t)
+	case 3:
+		t = imaging.Rotate180(t)
+	case 4:
+		t = imaging.FlipV(t)
+	case 5:
+		t = imaging.Transpose(t)
+	case 6:
+		t = imaging.Rotate270(t)
+	case 7:
+		t = imaging.Transverse(t)
+	case 8:
+		t = imaging.Rotate90(t)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, t, &jpeg.Options{Quality: 80}); err != nil {
+		return nil, fmt.Errorf("encode thumbnail: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func (h *v1) getPhoto(c *fiber.Ctx) error {
+	id, err := inspect.ParsePhotoID(c.Params("uuid"))
+	if err != nil {
+		return err
+	}
+	ph, err := h.store.Photo(RequestContext(c), principal(c), id.String())
+	if err != nil {
+		return err
+	}
+	return c.JSON(ph)
+}
+
+func (h *v1) photoContent(c *fiber.Ctx) error {
+	id, err := inspect.ParsePhotoID(c.Params("uuid"))
+	if err != nil {
+		return err
+	}
+	var thumb bool
+	switch c.Query("variant", "original") {
+	case "original":
+	case "thumb":
+		thumb = true
+	default:
+		return inspect.FieldErrorf("variant", "must be original or thumb")
+	}
+	// The body is streamed after the handler returns, when the request's context is
+	// already cancelled: the object is read under a context of its own, ended when
+	// Fiber closes the stream.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(RequestContext(c)), 5*time.Minute)
+	rc, contentType, size, err := h.store.OpenPhoto(ctx, principal(c), id.String(), thumb)
+	if err != nil {
+		cancel()
+		return err
+	}
+	rc = cancelOnClose{ReadCloser: rc, cancel: cancel}
+	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderCacheControl, "private, max-age=86400, immutable")
+	c.Set("X-Content-Type-Options", "nosniff")
+	return c.SendStream(rc, int(size))
+}
+
+// cancelOnClose cancels a context when the reader is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (r cancelOnClose) Close() error {
+	defer r.cancel()
+	return r.ReadCloser.Close()
+}

@@ -1,0 +1,403 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/safegrid/safegrid/api"
+	"github.com/safegrid/safegrid/checklists"
+	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/storagetest"
+)
+
+var loadRules = sync.OnceValues(checklists.LoadEmbedded)
+
+// testPassword is every test user's password.
+const testPassword = "correct horse battery"
+
+// scope is one half of the test district: everything an actor of that half owns.
+type scope struct {
+	grid, community      inspect.Unit
+	officer, inspector   inspect.User
+	merchant             inspect.User
+	site                 inspect.Site
+	officerP, inspectorP inspect.Principal
+	merchantP            inspect.Principal
+	// work is a started inspection of site, whose items fresh hazards come from.
+	work     inspect.InspectionDetail
+	nextItem int
+}
+
+// world is a running API on its own database and bucket, with a district of two
+// halves: own (grid 1, community 1) and other (grid 2, community 2).
+type world struct {
+	t        *testing.T
+	ctx      context.Context
+	db       *storage.DB
+	objects  *storage.ObjectStore
+	store    *storage.Store
+	base     string
+	admin    inspect.User
+	adminP   inspect.Principal
+	district inspect.Unit
+	sub      inspect.Unit
+	own      *scope
+	other    *scope
+	tokens   map[int64]string
+	routes   []api.Route
+	srv      *api.Server
+}
+
+func (w *world) app() *fiber.App { return w.srv.App() }
+
+func profileJSON(t testing.TB) json.RawMessage {
+	b, err := os.ReadFile("../testdata/profiles/shop-street-lpg.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func setup(t *testing.T, limits ...api.LoginLimits) *world {
+	t.Helper()
+	ctx := context.Background()
+	db, _ := storagetest.NewDB(t)
+	objects := storagetest.NewBucket(t)
+	rules, err := loadRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, ctx: ctx, db: db, objects: objects, store: storage.NewStore(db, objects, rules), tokens: map[int64]string{}}
+
+	srv := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimit: 1 << 20, MaxUploadBytes: 20 << 20})
+	cfg := api.V1Config{Store: w.store, LoginLimits: api.LoginLimits{AccountFailures: 1000, AccountWindow: time.Minute, AddressAttempts: 100000, AddressWindow: time.Minute}}
+	if len(limits) > 0 {
+		cfg.LoginLimits = limits[0]
+	}
+	w.routes, w.srv = srv.MountV1(cfg), srv
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	w.base = "http://" + ln.Addr().String()
+
+	hash, err := inspect.HashPassword(testPassword, inspect.DefaultPasswordParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.admin = w.must1(w.store.CreateUserUnchecked(ctx, inspect.User{Username: "admin", Phone: "10000000000", DisplayName: "Admin", Role: inspect.RoleAdmin}, hash)).(inspect.User)
+	w.adminP = w.principal(w.admin)
+	w.district = w.unit(0, inspect.LevelDistrict, "District")
+	w.sub = w.unit(w.district.ID, inspect.LevelSubdistrict, "Subdistrict")
+	w.own = w.half(1, hash)
+	w.other = w.half(2, hash)
+	return w
+}
+
+func (w *world) must1(v any, err error) any {
+	w.t.Helper()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return v
+}
+
+func (w *world) principal(u inspect.User) inspect.Principal {
+	w.t.Helper()
+	p, err := w.store.PrincipalOf(w.ctx, u.ID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return p
+}
+
+func (w *world) unit(parent int64, level inspect.Level, name string) inspect.Unit {
+	w.t.Helper()
+	u, err := w.store.CreateUnit(w.ctx, w.adminP, inspect.Unit{ParentID: parent, Level: level, Name: name})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return u
+}
+
+func (w *world) user(u inspect.User, hash string) inspect.User {
+	w.t.Helper()
+	u, err := w.store.CreateUserUnchecked(w.ctx, u, hash)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return u
+}
+
+func (w *world) half(n int, hash string) *scope {
+	s := &scope{}
+	s.community = w.unit(w.sub.ID, inspect.LevelCommunity, fmt.Sprintf("Community %d", n))
+	s.grid = w.unit(s.community.ID, inspect.LevelGrid, fmt.Sprintf("Grid %d", n))
+	s.officer = w.user(inspect.User{Username: fmt.Sprintf("officer%d", n), Phone: fmt.Sprintf("1000000001%d", n), DisplayName: "Officer", Role: inspect.RoleSafetyOfficer, UnitID: s.community.ID}, hash)
+	s.inspector = w.user(inspect.User{Username: fmt.Sprintf("inspector%d", n), Phone: fmt.Sprintf("1000000002%d", n), DisplayName: "Inspector", Role: inspect.RoleInspector, UnitID: s.grid.ID, GridIDs: []int64{s.grid.ID}}, hash)
+	s.merchant = w.user(inspect.User{Username: fmt.Sprintf("merchant%d", n), Phone: fmt.Sprintf("1000000003%d", n), DisplayName: "Merchant", Role: inspect.RoleMerchant}, hash)
+	site, err := w.store.CreateSite(w.ctx, w.adminP, inspect.Site{Name: fmt.Sprintf("Shop %d", n), Type: "shop", Address: fmt.Sprintf("%d Yulin Road", n),
+		Lat: 30.64, Lng: 104.05, GridID: s.grid.ID, Profile: profileJSON(w.t), MerchantIDs: []int64{s.merchant.ID}})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	s.site = site
+	s.officerP, s.inspectorP, s.merchantP = w.principal(s.officer), w.principal(s.inspector), w.principal(s.merchant)
+	return s
+}
+
+// startedInspection assigns an inspection of s's site to its inspector and starts it.
+func (w *world) startedInspection(s *scope) inspect.InspectionDetail {
+	w.t.Helper()
+	insp, err := w.store.AssignInspection(w.ctx, s.officerP, s.site.ID, s.inspector.ID, time.Now().Add(48*time.Hour))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	d, err := w.store.StartInspection(w.ctx, s.inspectorP, insp.ID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return d
+}
+
+// hazard makes a fresh open hazard at s's site (from the next unused item of its
+// working inspection) and takes the given actions on it, returning it and the id
+// of the evidence photo of its item.
+func (w *world) hazard(s *scope, actions ...inspect.Action) (inspect.HazardDetail, string) {
+	w.t.Helper()
+	if s.work.ID == 0 || s.nextItem >= len(s.work.Items) {
+		// A fresh site each time, so that no open hazard of the same site and rule
+		// exists (a new finding would join it instead).
+		site, err := w.store.CreateSite(w.ctx, w.adminP, inspect.Site{Name: "Work shop", Type: "shop", Address: "2 Work Road",
+			Lat: 30.64, Lng: 104.05, GridID: s.grid.ID, Profile: profileJSON(w.t), MerchantIDs: []int64{s.merchant.ID}})
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		s.merchantP = w.principal(s.merchant)
+		insp, err := w.store.AssignInspection(w.ctx, s.officerP, site.ID, s.inspector.ID, time.Now().Add(48*time.Hour))
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if s.work, err = w.store.StartInspection(w.ctx, s.inspectorP, insp.ID); err != nil {
+			w.t.Fatal(err)
+		}
+		s.nextItem = 0
+	}
+	it := s.work.Items[s.nextItem]
+	s.nextItem++
+	photo := w.photo(s.inspectorP, inspect.PhotoTarget{InspectionID: s.work.ID, ItemCode: it.Code})
+	d, err := w.store.AnswerItem(w.ctx, s.inspectorP, s.work.ID, inspect.Item{Code: it.Code, Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard, Note: "found"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, a := range actions {
+		var p inspect.Principal
+		in := inspect.HazardActionInput{Note: string(a)}
+		switch a {
+		case inspect.ActionSubmitProof:
+			p = s.merchantP
+			in.PhotoIDs = []string{w.photo(p, inspect.PhotoTarget{HazardID: d.HazardID})}
+		case inspect.ActionReinspectFixed:
+			p = s.inspectorP
+		default:
+			p = s.officerP
+		}
+		if _, err := w.store.HazardAction(w.ctx, p, d.HazardID, a, in); err != nil {
+			w.t.Fatalf("%s hazard %d: %v", a, d.HazardID, err)
+		}
+	}
+	h, err := w.store.Hazard(w.ctx, w.adminP, d.HazardID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return h, photo
+}
+
+// completeInspection answers every item of a fresh inspection of s's site pass,
+// with photos where needed, ready to submit.
+func (w *world) completeInspection(s *scope) inspect.InspectionDetail {
+	w.t.Helper()
+	d := w.startedInspection(s)
+	for _, it := range d.Items {
+		if it.NeedsPhoto {
+			w.photo(s.inspectorP, inspect.PhotoTarget{InspectionID: d.ID, ItemCode: it.Code})
+		}
+		if _, err := w.store.AnswerItem(w.ctx, s.inspectorP, d.ID, inspect.Item{Code: it.Code, Answer: inspect.AnswerPass}); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	return d
+}
+
+var photoSeq struct {
+	mu sync.Mutex
+	n  int
+}
+
+// jpegPhoto returns a distinct small JPEG each call.
+func jpegPhoto(t testing.TB) []byte {
+	photoSeq.mu.Lock()
+	photoSeq.n++
+	n := photoSeq.n
+	photoSeq.mu.Unlock()
+	m := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for y := range 48 {
+		for x := range 64 {
+			m.Set(x, y, color.RGBA{uint8(x*4 + n), uint8(y*5 + n*7), uint8(n * 13), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, m, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// photo stores a photo directly through the store and returns its id.
+func (w *world) photo(p inspect.Principal, target inspect.PhotoTarget) string {
+	w.t.Helper()
+	b := jpegPhoto(w.t)
+	sum := sha256.Sum256(b)
+	ph := inspect.Photo{ID: uuid.New(), InspectionID: target.InspectionID, ItemCode: target.ItemCode, HazardID: target.HazardID,
+		SHA256: hex.EncodeToString(sum[:]), Type: inspect.PhotoJPEG, Size: int64(len(b)), Width: 64, Height: 48}
+	saved, _, err := w.store.SavePhoto(w.ctx, p, ph, bytes.NewReader(b), b)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return saved.ID.String()
+}
+
+// login logs u in over HTTP and returns the token.
+func (w *world) login(u inspect.User) string {
+	w.t.Helper()
+	if tok, ok := w.tokens[u.ID]; ok {
+		return tok
+	}
+	tok := w.freshLogin(u)
+	w.tokens[u.ID] = tok
+	return tok
+}
+
+func (w *world) freshLogin(u inspect.User) string {
+	w.t.Helper()
+	var res api.LoginResult
+	st := w.call("", "POST", "/api/v1/auth/login", map[string]string{"login": u.Username, "password": testPassword}, &res)
+	if st != 200 || res.Token == "" {
+		w.t.Fatalf("login %s: status %d", u.Username, st)
+	}
+	return res.Token
+}
+
+// response is a decoded answer.
+type response struct {
+	status int
+	body   []byte
+	header http.Header
+}
+
+func (r response) errorBody(t testing.TB) api.ErrorBody {
+	t.Helper()
+	var e api.ErrorBody
+	if err := json.Unmarshal(r.body, &e); err != nil {
+		t.Fatalf("status %d, body %q is not an error body: %v", r.status, r.body, err)
+	}
+	return e
+}
+
+// do sends a request; body is JSON-encoded unless it is []byte.
+func (w *world) do(token, method, path string, body any, header ...string) response {
+	w.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		r = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, w.base+path, r)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if _, ok := body.([]byte); ok {
+		req.Header.Set("Content-Type", "image/jpeg")
+	} else if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		w.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, body: b, header: resp.Header}
+}
+
+// call sends a request and decodes a 2xx JSON answer into out.
+func (w *world) call(token, method, path string, body, out any) int {
+	w.t.Helper()
+	r := w.do(token, method, path, body)
+	if r.status < 300 && out != nil && len(r.body) > 0 {
+		if err := json.Unmarshal(r.body, out); err != nil {
+			w.t.Fatalf("%s %s: decode %q: %v", method, path, r.body, err)
+		}
+	}
+	if r.status >= 300 && testing.Verbose() && !strings.Contains(path, "login") {
+		w.t.Logf("%s %s → %d %s", method, path, r.status, r.body)
+	}
+	return r.status
+}
+
+// checkPhotoConsistency fails unless every photo row has both its objects and
+// every photo object has a row.
+func (w *world) checkPhotoConsistency(t *testing.T) {
+	t.Helper()
+	missing, orphans, err := w.store.PhotoConsistency(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 || len(orphans) > 0 {
+		t.Errorf("photo rows without objects: %v; objects without rows: %v", missing, orphans)
+	}
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

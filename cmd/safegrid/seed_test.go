@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/safegrid/safegrid/checklists"
+	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/storage/storagetest"
+)
+
+// TestSeedDemoAndAuditVerify seeds the demo district, checks that it holds every
+// level, site type, inspection status and hazard state, that `audit verify` passes
+// on it, and that it names the event after a direct SQL update of one.
+func TestSeedDemoAndAuditVerify(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := storagetest.NewDB(t)
+	bucket := storagetest.NewBucket(t)
+	s3 := storagetest.ObjectStoreConfig(t)
+	env := map[string]string{
+		"DATABASE_URL": url, "SAFEGRID_S3_ENDPOINT": s3.Endpoint, "SAFEGRID_S3_ACCESS_KEY": s3.AccessKey,
+		"SAFEGRID_S3_SECRET_KEY": s3.SecretKey, "SAFEGRID_S3_BUCKET": bucket.Bucket(),
+	}
+
+	code, out, errOut := runCmd(t, env, "seed-demo")
+	if code != 0 || !strings.Contains(out, "seeded a demo district") || !strings.Contains(out, demoInspectorPassword) {
+		t.Fatalf("seed-demo: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	count := func(sql string, args ...any) []string {
+		t.Helper()
+		rows, err := db.Pool.Query(ctx, sql, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vals
+	}
+	levels := count(`SELECT level || '=' || count(*) FROM units GROUP BY level ORDER BY level`)
+	if want := []string{"community=4", "district=1", "grid=12", "subdistrict=2"}; !slices.Equal(levels, want) {
+		t.Errorf("units %v, want %v", levels, want)
+	}
+	types := count(`SELECT DISTINCT type FROM sites ORDER BY type`)
+	if len(types) != len(checklists.SiteTypes) {
+		t.Errorf("site types %v, want all %d", types, len(checklists.SiteTypes))
+	}
+	if n := count(`SELECT count(*)::text FROM sites`); n[0] < "200" || len(n[0]) != 3 {
+		t.Errorf("%s sites, want about 200", n[0])
+	}
+	roles := count(`SELECT DISTINCT role FROM users ORDER BY role`)
+	if len(roles) != 4 {
+		t.Errorf("roles %v, want all four", roles)
+	}
+	statuses := count(`SELECT DISTINCT status FROM inspections ORDER BY status`)
+	if len(statuses) != 4 {
+		t.Errorf("inspection statuses %v, want all four", statuses)
+	}
+	states := count(`SELECT DISTINCT state FROM hazards ORDER BY state`)
+	for _, s := range append(inspect.OpenStates(), inspect.StateClosedFixed, inspect.StateClosedOnSpot, inspect.StateWithdrawn) {
+		if !slices.Contains(states, string(s)) {
+			t.Errorf("no hazard is %s (states: %v)", s, states)
+		}
+	}
+
+	code, out, _ = runCmd(t, env, "audit", "verify")
+	if code != 0 || !strings.Contains(out, "every chain verifies") {
+		t.Fatalf("audit verify on the demo data: exit %d\n%s", code, out)
+	}
+
+	// A second seed refuses; --if-empty skips and still says how to log in.
+	if code, _, _ := runCmd(t, env, "seed-demo"); code != 1 {
+		t.Errorf("second seed-demo: exit %d, want 1", code)
+	}
+	code, out, _ = runCmd(t, env, "seed-demo", "--if-empty")
+	if code != 0 || !strings.Contains(out, "not seeding") || !strings.Contains(out, demoAdminPassword) {
+		t.Errorf("seed-demo --if-empty: exit %d\n%s", code, out)
+	}
+
+	// Tamper with one event of a hazard with several.
+	var hazardID int64
+	if err := db.Pool.QueryRow(ctx, `SELECT hazard_id FROM hazard_events WHERE seq = 3 ORDER BY hazard_id LIMIT 1`).Scan(&hazardID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `UPDATE hazard_events SET payload = jsonb_set(payload, '{note}', '"nothing was found"') WHERE hazard_id = $1 AND seq = 2`, hazardID); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCmd(t, env, "audit", "verify")
+	want := fmt.Sprintf("hazard %d, event 2: hash mismatch", hazardID)
+	if code != 1 || !strings.Contains(out, want) || strings.Count(out, "BROKEN") != 1 {
+		t.Errorf("audit verify after tampering: exit %d, want 1 naming %q:\n%s", code, want, out)
+	}
+
+	// Deleting the newest event is caught by the head on the hazard row.
+	if _, err := db.Pool.Exec(ctx, `UPDATE hazard_events SET payload = jsonb_set(payload, '{note}', '"nothing was found"') WHERE hazard_id = $1 AND seq = 2`, hazardID); err != nil {
+		t.Fatal(err)
+	}
+	var lastHazard, lastSeq int64
+	if err := db.Pool.QueryRow(ctx, `SELECT hazard_id, max(seq) FROM hazard_events WHERE hazard_id <> $1 GROUP BY hazard_id HAVING max(seq) > 1 ORDER BY hazard_id LIMIT 1`, hazardID).Scan(&lastHazard, &lastSeq); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `DELETE FROM hazard_events WHERE hazard_id = $1 AND seq = $2`, lastHazard, lastSeq); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCmd(t, env, "audit", "verify")
+	if code != 1 || !strings.Contains(out, fmt.Sprintf("hazard %d, event %d: the chain ends at event %d", lastHazard, lastSeq, lastSeq-1)) {
+		t.Errorf("audit verify after deleting the newest event of hazard %d: exit %d\n%s", lastHazard, code, out)
+	}
+}

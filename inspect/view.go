@@ -1,0 +1,96 @@
+package inspect
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// ItemDetail is a checklist item of a started inspection as the inspector's phone
+// shows it: the answer, what the rule asks, and the hazard it led to.
+type ItemDetail struct {
+	Item
+	Position     int      `json:"position"`
+	Location     string   `json:"location"`
+	AIChecks     []string `json:"ai_checks,omitempty"`
+	RuleSeverity Severity `json:"rule_severity"`
+	RectifyDays  int      `json:"rectify_days"`
+	HazardID     int64    `json:"hazard_id,omitempty"`
+	// Rule is the checklist item as generated (titles, explanation, citations,
+	// evidence), from the checklist stored with the inspection.
+	Rule json.RawMessage `json:"rule"`
+}
+
+// InspectionDetail is an inspection with its site and items.
+type InspectionDetail struct {
+	Inspection
+	Site  Site         `json:"site"`
+	Items []ItemDetail `json:"items,omitempty"`
+}
+
+// HazardDetail is a hazard with what a reader needs around it: the rule it was
+// found under (title, plain-words explanation, citations, the evidence that
+// proves a fix), the site, its event log and its photos.
+type HazardDetail struct {
+	Hazard
+	Rule        json.RawMessage `json:"rule"`
+	SiteName    string          `json:"site_name"`
+	SiteAddress string          `json:"site_address"`
+	Events      []Event         `json:"events,omitempty"`
+	PhotoIDs    []string        `json:"photo_ids,omitempty"`
+}
+
+// SiteFilter selects sites for a list; the caller's scope applies on top.
+type SiteFilter struct {
+	GridID  int64
+	Type    SiteType
+	AfterID int64
+	Limit   int
+}
+
+// InspectionFilter selects inspections for a list; the caller's scope applies on
+// top (an inspector sees their own).
+type InspectionFilter struct {
+	Status  InspectionStatus
+	SiteID  int64
+	AfterID int64
+	Limit   int
+}
+
+// HazardActionInput is what a user sends with a hazard action: a note, and the
+// photos (already uploaded to the hazard) that are its evidence.
+type HazardActionInput struct {
+	Note     string   `json:"note,omitempty"`
+	PhotoIDs []string `json:"photo_ids,omitempty"`
+}
+
+// PhotoTarget says what a photo is evidence for: one item of an inspection, or a
+// hazard (rectification proof or a re-inspection picture).
+type PhotoTarget struct {
+	InspectionID int64
+	ItemCode     string
+	HazardID     int64
+}
+
+// Validate checks that exactly one target is named.
+func (t PhotoTarget) Validate() error {
+	switch {
+	case t.HazardID < 0 || t.InspectionID < 0:
+		return FieldErrorf("target", "ids must be positive")
+	case t.HazardID > 0 && (t.InspectionID > 0 || t.ItemCode != ""):
+		return FieldErrorf("hazard_id", "name either a hazard or an inspection item, not both")
+	case t.HazardID > 0:
+		return nil
+	case t.InspectionID == 0:
+		return FieldErrorf("inspection_id", "name the inspection item (inspection_id and item_code) or the hazard (hazard_id) the photo is for")
+	case t.ItemCode == "":
+		return FieldErrorf("item_code", "is required with inspection_id")
+	}
+	return nil
+}
+
+// Session is a login session: the hash of its opaque token and when it expires.
+type Session struct {
+	UserID    int64
+	TokenHash []byte
+	ExpiresAt time.Time
+}

@@ -1,0 +1,413 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// AnnotatedKey is the object key of a photo's annotated copy (boxes and labels drawn).
+func AnnotatedKey(photoID uuid.UUID) string { return "annotated/" + photoID.String() + ".jpg" }
+
+// AnalysisTarget is what the analysis job needs to know about a photo.
+type AnalysisTarget struct {
+	Photo    PhotoRecord
+	RuleCode string // the checklist item's rule, or the hazard's rule for proof photos
+	Analysed bool   // an analysis is already stored: the job has nothing to do
+}
+
+// PhotoForAnalysis reads the photo the analysis job is about.
+func (s *Store) PhotoForAnalysis(ctx context.Context, id uuid.UUID) (AnalysisTarget, error) {
+	rec, err := photoByID(ctx, s.DB.Pool, id.String())
+	if err != nil {
+		return AnalysisTarget{}, err
+	}
+	t := AnalysisTarget{Photo: rec, RuleCode: rec.ItemCode}
+	err = s.DB.Pool.QueryRow(ctx, `SELECT
+			EXISTS (SELECT 1 FROM photo_analyses WHERE photo_id = $1),
+			COALESCE((SELECT rule_code FROM hazards WHERE id = $2), '')`, id, rec.HazardID).Scan(&t.Analysed, &t.RuleCode)
+	if err != nil {
+		return AnalysisTarget{}, fmt.Errorf("read analysis state of photo %s: %w", id, err)
+	}
+	if rec.ItemCode != "" {
+		t.RuleCode = rec.ItemCode
+	}
+	return t, nil
+}
+
+// Analysis is what the detector made of one photo.
+type Analysis struct {
+	PhotoID      uuid.UUID
+	ModelName    string
+	ModelSHA256  string
+	Width        int
+	Height       int
+	Detections   json.RawMessage
+	AnnotatedKey string
+	AnalysedAt   time.Time
+}
+
+// SaveAnalysis stores an analysis and its flags in one transaction. A second save
+// for the same photo (a retried job) changes nothing.
+func (s *Store) SaveAnalysis(ctx context.Context, a Analysis, siteID int64, ruleCode string, flags []inspect.AIFlag) error {
+	return s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO photo_analyses (photo_id, model_name, model_sha256, width, height, detections, annotated_key, analysed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (photo_id) DO NOTHING`,
+			a.PhotoID, a.ModelName, a.ModelSHA256, a.Width, a.Height, a.Detections, a.AnnotatedKey, a.AnalysedAt)
+		if err != nil {
+			return fmt.Errorf("store analysis of photo %s: %w", a.PhotoID, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return nil
+		}
+		for _, f := range flags {
+			if err := insertFlag(ctx, tx, a.PhotoID, siteID, ruleCode, f, a.ModelName, a.ModelSHA256); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func insertFlag(ctx context.Context, tx pgx.Tx, photoID uuid.UUID, siteID int64, ruleCode string, f inspect.AIFlag, model, modelSHA string) error {
+	boxes, err := json.Marshal(f.Boxes)
+	if err != nil {
+		return fmt.Errorf("encode flag boxes: %w", err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO ai_flags (photo_id, site_id, rule_code, code, status, score, boxes, reason, manual, model_name, model_sha256)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (photo_id, code) DO NOTHING`,
+		photoID, siteID, ruleCode, f.Code, f.Status, f.Score, boxes, f.Reason, f.Manual, model, modelSHA)
+	if err != nil {
+		return fmt.Errorf("store flag %s of photo %s: %w", f.Code, photoID, err)
+	}
+	return nil
+}
+
+// AddManualFlag records a hazard an inspector saw on their own photo that the model
+// cannot see (cardboard boxes, a charging cable). It enters the review queue like a
+// model's flag.
+func (s *Store) AddManualFlag(ctx context.Context, p inspect.Principal, photoID uuid.UUID, f inspect.AIFlag) (inspect.AIFlag, error) {
+	var out inspect.AIFlag
+	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		rec, err := photoByID(ctx, tx, photoID.String())
+		if err != nil {
+			return notVisible("photo", photoID)
+		}
+		ok, err := canSeePhoto(ctx, tx, p, rec)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notVisible("photo", photoID)
+		}
+		if p.User.ID != rec.UploadedBy && !p.CanReview() {
+			return forbidden("only the inspector who took photo %s or the safety office adds flags to it", photoID)
+		}
+		rule := rec.ItemCode
+		if rule == "" {
+			if err := tx.QueryRow(ctx, `SELECT rule_code FROM hazards WHERE id = $1`, rec.HazardID).Scan(&rule); err != nil {
+				return mapPgError(err, "hazard")
+			}
+		}
+		f.Manual = true
+		if err := insertFlag(ctx, tx, photoID, rec.SiteID, rule, f, "manual", ""); err != nil {
+			return err
+		}
+		out, err = flagByPhotoCode(ctx, tx, photoID, f.Code)
+		return err
+	})
+	return out, err
+}
+
+const flagColumns = `f.id, f.photo_id, f.site_id, f.rule_code, f.code, f.status, f.score, f.boxes, f.reason, f.manual,
+	f.model_name, f.model_sha256, f.review, COALESCE(f.reviewed_by, 0) AS reviewed_by,
+	COALESCE(f.reviewed_at, 'epoch') AS reviewed_at, f.reject_reason, COALESCE(f.hazard_id, 0) AS hazard_id, f.created_at`
+
+// flagRow scans boxes from jsonb.
+type flagRow struct {
+	ID           int64
+	PhotoID      uuid.UUID
+	SiteID       int64
+	RuleCode     string
+	Code         string
+	Status       string
+	Score        float32
+	Boxes        []inspect.FlagBox
+	Reason       string
+	Manual       bool
+	ModelName    string
+	ModelSHA256  string
+	Review       string
+	ReviewedBy   int64
+	ReviewedAt   time.Time
+	RejectReason string
+	HazardID     int64
+	CreatedAt    time.Time
+}
+
+func (r flagRow) flag() inspect.AIFlag {
+	f := inspect.AIFlag(r)
+	if f.ReviewedAt.Equal(time.Unix(0, 0)) {
+		f.ReviewedAt = time.Time{}
+	}
+	return f
+}
+
+func flagByPhotoCode(ctx context.Context, q querier, photoID uuid.UUID, code string) (inspect.AIFlag, error) {
+	rows, err := q.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f WHERE f.photo_id = $1 AND f.code = $2`, photoID, code)
+	r, err := collectOne[flagRow](rows, err, "flag")
+	return r.flag(), err
+}
+
+// visibleFlag reads flag id if the principal reviews flags of its site's grid.
+func visibleFlag(ctx context.Context, tx querier, p inspect.Principal, id int64, lock bool) (inspect.AIFlag, inspect.Site, error) {
+	sql := `SELECT ` + flagColumns + ` FROM ai_flags f WHERE f.id = $1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	rows, err := tx.Query(ctx, sql, id)
+	r, err := collectOne[flagRow](rows, err, fmt.Sprintf("flag %d", id))
+	if err != nil {
+		return inspect.AIFlag{}, inspect.Site{}, err
+	}
+	site, err := siteByID(ctx, tx, r.SiteID, false)
+	if err != nil {
+		return inspect.AIFlag{}, inspect.Site{}, err
+	}
+	if !p.CanReview() || !p.CanSeeSite(site) {
+		return inspect.AIFlag{}, inspect.Site{}, notVisible("flag", id)
+	}
+	return r.flag(), site, nil
+}
+
+// PhotoFlags lists the flags of one photo the principal may see, so the inspector
+// who took it sees what the model found.
+func (s *Store) PhotoFlags(ctx context.Context, p inspect.Principal, photoID uuid.UUID) ([]inspect.AIFlag, error) {
+	if _, err := s.Photo(ctx, p, photoID.String()); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Pool.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f WHERE f.photo_id = $1 ORDER BY f.id`, photoID)
+	rs, err := collectAll[flagRow](rows, err)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]inspect.AIFlag, len(rs))
+	for i, r := range rs {
+		out[i] = r.flag()
+	}
+	return out, nil
+}
+
+// OpenAnnotated opens the annotated copy of a photo the principal may see; not_found
+// until the photo has been analysed.
+func (s *Store) OpenAnnotated(ctx context.Context, p inspect.Principal, photoID uuid.UUID) (io.ReadCloser, string, int64, error) {
+	if _, err := s.Photo(ctx, p, photoID.String()); err != nil {
+		return nil, "", 0, err
+	}
+	var key string
+	err := s.DB.Pool.QueryRow(ctx, `SELECT annotated_key FROM photo_analyses WHERE photo_id = $1`, photoID).Scan(&key)
+	if err != nil {
+		return nil, "", 0, mapPgError(err, "analysis of photo "+photoID.String())
+	}
+	rc, info, err := s.Objects.Get(ctx, key)
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("open annotated photo %s: %w", photoID, err)
+	}
+	return rc, info.ContentType, info.Size, nil
+}
+
+// Flag returns one flag the principal reviews.
+func (s *Store) Flag(ctx context.Context, p inspect.Principal, id int64) (inspect.AIFlag, error) {
+	f, _, err := visibleFlag(ctx, s.DB.Pool, p, id, false)
+	return f, err
+}
+
+// Flags lists the flags in the principal's scope, oldest first.
+func (s *Store) Flags(ctx context.Context, p inspect.Principal, f inspect.FlagFilter) ([]inspect.AIFlag, error) {
+	switch f.Review {
+	case "":
+		f.Review = inspect.ReviewPending
+	case inspect.ReviewPending, inspect.ReviewConfirmed, inspect.ReviewRejected, "all":
+	default:
+		return nil, inspect.FieldErrorf("review", "must be pending, confirmed, rejected or all, not %q", f.Review)
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	units, all := p.ScopeUnitIDs()
+	if !p.CanReview() {
+		return nil, forbidden("the review queue is for the safety office")
+	}
+	rows, err := s.DB.Pool.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f JOIN sites s ON s.id = f.site_id
+		WHERE ($1 OR s.grid_id = ANY($2))
+		  AND ($3 = 'all' OR f.review = $3) AND ($4 = '' OR f.code = $4) AND f.id > $5
+		ORDER BY f.id LIMIT $6`,
+		all, units, f.Review, f.Code, f.AfterID, f.Limit)
+	rs, err := collectAll[flagRow](rows, err)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]inspect.AIFlag, len(rs))
+	for i, r := range rs {
+		out[i] = r.flag()
+	}
+	return out, nil
+}
+
+// ReviewFlag records a reviewer's decision. Confirming turns the flag into a hazard
+// for the photo's site and rule — or another observation of the open one — in the
+// same transaction; rejecting keeps the reason.
+func (s *Store) ReviewFlag(ctx context.Context, p inspect.Principal, id int64, confirm bool, reason string) (inspect.AIFlag, error) {
+	now := s.now()
+	var out inspect.AIFlag
+	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		f, site, err := visibleFlag(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if err := inspect.CheckReview(f, confirm, reason); err != nil {
+			return err
+		}
+		review, rejectReason, hazardID := inspect.ReviewRejected, reason, int64(0)
+		if confirm {
+			review, rejectReason = inspect.ReviewConfirmed, ""
+			finding, rule, err := s.flagFinding(ctx, tx, f, site, reason)
+			if err != nil {
+				return err
+			}
+			h, err := s.recordFinding(ctx, tx, finding, rule, false, p.User.ID, now)
+			if err != nil {
+				return err
+			}
+			hazardID = h.ID
+		}
+		if _, err := tx.Exec(ctx, `UPDATE ai_flags SET review = $2, reviewed_by = $3, reviewed_at = $4,
+			reject_reason = $5, hazard_id = NULLIF($6, 0) WHERE id = $1`,
+			id, review, p.User.ID, now, rejectReason, hazardID); err != nil {
+			return fmt.Errorf("record review of flag %d: %w", id, err)
+		}
+		f, _, err = visibleFlag(ctx, tx, p, id, false)
+		out = f
+		return err
+	})
+	return out, err
+}
+
+// flagFinding builds the finding a confirmed flag records: from the inspection item
+// the photo answers, or from the hazard a proof photo belongs to.
+func (s *Store) flagFinding(ctx context.Context, tx pgx.Tx, f inspect.AIFlag, site inspect.Site, note string) (inspect.Finding, json.RawMessage, error) {
+	rec, err := photoByID(ctx, tx, f.PhotoID.String())
+	if err != nil {
+		return inspect.Finding{}, nil, err
+	}
+	finding := inspect.Finding{SiteID: site.ID, GridID: site.GridID, RuleCode: f.RuleCode, InspectorID: rec.UploadedBy,
+		Note: "AI check " + f.Code + " confirmed on photo " + f.PhotoID.String() + ": " + f.Reason}
+	if note != "" {
+		finding.Note += " — " + note
+	}
+	var rule json.RawMessage
+	if rec.ItemCode != "" {
+		it, err := itemByCode(ctx, tx, rec.InspectionID, rec.ItemCode, false)
+		if err != nil {
+			return inspect.Finding{}, nil, err
+		}
+		insp, err := inspectionByID(ctx, tx, rec.InspectionID, false)
+		if err != nil {
+			return inspect.Finding{}, nil, err
+		}
+		finding.InspectionID, finding.InspectorID, finding.RuleVersion = insp.ID, insp.InspectorID, insp.RuleVersion
+		finding.RuleSeverity, finding.RuleRectifyDays = inspect.Severity(it.RuleSeverity), it.RectifyDays
+		rule = it.Rule
+	} else {
+		err := tx.QueryRow(ctx, `SELECT rule, rule_version, severity FROM hazards WHERE id = $1`, rec.HazardID).
+			Scan(&rule, &finding.RuleVersion, &finding.RuleSeverity)
+		if err != nil {
+			return inspect.Finding{}, nil, mapPgError(err, "hazard")
+		}
+	}
+	return finding, rule, nil
+}
+
+// FlagStats counts, per AI check, the flags in the principal's scope by review
+// state: precision as reviewed = confirmed / (confirmed + rejected).
+func (s *Store) FlagStats(ctx context.Context, p inspect.Principal) ([]inspect.FlagStats, error) {
+	if !p.CanReview() {
+		return nil, forbidden("flag statistics are for the safety office")
+	}
+	units, all := p.ScopeUnitIDs()
+	rows, err := s.DB.Pool.Query(ctx, `SELECT f.code,
+			count(*) FILTER (WHERE f.review = 'pending'),
+			count(*) FILTER (WHERE f.review = 'confirmed'),
+			count(*) FILTER (WHERE f.review = 'rejected')
+		FROM ai_flags f JOIN sites s ON s.id = f.site_id
+		WHERE ($1 OR s.grid_id = ANY($2)) AND NOT f.manual
+		GROUP BY f.code ORDER BY f.code`, all, units)
+	if err != nil {
+		return nil, fmt.Errorf("count flags: %w", err)
+	}
+	defer rows.Close()
+	out := []inspect.FlagStats{}
+	for rows.Next() {
+		var st inspect.FlagStats
+		if err := rows.Scan(&st.Code, &st.Pending, &st.Confirmed, &st.Rejected); err != nil {
+			return nil, fmt.Errorf("count flags: %w", err)
+		}
+		st.Precision = inspect.Rate{Num: int64(st.Confirmed), Den: int64(st.Confirmed + st.Rejected)}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// LabelledExample is one reviewed photo with the model's detections and the
+// decisions on its flags, for the retraining export.
+type LabelledExample struct {
+	PhotoID    uuid.UUID
+	SHA256     string
+	Type       string
+	Width      int
+	Height     int
+	Detections json.RawMessage
+	Confirmed  []inspect.AIFlag
+	Rejected   []inspect.AIFlag
+}
+
+// LabelledExamples returns every analysed photo that has at least one decided flag.
+func (s *Store) LabelledExamples(ctx context.Context) ([]LabelledExample, error) {
+	rows, err := s.DB.Pool.Query(ctx, `SELECT a.photo_id, p.sha256, p.type, a.width, a.height, a.detections
+		FROM photo_analyses a JOIN photos p ON p.id = a.photo_id
+		WHERE EXISTS (SELECT 1 FROM ai_flags f WHERE f.photo_id = a.photo_id AND f.review <> 'pending')
+		ORDER BY p.uploaded_at, a.photo_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read labelled examples: %w", err)
+	}
+	examples, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (LabelledExample, error) {
+		var e LabelledExample
+		err := r.Scan(&e.PhotoID, &e.SHA256, &e.Type, &e.Width, &e.Height, &e.Detections)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read labelled examples: %w", err)
+	}
+	for i := range examples {
+		rows, err := s.DB.Pool.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f WHERE f.photo_id = $1 AND f.review <> 'pending' ORDER BY f.id`, examples[i].PhotoID)
+		fs, err := collectAll[flagRow](rows, err)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range fs {
+			if r.Review == inspect.ReviewConfirmed {
+				examples[i].Confirmed = append(examples[i].Confirmed, r.flag())
+			} else {
+				examples[i].Rejected = append(examples[i].Rejected, r.flag())
+			}
+		}
+	}
+	return examples, nil
+}

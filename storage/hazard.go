@@ -1,0 +1,472 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+const hazardColumns = `h.id, h.site_id, h.grid_id, h.rule_code, h.rule_version, COALESCE(h.inspection_id, 0) AS inspection_id,
+	h.state, h.severity, h.level, h.unit_id, h.inspector_id, h.note, h.observations, h.escalations, h.returns,
+	h.deadline, h.rating, h.created_at, h.closed_at`
+
+// hazardRow is a hazard with the head of its event chain.
+type hazardRow struct {
+	inspect.Hazard
+	HeadSeq  int64
+	HeadHash string
+}
+
+// openStates are the states of an open hazard, for state = ANY($n).
+func openStates() []string {
+	var out []string
+	for _, s := range inspect.OpenStates() {
+		out = append(out, string(s))
+	}
+	return out
+}
+
+func hazardByID(ctx context.Context, q querier, id int64, lock bool) (hazardRow, error) {
+	sql := `SELECT ` + hazardColumns + `, h.head_seq, h.head_hash FROM hazards h WHERE h.id = $1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	rows, err := q.Query(ctx, sql, id)
+	return collectOne[hazardRow](rows, err, fmt.Sprintf("hazard %d", id))
+}
+
+// visibleHazard reads (and locks, when lock) the hazard; not_found unless the
+// principal may see it.
+func visibleHazard(ctx context.Context, q querier, p inspect.Principal, id int64, lock bool) (hazardRow, error) {
+	h, err := hazardByID(ctx, q, id, lock)
+	if err != nil {
+		if inspect.ErrorCode(err) == inspect.ENOTFOUND {
+			err = notVisible("hazard", id)
+		}
+		return h, err
+	}
+	if !p.CanSeeHazard(h.Hazard) {
+		return h, notVisible("hazard", id)
+	}
+	return h, nil
+}
+
+// appendEvent adds the next event to the chain of h, which the caller has locked
+// (SELECT ... FOR UPDATE) in tx, and moves the chain head on the hazard row.
+func appendEvent(ctx context.Context, tx pgx.Tx, h *hazardRow, actor int64, at time.Time, kind string, payload any) (inspect.Event, error) {
+	var prev *inspect.Event
+	if h.HeadSeq > 0 {
+		prev = &inspect.Event{HazardID: h.ID, Seq: h.HeadSeq, Hash: h.HeadHash}
+	}
+	e, err := inspect.NewEvent(prev, h.ID, actor, at, kind, payload)
+	if err != nil {
+		return e, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO hazard_events (hazard_id, seq, actor, at, kind, payload, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.HazardID, e.Seq, e.Actor, e.At, e.Kind, []byte(e.Payload), e.PrevHash, e.Hash); err != nil {
+		return e, fmt.Errorf("append event %d of hazard %d: %w", e.Seq, h.ID, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE hazards SET head_seq = $2, head_hash = $3 WHERE id = $1`, h.ID, e.Seq, e.Hash); err != nil {
+		return e, fmt.Errorf("move chain head of hazard %d: %w", h.ID, err)
+	}
+	h.HeadSeq, h.HeadHash = e.Seq, e.Hash
+	return e, nil
+}
+
+// saveHazard writes the fields an action may change.
+func saveHazard(ctx context.Context, tx pgx.Tx, h inspect.Hazard) error {
+	_, err := tx.Exec(ctx, `UPDATE hazards SET state = $2, severity = $3, level = $4, unit_id = $5, inspector_id = $6,
+		note = $7, observations = $8, escalations = $9, returns = $10, deadline = $11, rating = $12, closed_at = $13
+		WHERE id = $1`, h.ID, h.State, h.Severity, h.Level, h.UnitID, h.InspectorID, h.Note, h.Observations,
+		h.Escalations, h.Returns, h.Deadline, h.Rating, h.ClosedAt)
+	if err != nil {
+		return fmt.Errorf("save hazard %d: %w", h.ID, err)
+	}
+	return nil
+}
+
+// openHazardFor returns the open hazard of the site and rule, locked, if any.
+func openHazardFor(ctx context.Context, tx pgx.Tx, siteID int64, rule string) (hazardRow, bool, error) {
+	rows, err := tx.Query(ctx, `SELECT `+hazardColumns+`, h.head_seq, h.head_hash FROM hazards h
+		WHERE h.site_id = $1 AND h.rule_code = $2 AND h.state = ANY($3) FOR UPDATE`, siteID, rule, openStates())
+	h, err := collectOne[hazardRow](rows, err, "hazard")
+	if inspect.ErrorCode(err) == inspect.ENOTFOUND {
+		return h, false, nil
+	}
+	return h, err == nil, err
+}
+
+// recordFinding turns a failed item into a hazard: it joins the open hazard of the
+// same site and rule as another observation, or opens a new one. fixedOnSpot closes
+// it at once (a new hazard with fix_on_spot; an open one found fixed).
+func (s *Store) recordFinding(ctx context.Context, tx pgx.Tx, f inspect.Finding, rule json.RawMessage, fixedOnSpot bool, actor int64, now time.Time) (inspect.Hazard, error) {
+	for attempt := 0; ; attempt++ {
+		h, found, err := openHazardFor(ctx, tx, f.SiteID, f.RuleCode)
+		if err != nil {
+			return inspect.Hazard{}, err
+		}
+		if found {
+			return s.joinHazard(ctx, tx, h, f, fixedOnSpot, actor, now)
+		}
+		h, err = s.insertHazard(ctx, tx, f, rule, actor, now)
+		if isUniqueViolation(err) && attempt == 0 {
+			continue // another transaction opened it first: join that one
+		}
+		if err != nil {
+			return inspect.Hazard{}, err
+		}
+		if fixedOnSpot {
+			if err := s.applyAction(ctx, tx, &h, inspect.ActionFixOnSpot, inspect.HazardActionInput{Note: f.Note}, actor, now); err != nil {
+				return inspect.Hazard{}, err
+			}
+		}
+		return h.Hazard, nil
+	}
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation
+}
+
+// insertHazard inserts the new hazard for f under a savepoint, so that losing the
+// race for the one open hazard per site and rule leaves the transaction usable.
+func (s *Store) insertHazard(ctx context.Context, tx pgx.Tx, f inspect.Finding, rule json.RawMessage, actor int64, now time.Time) (hazardRow, error) {
+	nh, err := inspect.NewHazard(f, now, s.Policy)
+	if err != nil {
+		return hazardRow{}, err
+	}
+	h := hazardRow{Hazard: nh}
+	err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+		return sp.QueryRow(ctx, `INSERT INTO hazards (site_id, grid_id, rule_code, rule_version, rule, inspection_id, state, severity,
+			level, unit_id, inspector_id, note, observations, deadline, created_at)
+			VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+			h.SiteID, h.GridID, h.RuleCode, h.RuleVersion, rule, h.InspectionID, h.State, h.Severity, h.Level, h.UnitID,
+			h.InspectorID, h.Note, h.Observations, h.Deadline, h.CreatedAt).Scan(&h.ID)
+	})
+	if err != nil {
+		return h, err
+	}
+	_, err = appendEvent(ctx, tx, &h, actor, now, inspect.EventCreated, map[string]any{
+		"state": h.State, "severity": h.Severity, "deadline": h.Deadline.UTC().Format(time.RFC3339),
+		"level": h.Level, "unit_id": h.UnitID, "rule_code": h.RuleCode, "rule_version": h.RuleVersion,
+		"inspection_id": h.InspectionID, "inspector_id": h.InspectorID, "note": h.Note,
+	})
+	return h, err
+}
+
+// joinHazard records another observation of open hazard h.
+func (s *Store) joinHazard(ctx context.Context, tx pgx.Tx, h hazardRow, f inspect.Finding, fixedOnSpot bool, actor int64, now time.Time) (inspect.Hazard, error) {
+	next, raised, err := h.AddObservation(f.Severity)
+	if err != nil {
+		return inspect.Hazard{}, err
+	}
+	h.Hazard = next
+	if err := saveHazard(ctx, tx, h.Hazard); err != nil {
+		return inspect.Hazard{}, err
+	}
+	if _, err := appendEvent(ctx, tx, &h, actor, now, inspect.EventObservation, map[string]any{
+		"inspection_id": f.InspectionID, "inspector_id": f.InspectorID, "note": f.Note,
+		"severity": h.Severity, "raised": raised, "observations": h.Observations,
+	}); err != nil {
+		return inspect.Hazard{}, err
+	}
+	if fixedOnSpot {
+		action := inspect.ActionFixOnSpot
+		if _, err := inspect.Transition(h.State, action); err != nil {
+			action = inspect.ActionReinspectFixed
+		}
+		if _, err := inspect.Transition(h.State, action); err != nil {
+			return inspect.Hazard{}, inspect.Errorf(inspect.ECONFLICT, "hazard %d for this rule at this site is %s; record this finding as a hazard, not as fixed on the spot", h.ID, h.State)
+		}
+		if err := s.applyAction(ctx, tx, &h, action, inspect.HazardActionInput{Note: f.Note}, actor, now); err != nil {
+			return inspect.Hazard{}, err
+		}
+	}
+	return h.Hazard, nil
+}
+
+// applyAction takes a non-escalating or escalating action on the locked hazard h
+// and appends its event.
+func (s *Store) applyAction(ctx context.Context, tx pgx.Tx, h *hazardRow, a inspect.Action, in inspect.HazardActionInput, actor int64, now time.Time) error {
+	from := h.State
+	var payload any
+	switch a {
+	case inspect.ActionReinspectPresent, inspect.ActionEscalate, inspect.ActionDetermineMajor:
+		if _, err := inspect.Transition(h.State, a); err != nil {
+			return err
+		}
+		level := inspect.EscalationTarget(h.Hazard, a)
+		target, err := ancestorOfLevel(ctx, tx, h.UnitID, level)
+		if err != nil {
+			return fmt.Errorf("escalate hazard %d: %w", h.ID, err)
+		}
+		next, esc, err := inspect.Escalate(h.Hazard, a, target, now, s.Policy)
+		if err != nil {
+			return err
+		}
+		h.Hazard = next
+		payload = struct {
+			inspect.Escalation
+			inspect.TransitionPayload
+		}{esc, inspect.TransitionPayload{From: from, To: next.State, Note: in.Note, PhotoIDs: in.PhotoIDs}}
+	default:
+		next, err := h.Apply(a, now, s.Policy)
+		if err != nil {
+			return err
+		}
+		h.Hazard = next
+		payload = inspect.TransitionPayload{From: from, To: next.State, Note: in.Note, PhotoIDs: in.PhotoIDs}
+	}
+	if err := saveHazard(ctx, tx, h.Hazard); err != nil {
+		return err
+	}
+	_, err := appendEvent(ctx, tx, h, actor, now, string(a), payload)
+	return err
+}
+
+// HazardAction takes action a on hazard id for the principal: who may is the
+// domain's policy table (Principal.CanPerform), when is its state machine. Photo
+// ids must be photos already uploaded to this hazard; submit_proof needs at least
+// one.
+func (s *Store) HazardAction(ctx context.Context, p inspect.Principal, id int64, a inspect.Action, in inspect.HazardActionInput) (inspect.HazardDetail, error) {
+	now := s.now()
+	if _, err := inspect.Transition(inspect.StateOpen, a); inspect.ErrorCode(err) == inspect.EINVALID {
+		return inspect.HazardDetail{}, err
+	}
+	if a == inspect.ActionDeadlinePassed {
+		return inspect.HazardDetail{}, forbidden("%s is recorded by the scheduler only", a)
+	}
+	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		h, err := visibleHazard(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if !p.CanPerform(h.Hazard, a) {
+			return forbidden("you may not %s hazard %d", a, id)
+		}
+		if a == inspect.ActionSubmitProof && len(in.PhotoIDs) == 0 {
+			return inspect.FieldErrorf("photo_ids", "proof of the fix needs at least one photo uploaded to hazard %d", id)
+		}
+		if err := checkHazardPhotos(ctx, tx, id, in.PhotoIDs); err != nil {
+			return err
+		}
+		if a == inspect.ActionResubmit && in.Note != "" {
+			h.Note = in.Note
+		}
+		return s.applyAction(ctx, tx, &h, a, in, p.User.ID, now)
+	})
+	if err != nil {
+		return inspect.HazardDetail{}, err
+	}
+	return s.Hazard(ctx, p, id)
+}
+
+func checkHazardPhotos(ctx context.Context, tx pgx.Tx, hazardID int64, ids []string) error {
+	if len(ids) > 50 {
+		return inspect.FieldErrorf("photo_ids", "at most 50 photos")
+	}
+	for i, id := range ids {
+		if _, err := inspect.ParsePhotoID(id); err != nil {
+			return inspect.FieldErrorf("photo_ids", "entry %d is not a photo UUID", i)
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM photos WHERE id = $1 AND hazard_id = $2`, id, hazardID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return inspect.FieldErrorf("photo_ids", "photo %s has not been uploaded to hazard %d", id, hazardID)
+		}
+	}
+	return nil
+}
+
+// RateHazard records the merchant's 1–5 rating of a closed hazard's handling.
+func (s *Store) RateHazard(ctx context.Context, p inspect.Principal, id int64, rating int) (inspect.HazardDetail, error) {
+	now := s.now()
+	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		h, err := visibleHazard(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if !p.CanRate(h.Hazard) {
+			return forbidden("only a merchant of the site rates hazard %d", id)
+		}
+		next, err := h.Rate(rating)
+		if err != nil {
+			return err
+		}
+		h.Hazard = next
+		if err := saveHazard(ctx, tx, h.Hazard); err != nil {
+			return err
+		}
+		_, err = appendEvent(ctx, tx, &h, p.User.ID, now, inspect.EventRated, map[string]any{"rating": rating})
+		return err
+	})
+	if err != nil {
+		return inspect.HazardDetail{}, err
+	}
+	return s.Hazard(ctx, p, id)
+}
+
+// ReassignHazard gives an open hazard (its re-inspection) to another inspector of
+// the site's grid.
+func (s *Store) ReassignHazard(ctx context.Context, p inspect.Principal, id, inspectorID int64, note string) (inspect.HazardDetail, error) {
+	now := s.now()
+	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		h, err := visibleHazard(ctx, tx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if !p.CanManageHazard(h.Hazard) {
+			return forbidden("only the safety office responsible for hazard %d reassigns it", id)
+		}
+		if !inspect.IsOpen(h.State) {
+			return inspect.Errorf(inspect.ECONFLICT, "hazard %d is %s; only an open hazard can be reassigned", id, h.State)
+		}
+		u, err := userByID(ctx, tx, inspectorID)
+		if err != nil {
+			return inspect.FieldErrorf("inspector_id", "user %d does not exist", inspectorID)
+		}
+		if u.Role != inspect.RoleInspector || !slices.Contains(u.GridIDs, h.GridID) {
+			return inspect.FieldErrorf("inspector_id", "user %d is not an inspector of grid %d", inspectorID, h.GridID)
+		}
+		from := h.InspectorID
+		h.InspectorID = inspectorID
+		if err := saveHazard(ctx, tx, h.Hazard); err != nil {
+			return err
+		}
+		_, err = appendEvent(ctx, tx, &h, p.User.ID, now, inspect.EventReassigned, map[string]any{
+			"from_inspector_id": from, "to_inspector_id": inspectorID, "note": note,
+		})
+		return err
+	})
+	if err != nil {
+		return inspect.HazardDetail{}, err
+	}
+	return s.Hazard(ctx, p, id)
+}
+
+// Hazard returns the hazard with its rule, site, events and photos.
+func (s *Store) Hazard(ctx context.Context, p inspect.Principal, id int64) (inspect.HazardDetail, error) {
+	h, err := visibleHazard(ctx, s.DB.Pool, p, id, false)
+	if err != nil {
+		return inspect.HazardDetail{}, err
+	}
+	d := inspect.HazardDetail{Hazard: h.Hazard}
+	if err := s.DB.Pool.QueryRow(ctx, `SELECT h.rule, s.name, s.address FROM hazards h JOIN sites s ON s.id = h.site_id WHERE h.id = $1`, id).
+		Scan(&d.Rule, &d.SiteName, &d.SiteAddress); err != nil {
+		return d, mapPgError(err, "hazard")
+	}
+	if d.Events, err = hazardEvents(ctx, s.DB.Pool, id); err != nil {
+		return d, err
+	}
+	rows, err := s.DB.Pool.Query(ctx, `SELECT p.id::text FROM photos p
+		WHERE p.hazard_id = $1
+		   OR (p.inspection_id, p.item_code) IN (SELECT inspection_id, code FROM inspection_items WHERE hazard_id = $1)
+		ORDER BY p.uploaded_at, p.id`, id)
+	if err != nil {
+		return d, err
+	}
+	if d.PhotoIDs, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+func hazardEvents(ctx context.Context, q querier, id int64) ([]inspect.Event, error) {
+	rows, err := q.Query(ctx, `SELECT hazard_id, seq, actor, at, kind, payload, prev_hash, hash FROM hazard_events
+		WHERE hazard_id = $1 ORDER BY seq`, id)
+	return collectAll[inspect.Event](rows, err)
+}
+
+// Hazards lists the hazards the principal may see that match the filter, by id:
+// admins all; inspectors and safety officers those whose grid is in their scope;
+// merchants those of their premises. filter.UnitID selects the responsible unit's
+// subtree.
+func (s *Store) Hazards(ctx context.Context, p inspect.Principal, f inspect.HazardFilter) ([]inspect.HazardDetail, error) {
+	if err := f.Normalize(); err != nil {
+		return nil, err
+	}
+	units, all := p.ScopeUnitIDs()
+	merchant := p.User.Role == inspect.RoleMerchant
+	var subtree []int64
+	if f.UnitID != 0 {
+		var err error
+		if subtree, err = subtreeIDs(ctx, s.DB.Pool, f.UnitID); err != nil {
+			return nil, err
+		}
+	}
+	states := make([]string, len(f.States))
+	for i, st := range f.States {
+		states[i] = string(st)
+	}
+	sevs := make([]string, len(f.Severities))
+	for i, sv := range f.Severities {
+		sevs[i] = string(sv)
+	}
+	type row struct {
+		inspect.Hazard
+		Rule        json.RawMessage
+		SiteName    string
+		SiteAddress string
+	}
+	rows, err := s.DB.Pool.Query(ctx, `SELECT `+hazardColumns+`, h.rule, s.name AS site_name, s.address AS site_address
+		FROM hazards h JOIN sites s ON s.id = h.site_id
+		WHERE (CASE WHEN $1 THEN h.site_id = ANY($2) ELSE ($3 OR h.grid_id = ANY($4)) END)
+		  AND (cardinality($5::text[]) = 0 OR h.state = ANY($5))
+		  AND (cardinality($6::text[]) = 0 OR h.severity = ANY($6))
+		  AND ($7 = 0 OR h.site_id = $7)
+		  AND ($8 = 0 OR h.unit_id = ANY($9))
+		  AND ($10 = 0 OR h.inspector_id = $10)
+		  AND ($11 = '' OR h.rule_code = $11)
+		  AND (NOT $12 OR (h.state = ANY($13) AND h.deadline < $14))
+		  AND h.id > $15
+		ORDER BY h.id LIMIT $16`,
+		merchant, p.SiteIDs(), all, units, states, sevs, f.SiteID, f.UnitID, subtree, f.InspectorID, f.RuleCode,
+		f.Overdue, openStates(), s.now(), f.AfterID, f.Limit)
+	list, err := collectAll[row](rows, err)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]inspect.HazardDetail, len(list))
+	for i, r := range list {
+		out[i] = inspect.HazardDetail{Hazard: r.Hazard, Rule: r.Rule, SiteName: r.SiteName, SiteAddress: r.SiteAddress}
+	}
+	return out, nil
+}
+
+// SystemHazardAction takes an action as the system (actor 0), for the deadline
+// scheduler: deadline_passed, or escalate when a re-inspection went overdue.
+func (s *Store) SystemHazardAction(ctx context.Context, id int64, a inspect.Action, note string) (inspect.Hazard, error) {
+	now := s.now()
+	var out inspect.Hazard
+	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		h, err := hazardByID(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if err := s.applyAction(ctx, tx, &h, a, inspect.HazardActionInput{Note: note}, 0, now); err != nil {
+			return err
+		}
+		out = h.Hazard
+		return nil
+	})
+	return out, err
+}
+
+// HasUnits reports whether any org unit exists (a seeded or configured database).
+func (db *DB) HasUnits(ctx context.Context) (bool, error) {
+	var ok bool
+	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units)`).Scan(&ok)
+	return ok, err
+}

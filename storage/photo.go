@@ -1,0 +1,326 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// PhotoRecord is a photo row with what the photo analysis needs besides the photo:
+// the site, and the checklist item's location tag and AI checks (empty for proof
+// photos of a hazard, whose rule the hazard row holds).
+type PhotoRecord struct {
+	inspect.Photo
+	SiteID   int64
+	Location string
+	AIChecks []string
+}
+
+// PhotoKey is the object key of a photo's original, named by its SHA-256 so that
+// the same bytes are stored once.
+func PhotoKey(sha256 string) string { return "photos/" + sha256 }
+
+// ThumbKey is the object key of a photo's JPEG thumbnail.
+func ThumbKey(sha256 string) string { return "thumbs/" + sha256 + ".jpg" }
+
+const photoColumns = `p.id, COALESCE(p.inspection_id, 0) AS inspection_id, COALESCE(p.item_code, '') AS item_code,
+	COALESCE(p.hazard_id, 0) AS hazard_id, p.sha256, p.type, p.size, p.width, p.height, p.exif, p.uploaded_by, p.uploaded_at,
+	p.site_id, p.location, p.ai_checks`
+
+func photoByID(ctx context.Context, q querier, id string) (PhotoRecord, error) {
+	rows, err := q.Query(ctx, `SELECT `+photoColumns+` FROM photos p WHERE p.id = $1`, id)
+	return collectOne[PhotoRecord](rows, err, "photo "+id)
+}
+
+// photoTarget resolves where a photo goes and checks that the principal may put it
+// there: an item of an inspection the principal is doing (and can still answer),
+// or an open hazard the principal may submit proof for, re-inspect or manage.
+func photoTarget(ctx context.Context, q querier, p inspect.Principal, ph inspect.Photo) (PhotoRecord, error) {
+	rec := PhotoRecord{Photo: ph}
+	if ph.HazardID != 0 {
+		h, err := visibleHazard(ctx, q, p, ph.HazardID, false)
+		if err != nil {
+			return rec, err
+		}
+		if !p.CanPerform(h.Hazard, inspect.ActionSubmitProof) && !p.CanPerform(h.Hazard, inspect.ActionReinspectFixed) && !p.CanManageHazard(h.Hazard) {
+			return rec, forbidden("you may not add photos to hazard %d", h.ID)
+		}
+		if !inspect.IsOpen(h.State) {
+			return rec, inspect.Errorf(inspect.ECONFLICT, "hazard %d is %s; it takes no more photos", h.ID, h.State)
+		}
+		rec.SiteID = h.SiteID
+		return rec, nil
+	}
+	insp, _, err := visibleInspection(ctx, q, p, ph.InspectionID, false)
+	if err != nil {
+		return rec, err
+	}
+	if !p.CanActOnInspection(insp) {
+		return rec, forbidden("only the inspector it is assigned to adds photos to inspection %d", insp.ID)
+	}
+	if err := insp.CanAnswer(); err != nil {
+		return rec, err
+	}
+	it, err := itemByCode(ctx, q, insp.ID, ph.ItemCode, false)
+	if err != nil {
+		return rec, inspect.Errorf(inspect.ENOTFOUND, "item %q is not on the checklist of inspection %d", ph.ItemCode, insp.ID)
+	}
+	rec.SiteID, rec.Location, rec.AIChecks = insp.SiteID, it.Location, nonNil(it.AIChecks)
+	return rec, nil
+}
+
+// samePhoto reports whether a stored photo is the same upload as ph: same bytes,
+// same target.
+func samePhoto(stored PhotoRecord, ph inspect.Photo) bool {
+	return stored.SHA256 == ph.SHA256 && stored.InspectionID == ph.InspectionID &&
+		stored.ItemCode == ph.ItemCode && stored.HazardID == ph.HazardID
+}
+
+// SavePhoto stores a checked photo: the original (read from original) at
+// PhotoKey and the thumbnail at ThumbKey, then the row, committed only after both
+// objects exist. It returns the stored photo and whether this call created it.
+//
+// The same UUID with the same bytes and target again returns the stored photo and
+// created false, writing nothing (an idempotent retry); the same UUID with other
+// bytes or another target is a conflict. When the row cannot be inserted, objects
+// this call wrote that no row references are deleted again, so that a failed
+// upload leaves nothing behind. A crash between writing the objects and the
+// commit can still leave an unreferenced object (never a row without its
+// objects); OrphanPhotoObjects finds those.
+func (s *Store) SavePhoto(ctx context.Context, p inspect.Principal, ph inspect.Photo, original io.Reader, thumbnail []byte) (inspect.Photo, bool, error) {
+	rec, err := photoTarget(ctx, s.DB.Pool, p, ph)
+	if err != nil {
+		return inspect.Photo{}, false, err
+	}
+	rec.UploadedBy, rec.UploadedAt = p.User.ID, s.now()
+	created := false
+	err = s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		// Uploads of the same bytes serialise here, so that the clean-up of one
+		// cannot delete an object another is about to reference.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, rec.SHA256); err != nil {
+			return err
+		}
+		stored, err := photoByID(ctx, tx, rec.ID.String())
+		switch {
+		case err == nil && samePhoto(stored, rec.Photo):
+			rec = stored
+			return nil
+		case err == nil:
+			return photoConflict(rec.ID.String())
+		case inspect.ErrorCode(err) != inspect.ENOTFOUND:
+			return err
+		}
+		wrote, err := s.putPhotoObjects(ctx, rec, original, thumbnail)
+		if err == nil {
+			err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+				if err := insertPhoto(ctx, sp, rec); err != nil {
+					return err
+				}
+				if s.PhotoInserted != nil {
+					return s.PhotoInserted(ctx, sp, rec)
+				}
+				return nil
+			})
+		}
+		if err != nil {
+			if cerr := s.removeUnreferenced(ctx, tx, rec.SHA256, wrote); cerr != nil {
+				return fmt.Errorf("%w (and clean-up failed: %v)", err, cerr)
+			}
+			if isUniqueViolation(err) {
+				return photoConflict(rec.ID.String())
+			}
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return inspect.Photo{}, false, err
+	}
+	return rec.Photo, created, nil
+}
+
+func photoConflict(id string) error {
+	return inspect.Errorf(inspect.ECONFLICT, "photo %s was already uploaded with other content or for something else; generate a new UUID for a new photo", id)
+}
+
+// putPhotoObjects writes the original and the thumbnail unless they exist already
+// (the same bytes uploaded before) and returns the keys it wrote.
+func (s *Store) putPhotoObjects(ctx context.Context, rec PhotoRecord, original io.Reader, thumbnail []byte) ([]string, error) {
+	var wrote []string
+	objects := []struct {
+		key, contentType string
+		r                io.Reader
+		size             int64
+		want             string
+	}{
+		{PhotoKey(rec.SHA256), string(rec.Type), original, rec.Size, rec.SHA256},
+		{ThumbKey(rec.SHA256), "image/jpeg", bytes.NewReader(thumbnail), int64(len(thumbnail)), ""},
+	}
+	for _, o := range objects {
+		if _, err := s.Objects.Stat(ctx, o.key); err == nil {
+			continue
+		} else if inspect.ErrorCode(err) != inspect.ENOTFOUND {
+			return wrote, err
+		}
+		sum, err := s.Objects.Put(ctx, o.key, o.r, o.size, o.contentType)
+		if err != nil {
+			return wrote, err
+		}
+		wrote = append(wrote, o.key)
+		if o.want != "" && sum != o.want {
+			return wrote, fmt.Errorf("stored photo %s has sha256 %s, want %s", o.key, sum, o.want)
+		}
+	}
+	return wrote, nil
+}
+
+// removeUnreferenced deletes the objects in keys when no photo row uses sha256.
+func (s *Store) removeUnreferenced(ctx context.Context, tx pgx.Tx, sha256 string, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	var used bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = $1)`, sha256).Scan(&used); err != nil {
+		return err
+	}
+	if used {
+		return nil
+	}
+	for _, k := range keys {
+		if err := s.Objects.Delete(context.WithoutCancel(ctx), k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertPhoto(ctx context.Context, tx pgx.Tx, r PhotoRecord) error {
+	var inspection, hazard *int64
+	var item *string
+	if r.InspectionID != 0 {
+		inspection, item = &r.InspectionID, &r.ItemCode
+	}
+	if r.HazardID != 0 {
+		hazard = &r.HazardID
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO photos (id, sha256, type, size, width, height, exif, site_id, inspection_id, item_code,
+		hazard_id, location, ai_checks, uploaded_by, uploaded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		r.ID, r.SHA256, r.Type, r.Size, r.Width, r.Height, r.EXIF, r.SiteID, inspection, item, hazard,
+		r.Location, nonNil(r.AIChecks), r.UploadedBy, r.UploadedAt)
+	return err
+}
+
+// canSeePhoto: a photo is visible to whoever may see the hazard it belongs to (its
+// own, or the one its item led to), or the inspection it was taken in.
+func canSeePhoto(ctx context.Context, q querier, p inspect.Principal, rec PhotoRecord) (bool, error) {
+	hazardID := rec.HazardID
+	if hazardID == 0 && rec.InspectionID != 0 {
+		if it, err := itemByCode(ctx, q, rec.InspectionID, rec.ItemCode, false); err == nil && it.HazardID != nil {
+			hazardID = *it.HazardID
+		}
+	}
+	if hazardID != 0 {
+		h, err := hazardByID(ctx, q, hazardID, false)
+		if err != nil {
+			return false, err
+		}
+		if p.CanSeeHazard(h.Hazard) {
+			return true, nil
+		}
+	}
+	if rec.InspectionID != 0 {
+		insp, err := inspectionByID(ctx, q, rec.InspectionID, false)
+		if err != nil {
+			return false, err
+		}
+		site, err := siteByID(ctx, q, insp.SiteID, false)
+		if err != nil {
+			return false, err
+		}
+		return p.CanSeeInspection(insp, site), nil
+	}
+	return false, nil
+}
+
+// Photo returns the photo's metadata if the principal may see it.
+func (s *Store) Photo(ctx context.Context, p inspect.Principal, id string) (inspect.Photo, error) {
+	rec, err := photoByID(ctx, s.DB.Pool, id)
+	if err != nil {
+		if inspect.ErrorCode(err) == inspect.ENOTFOUND {
+			return inspect.Photo{}, notVisible("photo", id)
+		}
+		return inspect.Photo{}, err
+	}
+	ok, err := canSeePhoto(ctx, s.DB.Pool, p, rec)
+	if err != nil {
+		return inspect.Photo{}, err
+	}
+	if !ok {
+		return inspect.Photo{}, notVisible("photo", id)
+	}
+	return rec.Photo, nil
+}
+
+// OpenPhoto opens the photo's original or thumbnail for reading, if the principal
+// may see it, with its content type and size.
+func (s *Store) OpenPhoto(ctx context.Context, p inspect.Principal, id string, thumbnail bool) (io.ReadCloser, string, int64, error) {
+	ph, err := s.Photo(ctx, p, id)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	key := PhotoKey(ph.SHA256)
+	if thumbnail {
+		key = ThumbKey(ph.SHA256)
+	}
+	rc, info, err := s.Objects.Get(ctx, key)
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("open photo %s: %w", id, err)
+	}
+	return rc, info.ContentType, info.Size, nil
+}
+
+// PhotoConsistency compares photo rows with the objects in the store: rows whose
+// original or thumbnail is missing, and photo or thumbnail objects no row refers
+// to (left by a crash between the object write and the commit).
+func (s *Store) PhotoConsistency(ctx context.Context) (rowsWithoutObjects, orphanObjects []string, err error) {
+	rows, err := s.DB.Pool.Query(ctx, `SELECT DISTINCT sha256 FROM photos`)
+	if err != nil {
+		return nil, nil, err
+	}
+	shas, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, nil, err
+	}
+	known := map[string]bool{}
+	for _, sha := range shas {
+		known[PhotoKey(sha)], known[ThumbKey(sha)] = true, true
+	}
+	present := map[string]bool{}
+	for _, prefix := range []string{"photos/", "thumbs/"} {
+		keys, err := s.Objects.Keys(ctx, prefix)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, k := range keys {
+			present[k] = true
+			if !known[k] {
+				orphanObjects = append(orphanObjects, k)
+			}
+		}
+	}
+	for _, sha := range shas {
+		for _, k := range []string{PhotoKey(sha), ThumbKey(sha)} {
+			if !present[k] {
+				rowsWithoutObjects = append(rowsWithoutObjects, k)
+			}
+		}
+	}
+	return rowsWithoutObjects, orphanObjects, nil
+}
