@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/jpeg"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/safegrid/safegrid/checklists"
+	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/models"
+	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/storagetest"
+)
+
+// apiClient talks JSON to a running server.
+type apiClient struct {
+	t    *testing.T
+	base string
+}
+
+// call sends body as JSON (or raw bytes for []byte) with token and decodes a 2xx
+// answer into out; it returns the status and the raw answer.
+func (c apiClient) call(token, method, path string, body, out any) (int, []byte) {
+	c.t.Helper()
+	var rd io.Reader
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd, contentType = bytes.NewReader(b), "image/jpeg"
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode < 300 && out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode, raw
+}
+
+func (c apiClient) login(user, password string) string {
+	c.t.Helper()
+	var res struct {
+		Token string `json:"token"`
+	}
+	if st, raw := c.call("", "POST", "/api/v1/auth/login", map[string]string{"login": user, "password": password}, &res); st != 200 {
+		c.t.Fatalf("login %s: %d %s", user, st, raw)
+	}
+	return res.Token
+}
+
+// TestPhotoAnalysisEndToEnd is issue 5's end-to-end check on the real server, the
+// real model and a real photo: an inspector uploads the indoor-motorcycle photo for
+// a corridor item; within seconds the analysis job puts a two_wheeler_indoor flag
+// in the review queue with an annotated copy; the officer confirms it and the
+// hazard for the site and rule exists.
+func TestPhotoAnalysisEndToEnd(t *testing.T) {
+	modelSource, images, ortLib := os.Getenv("SAFEGRID_MODEL_SOURCE"), os.Getenv("SAFEGRID_TEST_IMAGES"), os.Getenv("SAFEGRID_ORT_LIB")
+	if modelSource == "" || images == "" || ortLib == "" {
+		t.Skipf("SKIPPED: needs SAFEGRID_MODEL_SOURCE (%q), SAFEGRID_TEST_IMAGES (%q) and SAFEGRID_ORT_LIB (%q): the real model, photos and runtime", modelSource, images, ortLib)
+	}
+	photo, err := os.ReadFile(filepath.Join(images, "coco_343934_motorcycle_entryway_ccby.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, dbURL := storagetest.NewDB(t)
+	bucket := storagetest.NewBucket(t)
+	rules, err := checklists.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixtureStore := storage.NewStore(db, bucket, rules)
+
+	// A hotel in one grid, its inspector and a safety officer of the district.
+	const password = "analysis test password"
+	hash, err := inspect.HashPassword(password, inspect.DefaultPasswordParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := fixtureStore.CreateUserUnchecked(ctx, inspect.User{Username: "admin", Phone: "13900000000", DisplayName: "Admin", Role: inspect.RoleAdmin}, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminP, _ := fixtureStore.PrincipalOf(ctx, admin.ID)
+	var parent inspect.Unit
+	for _, lv := range []inspect.Level{inspect.LevelDistrict, inspect.LevelSubdistrict, inspect.LevelCommunity, inspect.LevelGrid} {
+		u, err := fixtureStore.CreateUnit(ctx, adminP, inspect.Unit{ParentID: parent.ID, Level: lv, Name: string(lv)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lv == inspect.LevelDistrict {
+			if _, err := fixtureStore.CreateUserUnchecked(ctx, inspect.User{Username: "officer", Phone: "13900000001", DisplayName: "Officer", Role: inspect.RoleSafetyOfficer, UnitID: u.ID}, hash); err != nil {
+				t.Fatal(err)
+			}
+		}
+		parent = u
+	}
+	inspector, err := fixtureStore.CreateUserUnchecked(ctx, inspect.User{Username: "inspector", Phone: "13900000002", DisplayName: "Inspector", Role: inspect.RoleInspector, UnitID: parent.ID, GridIDs: []int64{parent.ID}}, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, err := os.ReadFile("../../testdata/profiles/hotel-12f-kitchen.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := fixtureStore.CreateSite(ctx, adminP, inspect.Site{Name: "Riverside Hotel", Type: "hotel", Address: "8 Jinli Road", Lat: 30.64, Lng: 104.05, GridID: parent.ID, Profile: profile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insp, err := fixtureStore.AssignInspection(ctx, adminP, site.ID, inspector.ID, time.Now().Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The real server, with AI checks on.
+	httpAddr := freeAddr(t)
+	env := map[string]string{
+		"DATABASE_URL": dbURL, "SAFEGRID_HTTP_ADDR": httpAddr, "SAFEGRID_S3_ENDPOINT": os.Getenv("SAFEGRID_S3_ENDPOINT"),
+		"SAFEGRID_S3_BUCKET": bucket.Bucket(), "SAFEGRID_ORT_LIB": ortLib, "SAFEGRID_CACHE_DIR": t.TempDir(),
+		"SAFEGRID_MODEL_SOURCE": modelSource, "SAFEGRID_AI_SESSIONS": "1",
+	}
+	srvCtx, cancel := context.WithCancel(ctx)
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(srvCtx, &runEnv{stdout: io.Discard, stderr: logs, getenv: func(k string) string { return env[k] }}, nil)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	waitReady(t, httpAddr, "every check ok", func(a readyAnswer) bool { return a.status == http.StatusOK })
+
+	c := apiClient{t: t, base: "http://" + httpAddr}
+	inspectorToken, officerToken := c.login("inspector", password), c.login("officer", password)
+	var started inspect.InspectionDetail
+	if st, raw := c.call(inspectorToken, "POST", fmt.Sprintf("/api/v1/inspections/%d/start", insp.ID), nil, &started); st != 200 {
+		t.Fatalf("start inspection: %d %s", st, raw)
+	}
+	var item inspect.ItemDetail
+	for _, it := range started.Items {
+		if it.Location == "corridor" {
+			item = it
+			break
+		}
+	}
+	if item.Code == "" {
+		t.Fatal("the hotel's checklist has no corridor item to photograph")
+	}
+
+	photoID := uuid.New()
+	uploaded := time.Now()
+	if st, raw := c.call(inspectorToken, "PUT", fmt.Sprintf("/api/v1/photos/%s?inspection_id=%d&item_code=%s", photoID, insp.ID, item.Code), photo, nil); st != 201 {
+		t.Fatalf("upload: %d %s", st, raw)
+	}
+
+	var flag inspect.AIFlag
+	deadline := time.Now().Add(60 * time.Second)
+	for flag.ID == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no two_wheeler_indoor flag for photo %s in the review queue within 60 s", photoID)
+		}
+		var queue []inspect.AIFlag
+		if st, raw := c.call(officerToken, "GET", "/api/v1/flags?review=pending", nil, &queue); st != 200 {
+			t.Fatalf("review queue: %d %s", st, raw)
+		}
+		for _, f := range queue {
+			if f.PhotoID == photoID && f.Code == "two_wheeler_indoor" {
+				flag = f
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("flag in the review queue %.1f s after the upload: %s %.2f (%s)", time.Since(uploaded).Seconds(), flag.Code, flag.Score, flag.Reason)
+	if flag.Score < 0.6 || flag.Status != "flag" || flag.SiteID != site.ID || flag.RuleCode != item.Code {
+		t.Errorf("flag = %+v; want a flag ≥ 0.6 for site %d and rule %s", flag, site.ID, item.Code)
+	}
+	manifest, _ := models.EmbeddedManifest("yolox_nano")
+	if flag.ModelName != "yolox_nano" || flag.ModelSHA256 != manifest.SHA256 {
+		t.Errorf("flag model %s %s, want yolox_nano %s", flag.ModelName, flag.ModelSHA256, manifest.SHA256)
+	}
+	foundMotorcycle := false
+	for _, b := range flag.Boxes {
+		foundMotorcycle = foundMotorcycle || b.Class == "motorcycle"
+	}
+	if !foundMotorcycle {
+		t.Errorf("flag boxes %+v name no motorcycle", flag.Boxes)
+	}
+
+	st, annotated := c.call(officerToken, "GET", "/api/v1/photos/"+photoID.String()+"/annotated", nil, nil)
+	if st != 200 {
+		t.Fatalf("annotated photo: %d %s", st, annotated)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(annotated))
+	if err != nil {
+		t.Fatalf("annotated photo is not a JPEG: %v", err)
+	}
+	orig, _ := jpeg.Decode(bytes.NewReader(photo))
+	if img.Bounds() != orig.Bounds() {
+		t.Errorf("annotated copy is %v, the photo %v", img.Bounds(), orig.Bounds())
+	}
+
+	var confirmed inspect.AIFlag
+	if st, raw := c.call(officerToken, "POST", fmt.Sprintf("/api/v1/flags/%d/confirm", flag.ID), map[string]string{"note": "motorcycle parked in the corridor"}, &confirmed); st != 200 {
+		t.Fatalf("confirm: %d %s", st, raw)
+	}
+	var h inspect.HazardDetail
+	if st, raw := c.call(officerToken, "GET", fmt.Sprintf("/api/v1/hazards/%d", confirmed.HazardID), nil, &h); st != 200 {
+		t.Fatalf("hazard %d from the confirmed flag: %d %s", confirmed.HazardID, st, raw)
+	}
+	if h.SiteID != site.ID || h.RuleCode != item.Code || !inspect.IsOpen(h.State) {
+		t.Errorf("hazard = site %d rule %s state %s; want site %d rule %s, open", h.SiteID, h.RuleCode, h.State, site.ID, item.Code)
+	}
+}
