@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"github.com/safegrid/safegrid/storage"
 )
 
 // runAuditVerify recomputes every hazard's event chain and reports the first broken
@@ -14,14 +12,10 @@ func runAuditVerify(ctx context.Context, env *runEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
-	}
-	cfg, err := loadConfig(env.getenv)
-	if err != nil {
+	if err := noArgs(fs); err != nil {
 		return err
 	}
-	db, err := storage.OpenDB(ctx, cfg.DatabaseURL)
+	_, db, err := openConfiguredDB(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"mime"
 	"net"
@@ -262,4 +263,18 @@ func objectStoreConfig(cfg config) storage.ObjectStoreConfig {
 		Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
 		Bucket: cfg.S3Bucket, UseTLS: cfg.S3UseTLS, Region: cfg.S3Region,
 	}
+}
+
+// openConfiguredDB loads the configuration and connects to its database, for the
+// commands that work on the database directly.
+func openConfiguredDB(ctx context.Context, env *runEnv) (config, *storage.DB, error) {
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return config{}, nil, err
+	}
+	db, err := storage.OpenDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return config{}, nil, err
+	}
+	return cfg, db, nil
 }

@@ -27,19 +27,15 @@ func runDatasetExport(ctx context.Context, env *runEnv, args []string) error {
 		return usagef("expected one folder to write the data set into")
 	}
 	dir := fs.Arg(0)
-	cfg, err := loadConfig(env.getenv)
-	if err != nil {
-		return err
-	}
-	manifest, err := models.EmbeddedManifest(cfg.ModelName)
-	if err != nil {
-		return fmt.Errorf("class list for SAFEGRID_MODEL=%s: %w", cfg.ModelName, err)
-	}
-	db, err := storage.OpenDB(ctx, cfg.DatabaseURL)
+	cfg, db, err := openConfiguredDB(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	manifest, err := models.EmbeddedManifest(cfg.ModelName)
+	if err != nil {
+		return fmt.Errorf("class list for SAFEGRID_MODEL=%s: %w", cfg.ModelName, err)
+	}
 	objects, err := storage.NewObjectStore(objectStoreConfig(cfg))
 	if err != nil {
 		return err

@@ -37,14 +37,10 @@ func runSeedDemo(ctx context.Context, env *runEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
-	}
-	cfg, err := loadConfig(env.getenv)
-	if err != nil {
+	if err := noArgs(fs); err != nil {
 		return err
 	}
-	db, err := storage.OpenDB(ctx, cfg.DatabaseURL)
+	cfg, db, err := openConfiguredDB(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -64,10 +60,7 @@ func runSeedDemo(ctx context.Context, env *runEnv, args []string) error {
 		}
 		return fmt.Errorf("the database already has org units; seed-demo fills an empty database only (use --if-empty to skip quietly)")
 	}
-	objects, err := storage.NewObjectStore(storage.ObjectStoreConfig{
-		Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
-		Bucket: cfg.S3Bucket, UseTLS: cfg.S3UseTLS, Region: cfg.S3Region,
-	})
+	objects, err := storage.NewObjectStore(objectStoreConfig(cfg))
 	if err != nil {
 		return err
 	}
