@@ -25,8 +25,8 @@ func runVersion(ctx context.Context, env *runEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	fmt.Fprintln(env.stdout, "safegrid", version)
 	return nil
@@ -37,14 +37,10 @@ func runMigrate(ctx context.Context, env *runEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
-	}
-	cfg, err := loadConfig(env.getenv)
-	if err != nil {
+	if err := noArgs(fs); err != nil {
 		return err
 	}
-	db, err := storage.OpenDB(ctx, cfg.DatabaseURL)
+	_, db, err := openConfiguredDB(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -83,8 +79,8 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(env.getenv)
 	if err != nil {
@@ -153,6 +149,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		},
 	})
 	srv.MountV1(api.V1Config{Store: store})
+	srv.MountWeb()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -1,0 +1,129 @@
+package api
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// webFiles is the web app: plain ES modules, hand-written CSS and the message
+// catalogs, served as they are (no build step).
+//
+//go:embed web
+var webFiles embed.FS
+
+// webAsset is one embedded file, ready to serve.
+type webAsset struct {
+	body        []byte
+	contentType string
+	etag        string
+}
+
+// webContentSecurityPolicy keeps the app to its own origin: no inline script, no
+// third-party anything. Photos shown before upload are blob: URLs.
+const webContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+// loadWebAssets reads every embedded file once, with its content type and a
+// content-hash ETag.
+func loadWebAssets() (map[string]webAsset, error) {
+	assets := map[string]webAsset{}
+	root, err := fs.Sub(webFiles, "web")
+	if err != nil {
+		return nil, err
+	}
+	err = fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := fs.ReadFile(root, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		ct := mime.TypeByExtension(path.Ext(p))
+		switch path.Ext(p) {
+		case ".js", ".mjs":
+			ct = "text/javascript; charset=utf-8"
+		case ".json":
+			ct = "application/json; charset=utf-8"
+		case ".webmanifest":
+			ct = "application/manifest+json"
+		}
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		assets["/"+p] = webAsset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		return nil
+	})
+	return assets, err
+}
+
+// isReservedPath reports whether p belongs to the API or the probes, which the web
+// app never answers for.
+func isReservedPath(p string) bool {
+	return p == "/api" || strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz"
+}
+
+// MountWeb serves the embedded web app at /: the files as they are, and
+// index.html for any other path without a file extension (the app routes in the
+// browser). Call it after the API is mounted; it never answers for /api,
+// /healthz or /readyz, which fall through to their own routes (or the JSON 404).
+//
+// Caching: every file is revalidated on each use (Cache-Control: no-cache with a
+// content-hash ETag, so an unchanged file costs a 304). The files have no hashed
+// names, so a longer max-age would let a phone keep old modules after an update.
+func (s *Server) MountWeb() {
+	assets, err := loadWebAssets()
+	if err != nil {
+		// The files are compiled in; failing to read them is a build defect.
+		panic("api: read embedded web app: " + err.Error())
+	}
+	index := assets["/index.html"]
+	s.app.Get("/*", func(c *fiber.Ctx) error {
+		p := c.Path()
+		if isReservedPath(p) {
+			return c.Next()
+		}
+		if p == "/" || p == "" {
+			p = "/index.html"
+		}
+		a, ok := assets[p]
+		if !ok {
+			if path.Ext(p) != "" {
+				return c.Next() // a missing file is a 404, not the app
+			}
+			a = index // an app route such as /inspections/12
+		}
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		c.Set(fiber.HeaderETag, a.etag)
+		c.Set("X-Content-Type-Options", "nosniff")
+		c.Set("Referrer-Policy", "same-origin")
+		if a.contentType == "text/html; charset=utf-8" {
+			c.Set("Content-Security-Policy", webContentSecurityPolicy)
+			c.Set("X-Frame-Options", "DENY")
+		}
+		c.Set(fiber.HeaderContentType, a.contentType)
+		if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && etagMatches(match, a.etag) {
+			return c.SendStatus(fiber.StatusNotModified)
+		}
+		return c.Send(a.body)
+	})
+}
+
+// etagMatches reports whether an If-None-Match header names etag (or is *).
+func etagMatches(header, etag string) bool {
+	for _, v := range strings.Split(header, ",") {
+		v = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), "W/"))
+		if v == etag || v == "*" {
+			return true
+		}
+	}
+	return false
+}

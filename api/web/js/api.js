@@ -1,0 +1,90 @@
+// The JSON API client: same-origin fetch with the session cookie, errors turned
+// into ApiError with the server's user-safe message.
+
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+  /** network is true when the request never got an answer (offline, reset). */
+  get network() { return this.status === 0; }
+  /** retryable: offline, timeouts, overload and server errors; a retry may succeed. */
+  get retryable() { return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500; }
+}
+
+const listeners = new Set();
+/** onUnauthorized registers fn to run when any call answers 401. */
+export function onUnauthorized(fn) { listeners.add(fn); }
+
+export async function request(method, path, { body, json, signal, raw } = {}) {
+  const headers = { Accept: 'application/json' };
+  let payload = body;
+  if (json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(json);
+  } else if (body instanceof Blob) {
+    headers['Content-Type'] = body.type || 'application/octet-stream';
+  }
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', signal });
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network', 'network');
+  }
+  if (raw) return res;
+  if (res.status === 204) return null;
+  let data = null;
+  const text = await res.text().catch(() => '');
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (!res.ok) {
+    if (res.status === 401 && !path.endsWith('/auth/login')) listeners.forEach((fn) => fn());
+    throw new ApiError(res.status, data?.error, data?.message, data?.field);
+  }
+  return data;
+}
+
+export const api = {
+  get: (p, o) => request('GET', p, o),
+  post: (p, json, o) => request('POST', p, { ...o, json: json ?? {} }),
+  put: (p, json, o) => request('PUT', p, { ...o, json }),
+  /** qs builds a query string from an object, skipping empty values. */
+  qs(params) {
+    const u = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      if (v === undefined || v === null || v === '' || v === false) continue;
+      u.set(k, String(v));
+    }
+    const s = u.toString();
+    return s ? `?${s}` : '';
+  },
+};
+
+/** items unwraps a list answer ({items: [...]}) or a bare array. */
+export function items(data) {
+  if (Array.isArray(data)) return data;
+  return data?.items ?? [];
+}
+
+const siteCache = new Map();
+/** site returns a site by id, fetched once per page load. */
+export function site(id) {
+  if (!siteCache.has(id)) {
+    const p = api.get(`/api/v1/sites/${id}`).catch((err) => { siteCache.delete(id); throw err; });
+    siteCache.set(id, p);
+  }
+  return siteCache.get(id);
+}
+
+let openapi = null;
+/** hasRoute reports whether the server's OpenAPI document lists an API path
+ * (e.g. "/api/v1/kpi"), to tell "not built yet" from "not found". */
+export async function hasRoute(path) {
+  if (!openapi) openapi = api.get('/api/v1/openapi.json').catch(() => ({ paths: {} }));
+  const doc = await openapi;
+  return Object.prototype.hasOwnProperty.call(doc.paths || {}, path);
+}

@@ -1,0 +1,175 @@
+// The hazard page (一事一档): the rule and its basis, the state, the deadline, every
+// event of its history with its evidence, the photos, and the actions the viewer
+// may take now.
+
+import { h, replace } from './dom.js';
+import { api, items } from './api.js';
+import { t, tOr, text, dateTime, countdown } from './i18n.js';
+import { outbox, hazardTarget } from './outbox.js';
+import { cameraButton, queuePhotos, renderDevicePhotos, serverPhotos } from './photos.js';
+
+/** Actions offered per role and state; the server decides in the end. */
+const ACTIONS = {
+  manager: {
+    open: ['notify', 'return_for_correction', 'withdraw', 'open_determination'],
+    returned: ['withdraw'],
+    notified: ['open_determination'],
+    reinspection_due: ['escalate', 'open_determination'],
+    escalated: ['open_determination'],
+    under_determination: ['determine_major', 'determine_general'],
+  },
+  inspector: {
+    returned: ['resubmit'],
+    notified: ['reinspect_fixed'],
+    rectification_submitted: ['reinspect_fixed', 'reinspect_present'],
+    reinspection_due: ['reinspect_fixed', 'reinspect_present'],
+    escalated: ['reinspect_fixed'],
+  },
+};
+const NEEDS_NOTE = new Set(['return_for_correction', 'withdraw', 'reinspect_present', 'determine_major', 'determine_general']);
+const WITH_PHOTOS = new Set(['reinspect_fixed', 'reinspect_present']);
+
+let usersCache = null;
+async function userNames(role) {
+  if (role !== 'safety_officer' && role !== 'admin') return new Map();
+  if (!usersCache) usersCache = api.get('/api/v1/users').then(items).then((l) => new Map(l.map((u) => [u.id, u.display_name || u.username]))).catch(() => new Map());
+  return usersCache;
+}
+
+let unitCache = null;
+async function unitNameMap() {
+  if (!unitCache) unitCache = api.get('/api/v1/units').then(items).then((l) => new Map(l.map((u) => [u.id, u.name]))).catch(() => new Map());
+  return unitCache;
+}
+
+export function stateChip(state) {
+  const cls = { open: 'warn', notified: 'warn', returned: 'warn', rectification_submitted: '', reinspection_due: 'bad', escalated: 'bad', under_determination: 'bad', closed_fixed: 'ok', closed_on_spot: 'ok', withdrawn: 'muted' }[state] ?? '';
+  return h('span', { class: `chip ${cls}`, dataset: { state } }, t(`hazard.state.${state}`));
+}
+
+export function severityChip(sev) {
+  return h('span', { class: `chip ${sev === 'general' ? '' : 'bad'}` }, t(`severity.${sev}`));
+}
+
+export function deadlineChip(hz) {
+  if (['closed_fixed', 'closed_on_spot', 'withdrawn'].includes(hz.state)) return null;
+  const cd = countdown(hz.deadline);
+  return h('span', { class: `chip ${cd.overdue ? 'bad' : ''}`, title: dateTime(hz.deadline) }, cd.text);
+}
+
+function citationList(rule) {
+  return h('ul', { class: 'basis-list' }, (rule?.citations || []).map((c) => h('li', null,
+    `《${c.source}》${c.edition ? `（${c.edition}）` : ''}${c.clause || ''} `,
+    h('span', { class: `chip ${c.status === 'V' ? 'ok' : c.status === 'U' ? 'warn' : ''}` }, t(`citation.status.${c.status}`)))));
+}
+
+function eventItem(ev, names) {
+  let p = {};
+  try { p = typeof ev.payload === 'string' ? JSON.parse(ev.payload) : (ev.payload || {}); } catch { p = {}; }
+  const who = ev.actor === 0 ? t('event.system') : (names.get(ev.actor) || t('event.user', { id: ev.actor }));
+  const detail = [];
+  if (p.from && p.to) detail.push(h('span', null, `${t(`hazard.state.${p.from}`)} → ${t(`hazard.state.${p.to}`)}`));
+  if (p.state && !p.from) detail.push(h('span', null, t(`hazard.state.${p.state}`)));
+  if (p.severity && ev.kind === 'created') detail.push(h('span', null, t(`severity.${p.severity}`)));
+  if (p.deadline) detail.push(h('span', null, t('hazard.deadline_at', { at: dateTime(p.deadline) })));
+  if (p.rating) detail.push(h('span', null, t('hazard.rating_n', { n: p.rating })));
+  if (p.note) detail.push(h('q', null, p.note));
+  return h('li', { class: 'event', dataset: { kind: ev.kind } },
+    h('div', { class: 'event-head' },
+      h('strong', null, tOr(`event.kind.${ev.kind}`, ev.kind)),
+      h('span', { class: 'muted' }, ` · ${who} · `, h('time', { datetime: ev.at }, dateTime(ev.at)))),
+    detail.length ? h('div', { class: 'event-detail' }, detail) : null,
+    p.photo_ids?.length ? serverPhotos(p.photo_ids) : null);
+}
+
+export async function hazardPage(ctx) {
+  const id = Number(ctx.params.id);
+  const role = ctx.user.role;
+  if (role === 'merchant') { queueMicrotask(() => ctx.navigate(`/merchant/hazards/${id}`, { replace: true })); return h('p', null, ''); }
+  const [hz, names, unitNames] = await Promise.all([api.get(`/api/v1/hazards/${id}`), userNames(role), unitNameMap()]);
+  const rule = typeof hz.rule === 'string' ? JSON.parse(hz.rule) : (hz.rule || {});
+  const root = h('div', { class: 'page wide-page hazard', dataset: { hazardId: id, state: hz.state } });
+  const kind = role === 'inspector' ? 'inspector' : 'manager';
+  const offered = (ACTIONS[kind][hz.state] || []);
+
+  const actionsEl = h('section', { class: 'card actions' });
+  if (offered.length) {
+    const note = h('textarea', { id: 'action-note', rows: 2 });
+    const err = h('p', { class: 'form-error', role: 'alert' });
+    const photosEl = h('div', { class: 'photos' });
+    const needPhotos = offered.some((a) => WITH_PHOTOS.has(a));
+    const target = hazardTarget(id);
+    const refreshPhotos = () => renderDevicePhotos(photosEl, target);
+    if (needPhotos) {
+      ctx.on(outbox, 'change', (e) => { if (e.detail?.target === target || e.detail?.kind === 'photo') refreshPhotos(); });
+      refreshPhotos();
+    }
+    const act = async (a, btn) => {
+      replace(err);
+      if (NEEDS_NOTE.has(a) && !note.value.trim()) { replace(err, t('hazard.note_required')); note.focus(); return; }
+      const local = needPhotos ? await outbox.photos(target) : [];
+      if (local.some((p) => p.state !== 'uploaded' && p.state !== 'rejected')) { replace(err, t('hazard.wait_photos')); return; }
+      btn.disabled = true;
+      try {
+        const body = { note: note.value.trim() };
+        const ids = local.filter((p) => p.state === 'uploaded').map((p) => p.id);
+        if (WITH_PHOTOS.has(a) && ids.length) body.photo_ids = ids;
+        await api.post(`/api/v1/hazards/${id}/actions/${a}`, body);
+        for (const p of local.filter((x) => x.state === 'uploaded')) await outbox.discardPhoto(p.id);
+        ctx.navigate(`/hazards/${id}`, { replace: true });
+      } catch (e) {
+        replace(err, e.network ? t('error.network') : e.message);
+        btn.disabled = false;
+      }
+    };
+    replace(actionsEl,
+      h('h2', null, t('hazard.actions')),
+      needPhotos ? h('div', null,
+        cameraButton({ id: 'hazard-cam', label: t('photo.take_reinspect'), onFiles: (files) => queuePhotos(files, target, { hazardId: id }) }),
+        photosEl) : null,
+      h('label', { for: 'action-note' }, t('hazard.action_note')), note, err,
+      h('div', { class: 'row wrap' }, offered.map((a) => {
+        const b = h('button', { type: 'button', class: a.startsWith('determine_major') || a === 'escalate' || a === 'reinspect_present' ? 'danger' : (a === 'notify' || a === 'reinspect_fixed' ? 'primary' : ''), dataset: { action: a } }, t(`action.${a}`));
+        b.addEventListener('click', () => act(a, b));
+        return b;
+      })),
+      offered.includes('open_determination') || offered.includes('determine_major') ? h('p', { class: 'muted' }, t('hazard.determination_help')) : null);
+  } else {
+    actionsEl.hidden = true;
+  }
+
+  const events = (hz.events || []).slice().sort((a, b) => a.seq - b.seq);
+  replace(root,
+    h('header', { class: 'page-head' },
+      h('a', { href: role === 'inspector' ? '/inspector' : '/office/hazards', class: 'back' }, t('nav.back')),
+      h('p', { class: 'muted' }, t('hazard.number', { id }), ' · ', hz.rule_code),
+      h('h1', null, text(rule.title) || hz.rule_code),
+      h('p', { class: 'row wrap' }, stateChip(hz.state), severityChip(hz.severity), deadlineChip(hz),
+        hz.severity === 'major' && !['closed_fixed', 'closed_on_spot', 'withdrawn'].includes(hz.state) ? h('span', { class: 'chip bad' }, t('hazard.listed_supervision')) : null)),
+    h('div', { class: 'columns' },
+      h('div', null,
+        h('section', { class: 'card' },
+          h('h2', null, t('hazard.site')),
+          h('p', null, h('strong', null, hz.site_name), h('br'), hz.site_address),
+          h('dl', { class: 'facts' },
+            h('dt', null, t('hazard.deadline')), h('dd', null, dateTime(hz.deadline)),
+            h('dt', null, t('hazard.level')), h('dd', null, `${unitNames.get(hz.unit_id) || `#${hz.unit_id}`}（${t(`level.${hz.level}`)}）`),
+            h('dt', null, t('hazard.inspector')), h('dd', null, names.get(hz.inspector_id) || `#${hz.inspector_id}`),
+            h('dt', null, t('hazard.observations')), h('dd', null, String(hz.observations)),
+            h('dt', null, t('hazard.escalations')), h('dd', null, String(hz.escalations)),
+            hz.inspection_id ? [h('dt', null, t('hazard.inspection')), h('dd', null, `#${hz.inspection_id}`)] : null,
+            hz.rating ? [h('dt', null, t('hazard.rating')), h('dd', null, '★'.repeat(hz.rating))] : null),
+          hz.note ? h('p', { class: 'note' }, hz.note) : null),
+        h('section', { class: 'card' },
+          h('h2', null, t('hazard.rule')),
+          h('p', null, text(rule.explanation)),
+          h('h3', null, t('hazard.legal_basis')), citationList(rule)),
+        actionsEl),
+      h('div', null,
+        h('section', { class: 'card' }, h('h2', null, t('hazard.photos'), ' ', h('span', { class: 'count' }, (hz.photo_ids || []).length)), serverPhotos(hz.photo_ids)),
+        h('section', { class: 'card' },
+          h('h2', null, t('hazard.history'), ' ', h('span', { class: 'count' }, events.length)),
+          h('ol', { class: 'timeline', id: 'hazard-events' }, events.map((ev) => eventItem(ev, names))),
+          h('p', { class: 'muted small-text' }, t('hazard.chain_note'))))));
+  return root;
+}

@@ -1,0 +1,255 @@
+// The app shell: session, routing (history API; the server answers every app path
+// with index.html), navigation per role, language switch and the offline banner.
+
+import { h, replace } from './dom.js';
+import { api, onUnauthorized, ApiError } from './api.js';
+import { initI18n, t, setLang, currentLang } from './i18n.js';
+import { outbox } from './outbox.js';
+import * as inspector from './inspector.js';
+import * as office from './office.js';
+import * as merchant from './merchant.js';
+import { hazardPage } from './hazard.js';
+
+export const session = { user: null };
+
+const routes = [
+  ['/login', loginView],
+  ['/inspector', inspector.todayView],
+  ['/inspections/:id', inspector.inspectionView],
+  ['/office/flags', office.flagsView],
+  ['/office/hazards', office.hazardsView],
+  ['/office/determinations', office.determinationsView],
+  ['/office/kpi', office.kpiView],
+  ['/hazards/:id', hazardPage],
+  ['/merchant', merchant.homeView],
+  ['/merchant/hazards/:id', merchant.hazardView],
+];
+
+function homeFor(user) {
+  switch (user?.role) {
+    case 'inspector': return '/inspector';
+    case 'merchant': return '/merchant';
+    case 'safety_officer':
+    case 'admin': return '/office/flags';
+    default: return '/login';
+  }
+}
+
+function match(path) {
+  for (const [pattern, view] of routes) {
+    const names = [];
+    const re = new RegExp('^' + pattern.replace(/:(\w+)/g, (_, n) => { names.push(n); return '([^/]+)'; }) + '/?$');
+    const m = path.match(re);
+    if (m) return { view, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])])) };
+  }
+  return null;
+}
+
+let cleanups = [];
+let renderSeq = 0;
+
+export function navigate(path, { replace: rep = false } = {}) {
+  if (rep) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  render();
+}
+
+function navFor(user) {
+  const link = (href, key) => h('a', { href, class: location.pathname.startsWith(href) ? 'active' : '', 'aria-current': location.pathname.startsWith(href) ? 'page' : undefined }, t(key));
+  switch (user?.role) {
+    case 'inspector': return [link('/inspector', 'nav.today')];
+    case 'merchant': return [link('/merchant', 'nav.my_hazards')];
+    case 'safety_officer':
+    case 'admin':
+      return [link('/office/flags', 'nav.review'), link('/office/hazards', 'nav.hazards'), link('/office/determinations', 'nav.determinations'), link('/office/kpi', 'nav.kpi')];
+  }
+  return [];
+}
+
+const shell = {
+  header: null,
+  banner: null,
+  main: null,
+};
+
+async function outboxBadge(el) {
+  if (!session.user || session.user.role === 'safety_officer' || session.user.role === 'admin') { replace(el); return; }
+  const { photos, answers } = await outbox.pending();
+  const n = photos.length + answers.length;
+  el.dataset.pending = String(n);
+  replace(el, n ? h('span', { class: 'badge warn' }, t('outbox.badge', { n })) : h('span', { class: 'badge ok' }, t('outbox.all_synced')));
+}
+
+function renderHeader() {
+  const user = session.user;
+  const badge = h('span', { class: 'outbox-badge', id: 'outbox-badge', 'aria-live': 'polite' });
+  replace(shell.header,
+    h('div', { class: 'bar' },
+      h('a', { href: user ? homeFor(user) : '/login', class: 'brand' }, t('app.name')),
+      h('nav', { class: 'nav', 'aria-label': t('nav.label') }, navFor(user)),
+      h('div', { class: 'tools' },
+        badge,
+        h('button', {
+          type: 'button', class: 'link', lang: currentLang() === 'en' ? 'zh-CN' : 'en',
+          onclick: async () => { await setLang(currentLang() === 'en' ? 'zh-CN' : 'en'); render(); },
+        }, t('lang.switch')),
+        user ? h('button', { type: 'button', class: 'link', onclick: logout }, t('nav.logout')) : null,
+      ),
+    ),
+  );
+  outboxBadge(badge);
+}
+
+function renderBanner() {
+  const offline = navigator.onLine === false;
+  shell.banner.hidden = !offline;
+  replace(shell.banner, offline ? t('offline.banner') : '');
+}
+
+async function logout() {
+  const { total } = await outbox.pending();
+  if (total && !confirm(t('nav.logout_pending', { n: total }))) return;
+  try { await api.post('/api/v1/auth/logout'); } catch { /* the session ends anyway */ }
+  session.user = null;
+  navigate('/login');
+}
+
+async function loadUser() {
+  try {
+    session.user = await api.get('/api/v1/me');
+  } catch (err) {
+    session.user = null;
+    if (err instanceof ApiError && err.network) throw err;
+  }
+}
+
+/** ctx is what a view gets: params, query, the user, and cleanup registration. */
+function makeCtx(params) {
+  return {
+    params,
+    query: new URLSearchParams(location.search),
+    user: session.user,
+    cleanup: (fn) => cleanups.push(fn),
+    on(target, type, fn) { target.addEventListener(type, fn); cleanups.push(() => target.removeEventListener(type, fn)); },
+    every(ms, fn) { const id = setInterval(fn, ms); cleanups.push(() => clearInterval(id)); },
+    navigate,
+  };
+}
+
+export async function render() {
+  const seq = ++renderSeq;
+  cleanups.forEach((fn) => { try { fn(); } catch { /* ignore */ } });
+  cleanups = [];
+  let path = location.pathname;
+  if (!session.user && path !== '/login') {
+    navigate(`/login?next=${encodeURIComponent(path + location.search)}`, { replace: true });
+    return;
+  }
+  if (path === '/' || path === '') { navigate(homeFor(session.user), { replace: true }); return; }
+  renderHeader();
+  renderBanner();
+  const m = match(path);
+  const main = shell.main;
+  main.setAttribute('aria-busy', 'true');
+  if (!m) {
+    replace(main, h('section', { class: 'empty' }, h('h1', null, t('error.not_found_page')), h('a', { href: homeFor(session.user) }, t('nav.home'))));
+    main.removeAttribute('aria-busy');
+    return;
+  }
+  replace(main, h('p', { class: 'loading' }, t('common.loading')));
+  try {
+    const ctx = makeCtx(m.params);
+    const node = await m.view(ctx);
+    if (seq !== renderSeq) return;
+    replace(main, node);
+    document.title = `${main.querySelector('h1')?.textContent || ''} · ${t('app.name')}`;
+    main.querySelector('h1')?.setAttribute('tabindex', '-1');
+  } catch (err) {
+    if (seq !== renderSeq) return;
+    console.error(err);
+    replace(main, errorBox(err, () => render()));
+  } finally {
+    if (seq === renderSeq) main.removeAttribute('aria-busy');
+  }
+}
+
+/** errorBox shows an error in plain words with a retry button. */
+export function errorBox(err, retry) {
+  let msg = err?.message || String(err);
+  if (err instanceof ApiError) {
+    if (err.network) msg = t('error.network');
+    else if (err.status === 404) msg = t('error.not_found');
+    else if (err.status === 403) msg = `${t('error.forbidden')} ${err.message}`;
+  }
+  return h('section', { class: 'error', role: 'alert' }, h('p', null, msg), retry ? h('button', { type: 'button', onclick: retry }, t('common.retry')) : null);
+}
+
+async function loginView(ctx) {
+  if (session.user) { queueMicrotask(() => navigate(homeFor(session.user), { replace: true })); return h('p', null, ''); }
+  const err = h('p', { class: 'form-error', role: 'alert', 'aria-live': 'assertive' });
+  const login = h('input', { id: 'login', name: 'login', autocomplete: 'username', required: true, autocapitalize: 'off', spellcheck: 'false' });
+  const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const submit = h('button', { type: 'submit', class: 'primary wide' }, t('login.submit'));
+  const form = h('form', {
+    class: 'card login',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      submit.disabled = true;
+      replace(err);
+      try {
+        const res = await api.post('/api/v1/auth/login', { login: login.value.trim(), password: password.value });
+        session.user = res.user;
+        outbox.retryNow();
+        const next = ctx.query.get('next');
+        navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(session.user), { replace: true });
+      } catch (e2) {
+        replace(err, e2.network ? t('error.network') : (e2.status === 401 ? t('login.wrong') : e2.message));
+        submit.disabled = false;
+      }
+    },
+  },
+  h('h1', null, t('login.title')),
+  h('p', { class: 'muted' }, t('login.intro')),
+  h('label', { for: 'login' }, t('login.login')), login,
+  h('label', { for: 'password' }, t('login.password')), password,
+  err, submit);
+  return h('section', { class: 'narrow' }, form);
+}
+
+async function boot() {
+  shell.header = document.getElementById('top');
+  shell.banner = document.getElementById('offline');
+  shell.main = document.getElementById('view');
+  await initI18n();
+  try {
+    await loadUser();
+  } catch {
+    replace(shell.main, errorBox(new ApiError(0, 'network'), () => location.reload()));
+    return;
+  }
+  onUnauthorized(() => {
+    if (location.pathname === '/login') return;
+    session.user = null;
+    navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+  });
+  document.addEventListener('click', (e) => {
+    const a = e.target.closest('a[href]');
+    if (!a || a.target || a.hasAttribute('download') || e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+    const url = new URL(a.href, location.href);
+    if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+    e.preventDefault();
+    navigate(url.pathname + url.search);
+  });
+  addEventListener('popstate', render);
+  addEventListener('online', renderBanner);
+  addEventListener('offline', renderBanner);
+  outbox.addEventListener('change', () => {
+    const el = document.getElementById('outbox-badge');
+    if (el) outboxBadge(el);
+  });
+  outbox.start();
+  await render();
+  document.body.dataset.ready = 'true';
+}
+
+boot();

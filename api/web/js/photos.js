@@ -1,0 +1,115 @@
+// Evidence photos on the device and on the server: the camera button, the tiles
+// with each photo's upload state, and AI flags once the server has looked.
+
+import { h, replace, svg, uuid4 } from './dom.js';
+import { api, items } from './api.js';
+import { t, tOr, percent } from './i18n.js';
+import { outbox } from './outbox.js';
+
+export const ACCEPTED = ['image/jpeg', 'image/png', 'image/webp'];
+
+/** cameraButton is a large label around a file input that opens the rear camera on a phone. */
+export function cameraButton({ id, label, onFiles, disabled }) {
+  const input = h('input', {
+    id, type: 'file', accept: 'image/*', capture: 'environment', multiple: true, class: 'visually-hidden', disabled,
+    onchange: async () => {
+      const files = [...input.files];
+      input.value = '';
+      if (files.length) await onFiles(files);
+    },
+  });
+  return h('label', { class: `camera${disabled ? ' disabled' : ''}`, for: id }, input, cameraIcon(), h('span', null, label));
+}
+
+function cameraIcon() {
+  return svg('svg', { viewBox: '0 0 24 24', width: 22, height: 22, 'aria-hidden': 'true', class: 'icon' },
+    svg('path', { d: 'M4 7h3l2-3h6l2 3h3a1 1 0 0 1 1 1v11a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1z', fill: 'none', stroke: 'currentColor', 'stroke-width': 2, 'stroke-linejoin': 'round' }),
+    svg('circle', { cx: 12, cy: 13, r: 4, fill: 'none', stroke: 'currentColor', 'stroke-width': 2 }));
+}
+
+/** queuePhotos stores each file in the outbox for target; it returns the problems found. */
+export async function queuePhotos(files, target, extra) {
+  const problems = [];
+  for (const f of files) {
+    if (f.type && !ACCEPTED.includes(f.type)) { problems.push(t('photo.unsupported', { name: f.name })); continue; }
+    await outbox.addPhoto(f, target, { ...extra, id: uuid4() });
+  }
+  return problems;
+}
+
+const STATE_CLASS = { queued: 'wait', uploading: 'busy', uploaded: 'ok', failed: 'warn', rejected: 'bad' };
+
+/** photoState is the visible label of a photo's upload state. */
+export function photoState(p) {
+  if (p.state === 'failed') {
+    if (p.error === 'offline' || p.error === 'network') return t('photo.state.failed_offline');
+    if (p.error === 'login') return t('photo.state.failed_login');
+    return t('photo.state.failed');
+  }
+  return t(`photo.state.${p.state}`);
+}
+
+export function thumbURL(id) { return `/api/v1/photos/${id}/content?variant=thumb`; }
+export function originalURL(id) { return `/api/v1/photos/${id}/content`; }
+
+/** photoTile shows one device photo with its state and, once uploaded, its AI flags. */
+export function photoTile(p, { flags } = {}) {
+  const src = p.state === 'uploaded' ? thumbURL(p.id) : outbox.objectURL(p);
+  const img = src ? h('img', { src, alt: t('photo.alt'), loading: 'lazy', width: 96, height: 96 }) : h('span', { class: 'noimg' }, '—');
+  const actions = [];
+  if (p.state === 'failed' || p.state === 'rejected') {
+    actions.push(h('button', { type: 'button', class: 'small', onclick: () => outbox.retryNow(p.id) }, t('photo.retry')));
+  }
+  if (p.state === 'rejected') {
+    actions.push(h('button', { type: 'button', class: 'small danger', onclick: () => { if (confirm(t('photo.discard_confirm'))) outbox.discardPhoto(p.id); } }, t('photo.discard')));
+  }
+  return h('figure', { class: `photo ${STATE_CLASS[p.state] || ''}`, dataset: { photoId: p.id, state: p.state } },
+    p.state === 'uploaded' ? h('a', { href: originalURL(p.id), target: '_blank', rel: 'noopener' }, img) : img,
+    h('figcaption', null,
+      h('span', { class: `chip ${STATE_CLASS[p.state] || ''}`, role: 'status' }, photoState(p)),
+      p.state === 'rejected' && p.error ? h('span', { class: 'small-text' }, p.error) : null,
+      flags?.length ? h('span', { class: 'flags' }, flags.map(flagChip)) : null,
+      actions),
+  );
+}
+
+/** flagChip names an AI flag in plain words with its score. */
+export function flagChip(f) {
+  const label = tOr(`flag.code.${f.code}`, f.code);
+  const cls = f.review === 'rejected' ? 'muted' : (f.status === 'flag' ? 'bad' : 'warn');
+  const review = f.review && f.review !== 'pending' ? ` · ${t(`flag.review.${f.review}`)}` : '';
+  return h('span', { class: `chip ${cls}`, title: f.reason || '' }, `${f.manual ? t('flag.manual') : 'AI'}: ${label}${f.manual ? '' : ` ${percent(f.score)}`}${review}`);
+}
+
+/** photoFlags fetches a photo's flags; an API without the route gives none. */
+export async function photoFlags(id) {
+  try {
+    return items(await api.get(`/api/v1/photos/${id}/flags`));
+  } catch {
+    return null;
+  }
+}
+
+/** serverPhotos shows photos already on the server (ids from a hazard). */
+export function serverPhotos(ids) {
+  if (!ids?.length) return h('p', { class: 'muted' }, t('photo.none'));
+  return h('div', { class: 'photos' }, ids.map((id) => h('figure', { class: 'photo ok' },
+    h('a', { href: originalURL(id), target: '_blank', rel: 'noopener' }, h('img', { src: thumbURL(id), alt: t('photo.alt'), loading: 'lazy', width: 96, height: 96 })))));
+}
+
+/** renderDevicePhotos fills el with the device's photos for target. */
+export async function renderDevicePhotos(el, target, flagCache) {
+  const list = await devicePhotos(target);
+  fillDevicePhotos(el, list, flagCache);
+  return list;
+}
+
+/** devicePhotos lists the device's photos for target, oldest first. */
+export async function devicePhotos(target) {
+  return (await outbox.photos(target)).sort((a, b) => a.createdAt - b.createdAt);
+}
+
+/** fillDevicePhotos shows photos already read, so a redraw never blinks empty. */
+export function fillDevicePhotos(el, list, flagCache) {
+  replace(el, list.map((p) => photoTile(p, { flags: flagCache?.get(p.id) })));
+}

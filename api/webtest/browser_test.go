@@ -1,0 +1,359 @@
+package webtest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// shownPhoto is a photo tile as the page showed it.
+type shownPhoto struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+}
+
+// photoRow is a photo row as stored.
+type photoRow struct {
+	ID       string
+	SHA256   string
+	ItemCode string
+}
+
+func (f *fixture) inspectionPhotos(t *testing.T) []photoRow {
+	t.Helper()
+	rows, err := f.db.Pool.Query(context.Background(), `SELECT id::text, sha256, COALESCE(item_code, '') FROM photos WHERE inspection_id = $1 ORDER BY item_code`, f.insp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []photoRow
+	for rows.Next() {
+		var r photoRow
+		if err := rows.Scan(&r.ID, &r.SHA256, &r.ItemCode); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func fileSHA256(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// checkPhotosStored asserts that the inspection has exactly one photo row per
+// file, for the expected items, with the files' bytes, that the page showed exactly
+// those ids, and that every row's objects are in the bucket.
+func (f *fixture) checkPhotosStored(t *testing.T, files, codes []string, shown []shownPhoto) {
+	t.Helper()
+	rows := f.inspectionPhotos(t)
+	if len(rows) != len(files) {
+		t.Fatalf("stored %d photo rows for the inspection, want exactly %d (one per photo taken): %+v", len(rows), len(files), rows)
+	}
+	wantSHA := map[string]bool{}
+	for _, file := range files {
+		wantSHA[fileSHA256(t, file)] = true
+	}
+	ids := map[string]bool{}
+	for _, r := range rows {
+		if ids[r.ID] {
+			t.Errorf("photo id %s stored twice", r.ID)
+		}
+		ids[r.ID] = true
+		if !wantSHA[r.SHA256] {
+			t.Errorf("photo %s has sha256 %s, which is none of the files taken", r.ID, r.SHA256)
+		}
+		delete(wantSHA, r.SHA256)
+		if !slices.Contains(codes, r.ItemCode) {
+			t.Errorf("photo %s is for item %q, want one of %v", r.ID, r.ItemCode, codes)
+		}
+	}
+	for sum := range wantSHA {
+		t.Errorf("no stored photo has the bytes of the file with sha256 %s: a photo was lost", sum)
+	}
+	if len(shown) != len(files) {
+		t.Errorf("the page shows %d photo tiles, want %d: %+v", len(shown), len(files), shown)
+	}
+	for _, p := range shown {
+		if !ids[p.ID] {
+			t.Errorf("the page shows photo %s (%s), which the server does not have", p.ID, p.State)
+		}
+		if p.State != "uploaded" {
+			t.Errorf("photo %s is shown as %q, want uploaded", p.ID, p.State)
+		}
+	}
+	missing, _, err := f.store.PhotoConsistency(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Errorf("photo rows without their objects in the bucket: %v", missing)
+	}
+}
+
+func (f *fixture) inspectionStatus(t *testing.T) inspect.InspectionStatus {
+	t.Helper()
+	var s string
+	if err := f.db.Pool.QueryRow(context.Background(), `SELECT status FROM inspections WHERE id = $1`, f.insp.ID).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return inspect.InspectionStatus(s)
+}
+
+// TestInspectorCompletesInspection: on a 390×844 phone the inspector opens
+// today's site, starts the checklist, passes one item with a photo, records a
+// hazard with the default deadline and a photo, fixes one on the spot with a photo,
+// marks the rest not applicable and submits.
+func TestInspectorCompletesInspection(t *testing.T) {
+	f := setup(t)
+	codes := f.photoItems(t, 3)
+	images := testImages(t, 3, "bicycle", "corridor", "boxes")
+	var got struct {
+		ItemCount  int          `json:"itemCount"`
+		Photos     []shownPhoto `json:"photos"`
+		HazardLink string       `json:"hazardLink"`
+		PageErrors []string     `json:"pageErrors"`
+	}
+	runDriver(t, f, "inspector", map[string]any{
+		"inspectionId": f.insp.ID,
+		"items":        map[string]string{"pass": codes[0], "hazard": codes[1], "fix": codes[2]},
+		"images":       images,
+	}, &got)
+	if len(got.PageErrors) > 0 {
+		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
+	}
+	if got.ItemCount != len(f.checklist.Items) {
+		t.Errorf("the page showed %d checklist items, want %d", got.ItemCount, len(f.checklist.Items))
+	}
+	if st := f.inspectionStatus(t); st != inspect.InspectionSubmitted {
+		t.Fatalf("inspection is %s, want submitted", st)
+	}
+	f.checkPhotosStored(t, images, codes, got.Photos)
+
+	ctx := context.Background()
+	d, err := f.store.Inspection(ctx, f.principal(t, f.inspector), f.insp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := map[inspect.Answer]int{}
+	for _, it := range d.Items {
+		answers[it.Answer]++
+		switch it.Code {
+		case codes[0]:
+			if it.Answer != inspect.AnswerPass {
+				t.Errorf("item %s is %s, want pass", it.Code, it.Answer)
+			}
+		case codes[1]:
+			if it.Answer != inspect.AnswerFail || it.Outcome != inspect.OutcomeHazard || it.HazardID == 0 {
+				t.Errorf("item %s: %s/%s hazard %d, want fail/hazard with a hazard", it.Code, it.Answer, it.Outcome, it.HazardID)
+			}
+			if got.HazardLink != "/hazards/"+strconv.FormatInt(it.HazardID, 10) {
+				t.Errorf("the item links to %q, want hazard %d", got.HazardLink, it.HazardID)
+			}
+		case codes[2]:
+			if it.Answer != inspect.AnswerFail || it.Outcome != inspect.OutcomeFixedOnSpot {
+				t.Errorf("item %s: %s/%s, want fail/fixed_on_spot", it.Code, it.Answer, it.Outcome)
+			}
+		default:
+			if it.Answer != inspect.AnswerNA {
+				t.Errorf("item %s is %s, want na", it.Code, it.Answer)
+			}
+		}
+	}
+	hazards, err := f.store.Hazards(ctx, f.principal(t, f.officer), inspect.HazardFilter{SiteID: f.site.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]inspect.HazardState{}
+	for _, h := range hazards {
+		states[h.RuleCode] = h.State
+		if h.RuleCode == codes[1] {
+			// The default deadline: the rule's rectification days from the finding.
+			days := 0
+			for _, it := range f.checklist.Items {
+				if it.Code == codes[1] {
+					days = it.RectifyDays
+				}
+			}
+			if days > 0 {
+				if got := h.Deadline.Sub(h.CreatedAt).Hours(); got < float64(days*24)-1 || got > float64(days*24)+1 {
+					t.Errorf("hazard deadline is %.1f h after it was recorded, want the default %d days", got, days)
+				}
+			}
+		}
+	}
+	if states[codes[1]] != inspect.StateOpen || states[codes[2]] != inspect.StateClosedOnSpot || len(hazards) != 2 {
+		t.Errorf("hazards by rule: %v, want %s open and %s closed_on_spot only", states, codes[1], codes[2])
+	}
+}
+
+// TestInspectorOfflineUploadsLater: the network is cut after the checklist is
+// open; three photos are taken offline and wait on the device; when the network
+// returns, the first upload reaches the server but its answer is lost, so the
+// phone retries it. Exactly three photos end up stored, none lost, none twice.
+func TestInspectorOfflineUploadsLater(t *testing.T) {
+	f := setup(t)
+	f.startInspection(t)
+	codes := f.photoItems(t, 3)
+	images := testImages(t, 3, "motorcycle", "bicycles_parked", "utility")
+	var got struct {
+		OfflineStates []shownPhoto `json:"offlineStates"`
+		Photos        []shownPhoto `json:"photos"`
+		Puts          int          `json:"puts"`
+		LostStatus    int          `json:"lostStatus"`
+		PageErrors    []string     `json:"pageErrors"`
+	}
+	runDriver(t, f, "offline", map[string]any{"inspectionId": f.insp.ID, "items": codes, "images": images}, &got)
+	if len(got.PageErrors) > 0 {
+		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
+	}
+	if len(got.OfflineStates) != 3 {
+		t.Errorf("while offline the page showed %d photos, want 3: %+v", len(got.OfflineStates), got.OfflineStates)
+	}
+	for _, p := range got.OfflineStates {
+		if p.State == "uploaded" {
+			t.Errorf("photo %s shown as uploaded while offline", p.ID)
+		}
+	}
+	if got.LostStatus != http.StatusCreated {
+		t.Errorf("the upload whose answer was dropped got %d from the server, want 201 (stored)", got.LostStatus)
+	}
+	if got.Puts < 4 {
+		t.Errorf("the phone sent %d photo uploads, want at least 4 (3 photos and the retry of the lost answer)", got.Puts)
+	}
+	if st := f.inspectionStatus(t); st != inspect.InspectionSubmitted {
+		t.Errorf("inspection is %s, want submitted", st)
+	}
+	f.checkPhotosStored(t, images, codes, got.Photos)
+}
+
+// TestReviewerConfirmsFlag: a safety officer sees two AI flags with their photos,
+// confirms one (which records the hazard) and rejects the other with a reason.
+func TestReviewerConfirmsFlag(t *testing.T) {
+	f := setup(t)
+	f.startInspection(t)
+	codes := f.photoItems(t, 2)
+	images := testImages(t, 2, "bicycle_in_doorway", "boxes")
+	target := func(code string) string {
+		return "inspection_id=" + strconv.FormatInt(f.insp.ID, 10) + "&item_code=" + code
+	}
+	p1 := f.uploadPhoto(t, f.inspector, images[0], target(codes[0]))
+	p2 := f.uploadPhoto(t, f.inspector, images[1], target(codes[1]))
+	ctx := context.Background()
+	insertFlag := func(photo, rule, code string, score float64, boxes string) int64 {
+		var id int64
+		err := f.db.Pool.QueryRow(ctx, `INSERT INTO ai_flags (photo_id, site_id, rule_code, code, status, score, boxes, reason, model_name, model_sha256)
+			VALUES ($1, $2, $3, $4, 'flag', $5, $6, $7, 'yolox_nano', 'test') RETURNING id`,
+			photo, f.site.ID, rule, code, score, boxes, "detector saw "+code).Scan(&id)
+		if err != nil {
+			t.Fatalf("insert flag: %v", err)
+		}
+		return id
+	}
+	confirm := insertFlag(p1.String(), codes[0], "two_wheeler_indoor", 0.87, `[{"class":"bicycle","score":0.87,"x1":40,"y1":60,"x2":300,"y2":400}]`)
+	reject := insertFlag(p2.String(), codes[1], "escape_route_obstructed", 0.64, `[{"class":"suitcase","score":0.64,"x1":100,"y1":120,"x2":380,"y2":420}]`)
+
+	var got struct {
+		HazardHref string   `json:"hazardHref"`
+		KPIAvail   bool     `json:"kpiAvailable"`
+		Fallback   *string  `json:"annotatedFallback"`
+		PageErrors []string `json:"pageErrors"`
+	}
+	runDriver(t, f, "reviewer", map[string]any{"flags": map[string]int64{"confirm": confirm, "reject": reject}}, &got)
+	if len(got.PageErrors) > 0 {
+		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
+	}
+	var review, rejectReason string
+	var hazardID *int64
+	if err := f.db.Pool.QueryRow(ctx, `SELECT review, hazard_id FROM ai_flags WHERE id = $1`, confirm).Scan(&review, &hazardID); err != nil {
+		t.Fatal(err)
+	}
+	if review != "confirmed" || hazardID == nil {
+		t.Fatalf("confirmed flag: review %q hazard %v, want confirmed with a hazard", review, hazardID)
+	}
+	h, err := f.store.Hazard(ctx, f.principal(t, f.officer), *hazardID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.SiteID != f.site.ID || h.RuleCode != codes[0] {
+		t.Errorf("hazard %d is for site %d rule %s, want site %d rule %s", h.ID, h.SiteID, h.RuleCode, f.site.ID, codes[0])
+	}
+	if got.HazardHref != "/hazards/"+strconv.FormatInt(*hazardID, 10) {
+		t.Errorf("the queue linked to %q, want hazard %d", got.HazardHref, *hazardID)
+	}
+	if err := f.db.Pool.QueryRow(ctx, `SELECT review, reject_reason FROM ai_flags WHERE id = $1`, reject).Scan(&review, &rejectReason); err != nil {
+		t.Fatal(err)
+	}
+	if review != "rejected" || strings.TrimSpace(rejectReason) == "" {
+		t.Errorf("rejected flag: review %q reason %q, want rejected with the reason given", review, rejectReason)
+	}
+	t.Logf("KPI endpoint available: %v", got.KPIAvail)
+}
+
+// TestMerchantSeesDeadlineAndUploadsProof: a hazard found at the merchant's
+// guesthouse was notified; on a phone the merchant sees the countdown to its
+// deadline, takes a photo of the fix and submits it as proof.
+func TestMerchantSeesDeadlineAndUploadsProof(t *testing.T) {
+	f := setup(t)
+	f.startInspection(t)
+	codes := f.photoItems(t, 1)
+	images := testImages(t, 2, "bicycle_in_doorway", "corridor")
+	ctx := context.Background()
+	item, err := f.store.AnswerItem(ctx, f.principal(t, f.inspector), f.insp.ID, inspect.Item{
+		Code: codes[0], Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard, Note: "门口停放电动车",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.uploadPhoto(t, f.inspector, images[0], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+codes[0])
+	if _, err := f.store.HazardAction(ctx, f.principal(t, f.officer), item.HazardID, inspect.ActionNotify, inspect.HazardActionInput{Note: "请三日内整改"}); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		ListCountdown string   `json:"listCountdown"`
+		Countdown     string   `json:"countdown"`
+		PageErrors    []string `json:"pageErrors"`
+	}
+	runDriver(t, f, "merchant", map[string]any{"hazardId": item.HazardID, "images": images[1:]}, &got)
+	if len(got.PageErrors) > 0 {
+		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
+	}
+	if !strings.HasPrefix(got.Countdown, "还剩") || got.ListCountdown == "" {
+		t.Errorf("the merchant saw countdowns %q and %q, want the time left (还剩 …)", got.ListCountdown, got.Countdown)
+	}
+	h, err := f.store.Hazard(ctx, f.principal(t, f.officer), item.HazardID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.State != inspect.StateRectificationSubmitted {
+		t.Fatalf("hazard is %s, want rectification_submitted", h.State)
+	}
+	var proofPhotos int
+	if err := f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM photos WHERE hazard_id = $1 AND sha256 = $2`, item.HazardID, fileSHA256(t, images[1])).Scan(&proofPhotos); err != nil {
+		t.Fatal(err)
+	}
+	if proofPhotos != 1 {
+		t.Errorf("%d proof photos with the file's bytes stored for the hazard, want 1", proofPhotos)
+	}
+	last := h.Events[len(h.Events)-1]
+	if last.Kind != string(inspect.ActionSubmitProof) || !strings.Contains(string(last.Payload), "photo_ids") {
+		t.Errorf("last event is %s %s, want submit_proof naming the photo", last.Kind, last.Payload)
+	}
+}

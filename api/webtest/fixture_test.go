@@ -1,0 +1,355 @@
+package webtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/safegrid/safegrid/api"
+	"github.com/safegrid/safegrid/checklists"
+	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/storagetest"
+)
+
+// password is every seeded user's password.
+const password = "correct-horse-42"
+
+// fixture is one running server with its seeded org: a district down to a grid,
+// an officer, an inspector, a merchant, a guesthouse in the grid and an inspection
+// of it assigned for today.
+type fixture struct {
+	base      string
+	db        *storage.DB
+	store     *storage.Store
+	objects   *storage.ObjectStore
+	officer   inspect.User
+	inspector inspect.User
+	merchant  inspect.User
+	district  inspect.Unit
+	grid      inspect.Unit
+	site      inspect.Site
+	insp      inspect.Inspection
+	checklist checklists.Checklist
+	tokens    map[int64]string
+}
+
+// guesthouseProfile is the seeded site's profile: a one-floor guesthouse.
+const guesthouseProfile = `{"name":"幸福里民宿","site_type":"guesthouse","floors":1,"floor_area_m2":150,"occupants":30,"rooms":8,"beds":16,"fire_resistance_class":2}`
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db, _ := storagetest.NewDB(t)
+	objects := storagetest.NewBucket(t)
+	rules, err := checklists.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := storage.NewStore(db, objects, rules)
+	f := &fixture{db: db, store: store, objects: objects, tokens: map[int64]string{}}
+
+	hash, err := inspect.HashPassword(password, inspect.DefaultPasswordParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := try(store.CreateUserUnchecked(ctx, inspect.User{Username: "admin", Phone: "13800000001", DisplayName: "管理员", Role: inspect.RoleAdmin}, hash)).must(t)
+	pAdmin := try(store.PrincipalOf(ctx, admin.ID)).must(t)
+	f.district = try(store.CreateUnit(ctx, pAdmin, inspect.Unit{Level: inspect.LevelDistrict, Name: "武侯区", Code: "510107"})).must(t)
+	sub := try(store.CreateUnit(ctx, pAdmin, inspect.Unit{ParentID: f.district.ID, Level: inspect.LevelSubdistrict, Name: "玉林街道"})).must(t)
+	comm := try(store.CreateUnit(ctx, pAdmin, inspect.Unit{ParentID: sub.ID, Level: inspect.LevelCommunity, Name: "玉林北路社区"})).must(t)
+	f.grid = try(store.CreateUnit(ctx, pAdmin, inspect.Unit{ParentID: comm.ID, Level: inspect.LevelGrid, Name: "第3网格"})).must(t)
+	try(store.CreateUnit(ctx, pAdmin, inspect.Unit{ParentID: comm.ID, Level: inspect.LevelGrid, Name: "第4网格"})).must(t)
+	f.officer = try(store.CreateUserUnchecked(ctx, inspect.User{Username: "officer", Phone: "13800000002", DisplayName: "王科长", Role: inspect.RoleSafetyOfficer, UnitID: f.district.ID}, hash)).must(t)
+	f.inspector = try(store.CreateUserUnchecked(ctx, inspect.User{Username: "inspector", Phone: "13800000003", DisplayName: "李网格员", Role: inspect.RoleInspector, UnitID: f.grid.ID, GridIDs: []int64{f.grid.ID}}, hash)).must(t)
+	f.merchant = try(store.CreateUserUnchecked(ctx, inspect.User{Username: "merchant", Phone: "13800000004", DisplayName: "张老板", Role: inspect.RoleMerchant}, hash)).must(t)
+	f.site = try(store.CreateSite(ctx, pAdmin, inspect.Site{
+		Name: "幸福里民宿", Type: "guesthouse", Address: "玉林北路 12 号", Lat: 30.63, Lng: 104.05, GridID: f.grid.ID,
+		Profile: json.RawMessage(guesthouseProfile), MerchantIDs: []int64{f.merchant.ID},
+	})).must(t)
+	profile, err := checklists.ParseProfile(f.site.Profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.checklist = try(rules.Generate(profile)).must(t)
+	f.insp = try(store.AssignInspection(ctx, f.principal(t, f.officer), f.site.ID, f.inspector.ID, time.Now().Add(6*time.Hour))).must(t)
+
+	srv := api.New(api.Config{
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		BodyLimit:      1 << 20,
+		MaxUploadBytes: 20 << 20,
+	})
+	srv.MountV1(api.V1Config{Store: store})
+	srv.MountWeb()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx) //nolint:errcheck
+	})
+	f.base = "http://" + ln.Addr().String()
+	return f
+}
+
+// result holds a value and an error, so that seeding reads try(f()).must(t).
+type result[T any] struct {
+	v   T
+	err error
+}
+
+func try[T any](v T, err error) result[T] { return result[T]{v, err} }
+
+// must returns the value, failing the test on the error.
+func (r result[T]) must(t *testing.T) T {
+	t.Helper()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return r.v
+}
+
+func (f *fixture) principal(t *testing.T, u inspect.User) inspect.Principal {
+	t.Helper()
+	p, err := f.store.PrincipalOf(context.Background(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// photoItems returns the codes of the first n checklist items that need a photo.
+func (f *fixture) photoItems(t *testing.T, n int) []string {
+	t.Helper()
+	var codes []string
+	for _, it := range f.checklist.Items {
+		if it.Evidence == checklists.EvidencePhoto && len(codes) < n {
+			codes = append(codes, it.Code)
+		}
+	}
+	if len(codes) < n {
+		t.Fatalf("the guesthouse checklist has %d items that need a photo, want %d", len(codes), n)
+	}
+	return codes
+}
+
+// startInspection starts the seeded inspection as its inspector.
+func (f *fixture) startInspection(t *testing.T) {
+	t.Helper()
+	if _, err := f.store.StartInspection(context.Background(), f.principal(t, f.inspector), f.insp.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// call sends one API request as user and returns the status and body.
+func (f *fixture) call(t *testing.T, who inspect.User, method, path string, body []byte, contentType string) (int, []byte) {
+	t.Helper()
+	token := f.tokens[who.ID]
+	if token == "" {
+		login, _ := json.Marshal(map[string]string{"login": who.Username, "password": password})
+		status, out := f.send(t, "", "POST", "/api/v1/auth/login", login, "application/json")
+		if status != http.StatusOK {
+			t.Fatalf("log in %s: %d %s", who.Username, status, out)
+		}
+		var res api.LoginResult
+		if err := json.Unmarshal(out, &res); err != nil {
+			t.Fatal(err)
+		}
+		token = res.Token
+		f.tokens[who.ID] = token
+	}
+	return f.send(t, token, method, path, body, contentType)
+}
+
+func (f *fixture) send(t *testing.T, token, method, path string, body []byte, contentType string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.base+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, out
+}
+
+// uploadPhoto uploads a photo through the API as who, to the target given as a
+// query string (inspection_id=..&item_code=.. or hazard_id=..), and returns its id.
+func (f *fixture) uploadPhoto(t *testing.T, who inspect.User, file, target string) uuid.UUID {
+	t.Helper()
+	body, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.New()
+	status, out := f.call(t, who, "PUT", "/api/v1/photos/"+id.String()+"?"+target, body, "image/jpeg")
+	if status != http.StatusCreated {
+		t.Fatalf("upload %s: %d %s", file, status, out)
+	}
+	return id
+}
+
+// testImages returns n distinct JPEG files: real photos from SAFEGRID_TEST_IMAGES
+// when it is set (nicer screenshots), otherwise pictures drawn here.
+func testImages(t *testing.T, n int, prefer ...string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	var out []string
+	if src := os.Getenv("SAFEGRID_TEST_IMAGES"); src != "" {
+		entries, _ := os.ReadDir(src)
+		var names []string
+		for _, p := range prefer {
+			for _, e := range entries {
+				if strings.Contains(e.Name(), p) && strings.HasSuffix(e.Name(), ".jpg") {
+					names = append(names, e.Name())
+				}
+			}
+		}
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".jpg") {
+				names = append(names, e.Name())
+			}
+		}
+		seen := map[string]bool{}
+		for _, name := range names {
+			if len(out) == n {
+				break
+			}
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			out = append(out, filepath.Join(src, name))
+		}
+	}
+	for i := len(out); i < n; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("photo-%d.jpg", i))
+		if err := os.WriteFile(p, drawnJPEG(i), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// drawnJPEG is a 640×480 picture, different for every seed.
+func drawnJPEG(seed int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	for y := 0; y < 480; y++ {
+		for x := 0; x < 640; x++ {
+			img.Set(x, y, color.RGBA{uint8(60 + x/8 + seed*37), uint8(90 + y/6), uint8(140 + seed*53), 255})
+		}
+	}
+	for y := 200 + seed*10; y < 380; y++ {
+		for x := 120 + seed*40; x < 330+seed*40; x++ {
+			img.Set(x, y, color.RGBA{200, 60, 40, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 85}); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// screenshotDir is where the screenshots go: $SAFEGRID_SCREENSHOTS, or
+// ./screenshots at the repository root.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SAFEGRID_SCREENSHOTS")
+	if dir == "" {
+		root, err := filepath.Abs(filepath.Join("..", ".."))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(root, "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// driverResult is what driver.mjs prints as its last line.
+type driverResult struct {
+	OK          bool            `json:"ok"`
+	Error       string          `json:"error"`
+	Screenshots []string        `json:"screenshots"`
+	Data        json.RawMessage `json:"data"`
+}
+
+// runDriver runs one scenario of driver.mjs against the fixture and returns its
+// data. The scenario's config is written to a file; the driver logs to stderr.
+func runDriver(t *testing.T, f *fixture, scenario string, cfg map[string]any, data any) {
+	t.Helper()
+	bt := needBrowser(t)
+	shots := screenshotDir(t)
+	cfg["scenario"] = scenario
+	cfg["base"] = f.base
+	cfg["screenshots"] = shots
+	cfg["chromium"] = bt.chromium
+	cfg["playwright"] = filepath.Join(bt.nodePrefix, "node_modules", "playwright-core")
+	cfg["password"] = password
+	cfg["profileDir"] = t.TempDir()
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bt.node, filepath.Join("driver", "driver.mjs"), cfgPath)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	runErr := cmd.Run()
+	t.Logf("driver %s took %s; log:\n%s", scenario, time.Since(start).Round(100*time.Millisecond), stderr.String())
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var res driverResult
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+		t.Fatalf("driver %s printed no result (%v): %s", scenario, runErr, stdout.String())
+	}
+	t.Logf("screenshots in %s: %s", shots, strings.Join(res.Screenshots, ", "))
+	if !res.OK {
+		t.Fatalf("driver %s failed: %s", scenario, res.Error)
+	}
+	if data != nil {
+		if err := json.Unmarshal(res.Data, data); err != nil {
+			t.Fatalf("driver %s data: %v", scenario, err)
+		}
+	}
+}

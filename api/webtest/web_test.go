@@ -1,0 +1,153 @@
+package webtest
+
+import (
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/safegrid/safegrid/api"
+)
+
+// TestWebServing checks how the binary serves the app without a browser: files
+// with their types and revalidation, index.html for app routes, and the API and
+// probes never answered by the app.
+func TestWebServing(t *testing.T) {
+	srv := api.New(api.Config{BodyLimit: 1 << 20, MaxUploadBytes: 1 << 20})
+	srv.MountV1(api.V1Config{}) // no store: only routes that fail before reaching it are called
+	srv.MountWeb()
+	app := srv.App()
+	get := func(path string, header map[string]string) (int, map[string]string, string) {
+		req := httptest.NewRequest("GET", path, nil)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		res, err := app.Test(req, 5000)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		h := map[string]string{}
+		for k := range res.Header {
+			h[k] = res.Header.Get(k)
+		}
+		return res.StatusCode, h, string(body)
+	}
+	tests := []struct {
+		name, path  string
+		status      int
+		contentType string
+		contains    string
+	}{
+		{"root is the app", "/", 200, "text/html", `<script type="module" src="/js/main.js">`},
+		{"app route falls back to index.html", "/inspections/12", 200, "text/html", `id="view"`},
+		{"app route with query", "/office/hazards?state=open", 200, "text/html", `id="view"`},
+		{"module", "/js/main.js", 200, "text/javascript", "import"},
+		{"stylesheet", "/app.css", 200, "text/css", ":root"},
+		{"catalog", "/i18n/zh-CN.json", 200, "application/json", `"app.name"`},
+		{"missing file is 404, not the app", "/js/nope.js", 404, "application/json", `"not_found"`},
+		{"unknown API route stays a JSON 404", "/api/v1/nope", 404, "application/json", `"not_found"`},
+		{"API prefix alone is not the app", "/api", 404, "application/json", `"not_found"`},
+		{"API route still answers", "/api/v1/me", 401, "application/json", `"unauthorized"`},
+		{"OpenAPI document", "/api/v1/openapi.json", 200, "application/json", `"paths"`},
+		{"liveness probe", "/healthz", 200, "", ""},
+		{"readiness probe", "/readyz", 200, "application/json", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, h, body := get(tc.path, nil)
+			if status != tc.status {
+				t.Fatalf("GET %s: status %d, want %d: %.200s", tc.path, status, tc.status, body)
+			}
+			if !strings.HasPrefix(h["Content-Type"], tc.contentType) {
+				t.Errorf("GET %s: Content-Type %q, want %s", tc.path, h["Content-Type"], tc.contentType)
+			}
+			if !strings.Contains(body, tc.contains) {
+				t.Errorf("GET %s: body lacks %q: %.200s", tc.path, tc.contains, body)
+			}
+		})
+	}
+
+	_, h, _ := get("/", nil)
+	if h["Cache-Control"] != "no-cache" || h["Etag"] == "" {
+		t.Errorf("index.html: Cache-Control %q ETag %q, want no-cache with an ETag", h["Cache-Control"], h["Etag"])
+	}
+	if !strings.Contains(h["Content-Security-Policy"], "script-src 'self'") {
+		t.Errorf("index.html: Content-Security-Policy %q, want scripts from the app's origin only", h["Content-Security-Policy"])
+	}
+	_, js, _ := get("/js/main.js", nil)
+	if status, _, body := get("/js/main.js", map[string]string{"If-None-Match": js["Etag"]}); status != 304 || body != "" {
+		t.Errorf("revalidating an unchanged module: %d with %d bytes, want 304 and no body", status, len(body))
+	}
+}
+
+var (
+	messageCall = regexp.MustCompile(`\bt\('([A-Za-z0-9_.]+)'`)
+	familyCall  = regexp.MustCompile("\\bt\\(`([A-Za-z0-9_.]+)\\.\\$\\{")
+	placeholder = regexp.MustCompile(`\{(\w+)\}`)
+)
+
+// TestCatalogs: both catalogs hold the same messages with the same placeholders,
+// none empty, and every message the code asks for by name exists.
+func TestCatalogs(t *testing.T) {
+	load := func(name string) map[string]string {
+		b, err := os.ReadFile(filepath.Join("..", "web", "i18n", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]string
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return m
+	}
+	zh, en := load("zh-CN.json"), load("en.json")
+	for _, k := range slices.Sorted(maps.Keys(zh)) {
+		e, ok := en[k]
+		if !ok {
+			t.Errorf("en.json lacks %q", k)
+			continue
+		}
+		if strings.TrimSpace(zh[k]) == "" || strings.TrimSpace(e) == "" {
+			t.Errorf("%q is empty in a catalog", k)
+		}
+		pz, pe := placeholder.FindAllString(zh[k], -1), placeholder.FindAllString(e, -1)
+		slices.Sort(pz)
+		slices.Sort(pe)
+		if !slices.Equal(pz, pe) {
+			t.Errorf("%q: placeholders differ: zh %v, en %v", k, pz, pe)
+		}
+	}
+	for k := range en {
+		if _, ok := zh[k]; !ok {
+			t.Errorf("zh-CN.json lacks %q", k)
+		}
+	}
+	files, err := filepath.Glob(filepath.Join("..", "web", "js", "*.js"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no modules found: %v", err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range messageCall.FindAllStringSubmatch(string(src), -1) {
+			if _, ok := zh[m[1]]; !ok {
+				t.Errorf("%s asks for message %q, which the catalogs lack", filepath.Base(f), m[1])
+			}
+		}
+		for _, m := range familyCall.FindAllStringSubmatch(string(src), -1) {
+			if !slices.ContainsFunc(slices.Collect(maps.Keys(zh)), func(k string) bool { return strings.HasPrefix(k, m[1]+".") }) {
+				t.Errorf("%s asks for messages %s.*, which the catalogs lack", filepath.Base(f), m[1])
+			}
+		}
+	}
+}
