@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +141,14 @@ func TestReviewFlags(t *testing.T) {
 	}
 	if h.SiteID != s.site.ID || h.RuleCode != item.Code || !inspect.IsOpen(h.State) {
 		t.Errorf("hazard from the flag: site %d rule %s state %s; want site %d rule %s, open", h.SiteID, h.RuleCode, h.State, s.site.ID, item.Code)
+	}
+	if !slices.Contains(h.PhotoIDs, first.PhotoID.String()) {
+		t.Errorf("hazard photos %v lack the photo of the confirmed flag %s", h.PhotoIDs, first.PhotoID)
+	}
+	// The site's merchant sees the evidence of the hazard on their premises.
+	merchant := w.login(s.merchant)
+	if r := w.do(merchant, "GET", "/api/v1/photos/"+first.PhotoID.String()+"/content?variant=thumb", nil); r.status != 200 {
+		t.Errorf("merchant reading the photo behind their hazard: %d %s, want 200", r.status, r.body)
 	}
 
 	var joined inspect.AIFlag

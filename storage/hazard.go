@@ -373,6 +373,7 @@ func (s *Store) Hazard(ctx context.Context, p inspect.Principal, id int64) (insp
 	rows, err := s.DB.Pool.Query(ctx, `SELECT p.id::text FROM photos p
 		WHERE p.hazard_id = $1
 		   OR (p.inspection_id, p.item_code) IN (SELECT inspection_id, code FROM inspection_items WHERE hazard_id = $1)
+		   OR p.id IN (SELECT photo_id FROM ai_flags WHERE hazard_id = $1)
 		ORDER BY p.uploaded_at, p.id`, id)
 	if err != nil {
 		return d, err

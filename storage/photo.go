@@ -226,6 +226,13 @@ func canSeePhoto(ctx context.Context, q querier, p inspect.Principal, rec PhotoR
 			hazardID = *it.HazardID
 		}
 	}
+	if hazardID == 0 {
+		// A photo whose AI flag was confirmed is evidence of the hazard it led to.
+		err := q.QueryRow(ctx, `SELECT COALESCE(min(hazard_id), 0) FROM ai_flags WHERE photo_id = $1`, rec.ID).Scan(&hazardID)
+		if err != nil {
+			return false, fmt.Errorf("hazard of photo %s: %w", rec.ID, err)
+		}
+	}
 	if hazardID != 0 {
 		h, err := hazardByID(ctx, q, hazardID, false)
 		if err != nil {
