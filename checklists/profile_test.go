@@ -89,3 +89,31 @@ func TestParseProfileAccepts(t *testing.T) {
 		t.Error("a 25 m public building is high-rise (> 24 m)")
 	}
 }
+
+// FuzzParseProfile feeds arbitrary JSON to the site-profile parser: it must never
+// panic, and a profile it accepts must validate and generate a checklist.
+func FuzzParseProfile(f *testing.F) {
+	for _, seed := range []string{
+		`{"site_type":"hotel","floors":12,"floor_area_m2":5000,"has_kitchen":true}`,
+		`{"site_type":"guesthouse","floors":1,"floor_area_m2":150,"occupants":30}`,
+		`{"site_type":"shop","uses_gas":"lpg","lpg_kg":30}`,
+		`{"site_type":"nope"}`,
+		`{"floors":-1}`,
+		`[]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	rs, err := checklists.LoadEmbedded()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := checklists.ParseProfile(data)
+		if err != nil {
+			return
+		}
+		if _, err := rs.Generate(p); err != nil && inspect.ErrorCode(err) == inspect.EINTERNAL {
+			t.Fatalf("profile %s parsed but generation failed internally: %v", data, err)
+		}
+	})
+}
