@@ -3,17 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/jpeg"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
@@ -78,20 +85,22 @@ func (c apiClient) login(user, password string) string {
 	return res.Token
 }
 
-// TestPhotoAnalysisEndToEnd is issue 5's end-to-end check on the real server, the
-// real model and a real photo: an inspector uploads the indoor-motorcycle photo for
-// a corridor item; within seconds the analysis job puts a two_wheeler_indoor flag
-// in the review queue with an annotated copy; the officer confirms it and the
-// hazard for the site and rule exists.
-func TestPhotoAnalysisEndToEnd(t *testing.T) {
-	modelSource, images, ortLib := os.Getenv("SAFEGRID_MODEL_SOURCE"), os.Getenv("SAFEGRID_TEST_IMAGES"), os.Getenv("SAFEGRID_ORT_LIB")
-	if modelSource == "" || images == "" || ortLib == "" {
-		t.Skipf("SKIPPED: needs SAFEGRID_MODEL_SOURCE (%q), SAFEGRID_TEST_IMAGES (%q) and SAFEGRID_ORT_LIB (%q): the real model, photos and runtime", modelSource, images, ortLib)
-	}
-	photo, err := os.ReadFile(filepath.Join(images, "coco_343934_motorcycle_entryway_ccby.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+// analysisPassword is every fixture user's password.
+const analysisPassword = "analysis test password"
+
+// analysisFixture is a database and bucket of their own with a hotel in one grid,
+// its inspector ("inspector"), a district safety officer ("officer") and an
+// inspection of the hotel assigned to the inspector.
+type analysisFixture struct {
+	store     *storage.Store
+	dbURL     string
+	site      inspect.Site
+	insp      inspect.Inspection
+	inspector inspect.Principal
+}
+
+func newAnalysisFixture(t *testing.T) analysisFixture {
+	t.Helper()
 	ctx := context.Background()
 	db, dbURL := storagetest.NewDB(t)
 	bucket := storagetest.NewBucket(t)
@@ -100,10 +109,7 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	fixtureStore := storage.NewStore(db, bucket, rules)
-
-	// A hotel in one grid, its inspector and a safety officer of the district.
-	const password = "analysis test password"
-	hash, err := inspect.HashPassword(password, inspect.DefaultPasswordParams())
+	hash, err := inspect.HashPassword(analysisPassword, inspect.DefaultPasswordParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +147,44 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	inspectorP, err := fixtureStore.PrincipalOf(ctx, inspector.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return analysisFixture{store: fixtureStore, dbURL: dbURL, site: site, insp: insp, inspector: inspectorP}
+}
 
+// corridorItem returns the first item of d photographed in a corridor whose AI
+// checks include two_wheeler_indoor.
+func corridorItem(t *testing.T, d inspect.InspectionDetail) inspect.ItemDetail {
+	t.Helper()
+	for _, it := range d.Items {
+		if it.Location == "corridor" && slices.Contains(it.AIChecks, "two_wheeler_indoor") {
+			return it
+		}
+	}
+	t.Fatal("the hotel's checklist has no corridor item with the two_wheeler_indoor check")
+	return inspect.ItemDetail{}
+}
+
+// TestPhotoAnalysisEndToEnd is issue 5's end-to-end check on the real server, the
+// real model and a real photo: an inspector uploads the indoor-motorcycle photo for
+// a corridor item; within seconds the analysis job puts a two_wheeler_indoor flag
+// in the review queue with an annotated copy; the officer confirms it and the
+// hazard for the site and rule exists.
+func TestPhotoAnalysisEndToEnd(t *testing.T) {
+	modelSource, images, ortLib := os.Getenv("SAFEGRID_MODEL_SOURCE"), os.Getenv("SAFEGRID_TEST_IMAGES"), os.Getenv("SAFEGRID_ORT_LIB")
+	if modelSource == "" || images == "" || ortLib == "" {
+		t.Skipf("SKIPPED: needs SAFEGRID_MODEL_SOURCE (%q), SAFEGRID_TEST_IMAGES (%q) and SAFEGRID_ORT_LIB (%q): the real model, photos and runtime", modelSource, images, ortLib)
+	}
+	photo, err := os.ReadFile(filepath.Join(images, "coco_343934_motorcycle_entryway_ccby.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	fx := newAnalysisFixture(t)
+	dbURL, bucket, site, insp := fx.dbURL, fx.store.Objects, fx.site, fx.insp
+	const password = analysisPassword
 	// The real server, with AI checks on.
 	httpAddr := freeAddr(t)
 	env := map[string]string{
@@ -170,16 +213,7 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 	if st, raw := c.call(inspectorToken, "POST", fmt.Sprintf("/api/v1/inspections/%d/start", insp.ID), nil, &started); st != 200 {
 		t.Fatalf("start inspection: %d %s", st, raw)
 	}
-	var item inspect.ItemDetail
-	for _, it := range started.Items {
-		if it.Location == "corridor" {
-			item = it
-			break
-		}
-	}
-	if item.Code == "" {
-		t.Fatal("the hotel's checklist has no corridor item to photograph")
-	}
+	item := corridorItem(t, started)
 
 	photoID := uuid.New()
 	uploaded := time.Now()
@@ -243,5 +277,93 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 	}
 	if h.SiteID != site.ID || h.RuleCode != item.Code || !inspect.IsOpen(h.State) {
 		t.Errorf("hazard = site %d rule %s state %s; want site %d rule %s, open", h.SiteID, h.RuleCode, h.State, site.ID, item.Code)
+	}
+}
+
+// TestAnalysisRetriesWithoutLosingThePhoto runs the analysis worker by hand: while
+// the original cannot be read the job fails with a retryable error and the photo row
+// stays; once it can, the analysis and its flags are stored; running the job again
+// stores nothing twice.
+func TestAnalysisRetriesWithoutLosingThePhoto(t *testing.T) {
+	modelSource, images, ortLib := os.Getenv("SAFEGRID_MODEL_SOURCE"), os.Getenv("SAFEGRID_TEST_IMAGES"), os.Getenv("SAFEGRID_ORT_LIB")
+	if modelSource == "" || images == "" || ortLib == "" {
+		t.Skipf("SKIPPED: needs SAFEGRID_MODEL_SOURCE (%q), SAFEGRID_TEST_IMAGES (%q) and SAFEGRID_ORT_LIB (%q): the real model, photos and runtime", modelSource, images, ortLib)
+	}
+	ctx := context.Background()
+	photo, err := os.ReadFile(filepath.Join(images, "skimage_middlebury_motorcycle_left.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.InitRuntime(ortLib); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := models.Install(ctx, modelSource, "yolox_nano", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := models.Open(dir, models.Options{Sessions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer det.Close()
+
+	fx := newAnalysisFixture(t)
+	started, err := fx.store.StartInspection(ctx, fx.inspector, fx.insp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := corridorItem(t, started)
+	sum := sha256.Sum256(photo)
+	ph := inspect.Photo{ID: uuid.New(), InspectionID: fx.insp.ID, ItemCode: item.Code, SHA256: hex.EncodeToString(sum[:]),
+		Type: inspect.PhotoPNG, Size: int64(len(photo)), Width: 741, Height: 500}
+	if _, _, err := fx.store.SavePhoto(ctx, fx.inspector, ph, bytes.NewReader(photo), photo); err != nil {
+		t.Fatal(err)
+	}
+
+	w := &analysePhotoWorker{store: fx.store, detector: det, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	job := &river.Job[analysePhotoArgs]{JobRow: &rivertype.JobRow{ID: 1}, Args: analysePhotoArgs{PhotoID: ph.ID}}
+
+	// The original is unreadable (the object store lost it for a while).
+	key := storage.PhotoKey(ph.SHA256)
+	if err := fx.store.Objects.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	err = w.Work(ctx, job)
+	var cancelled *rivertype.JobCancelError
+	if err == nil || errors.As(err, &cancelled) {
+		t.Fatalf("analysis of an unreadable photo: err %v; want a retryable error", err)
+	}
+	if target, err := fx.store.PhotoForAnalysis(ctx, ph.ID); err != nil || target.Analysed {
+		t.Fatalf("after the failed attempt: photo %+v, err %v; want the photo kept and not analysed", target, err)
+	}
+
+	// The object is back: the retry analyses it.
+	if _, err := fx.store.Objects.Put(ctx, key, bytes.NewReader(photo), int64(len(photo)), "image/png"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Work(ctx, job); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if err := w.Work(ctx, job); err != nil {
+		t.Fatalf("a second run of the same job: %v", err)
+	}
+	flags, err := fx.store.PhotoFlags(ctx, fx.inspector, ph.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]int{}
+	for _, f := range flags {
+		codes[f.Code]++
+	}
+	if codes["two_wheeler_indoor"] != 1 {
+		t.Errorf("flags after retry and rerun: %v; want exactly one two_wheeler_indoor", codes)
+	}
+	for code, n := range codes {
+		if n != 1 {
+			t.Errorf("flag %s stored %d times", code, n)
+		}
+	}
+	if _, _, err := fx.store.Objects.Get(ctx, storage.AnnotatedKey(ph.ID)); err != nil {
+		t.Errorf("annotated copy: %v", err)
 	}
 }
