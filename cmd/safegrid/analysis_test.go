@@ -97,6 +97,7 @@ type analysisFixture struct {
 	site      inspect.Site
 	insp      inspect.Inspection
 	inspector inspect.Principal
+	admin     inspect.Principal
 }
 
 func newAnalysisFixture(t *testing.T) analysisFixture {
@@ -151,7 +152,7 @@ func newAnalysisFixture(t *testing.T) analysisFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return analysisFixture{store: fixtureStore, dbURL: dbURL, site: site, insp: insp, inspector: inspectorP}
+	return analysisFixture{store: fixtureStore, dbURL: dbURL, site: site, insp: insp, inspector: inspectorP, admin: adminP}
 }
 
 // corridorItem returns the first item of d photographed in a corridor whose AI
