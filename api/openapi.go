@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"regexp"
 	"strings"
 )
@@ -155,7 +156,7 @@ var (
 )
 
 func schemas() map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"Error":       obj(map[string]any{"error": str, "message": str, "field": str, "request_id": str}, "error", "message"),
 		"Login":       obj(map[string]any{"login": str, "password": str}, "login", "password"),
 		"LoginResult": obj(map[string]any{"token": str, "expires_at": dt, "user": ref("User")}),
@@ -189,4 +190,6 @@ func schemas() map[string]any {
 			"can_submit_proof": boolean, "can_rate": boolean, "rating": integer}),
 		"MerchantHazardList": list("MerchantHazard"),
 	}
+	maps.Copy(m, deadlineSchemas())
+	return m
 }

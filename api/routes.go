@@ -61,6 +61,16 @@ type Store interface {
 	PhotoFlags(ctx context.Context, p inspect.Principal, photoID uuid.UUID) ([]inspect.AIFlag, error)
 	AddManualFlag(ctx context.Context, p inspect.Principal, photoID uuid.UUID, f inspect.AIFlag) (inspect.AIFlag, error)
 	OpenAnnotated(ctx context.Context, p inspect.Principal, photoID uuid.UUID) (io.ReadCloser, string, int64, error)
+
+	Notifications(ctx context.Context, p inspect.Principal, limit int, before int64) ([]inspect.Notification, error)
+	MarkNotificationRead(ctx context.Context, p inspect.Principal, id int64) error
+	KPIReport(ctx context.Context, p inspect.Principal, unitID int64, period inspect.Period) (inspect.KPIReport, error)
+	PolicyOf(ctx context.Context, p inspect.Principal, districtID int64) (inspect.DistrictPolicy, error)
+	SetPolicyOf(ctx context.Context, p inspect.Principal, districtID int64, o inspect.PolicyOverride) (inspect.DistrictPolicy, error)
+	Determination(ctx context.Context, p inspect.Principal, hazardID int64) (inspect.Determination, error)
+	OpenDetermination(ctx context.Context, p inspect.Principal, hazardID int64, participants []int64, note string) (inspect.Determination, error)
+	CastVote(ctx context.Context, p inspect.Principal, hazardID int64, v inspect.Vote, reason string) (inspect.Determination, error)
+	ConcludeDetermination(ctx context.Context, p inspect.Principal, hazardID int64, measures string, deadline time.Time) (inspect.Determination, error)
 }
 
 // V1Config is what the /api/v1 routes need.
@@ -189,7 +199,7 @@ func (h *v1) routes() []Route {
 
 		{Method: "GET", Path: p + "/merchant/hazards", Roles: []inspect.Role{inspect.RoleMerchant}, Summary: "The hazards of the merchant's premises in plain words: legal basis, deadline, proof needed", Query: []string{"lang"}, Response: "MerchantHazardList", handler: h.merchantHazards},
 		{Method: "POST", Path: p + "/merchant/hazards/:id/proof", Roles: []inspect.Role{inspect.RoleMerchant, inspect.RoleInspector}, Summary: "Submit rectification proof: photos already uploaded to the hazard and a note", Request: "HazardAction", Response: "HazardDetail", handler: h.submitProof},
-	}, h.reviewRoutes(p)...)
+	}, append(h.reviewRoutes(p), h.deadlineRoutes(p)...)...)
 }
 
 // principalKey is the Locals key of the caller's principal.

@@ -3,24 +3,31 @@ package inspect
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 )
 
-// KPICounts are the counts behind the office's KPIs for one period and one scope
-// (a unit's subtree, an inspector), as storage counts them.
+// KPICounts are the counts behind the office's KPIs for one period and one scope,
+// as storage counts them. Every count is over the same set: the hazards found in
+// the scope (their grid is in the unit's subtree) and recorded in the period
+// [from, to) — so that a month's figures do not change as later months go by,
+// except as those hazards themselves move on.
 type KPICounts struct {
-	// Received counts hazards recorded in the period, fixed on the spot included.
+	// Received counts the hazards of the set, fixed on the spot included and
+	// withdrawn findings excluded (they were not hazards).
 	Received int64 `json:"received"`
-	// Closed counts those of them closed (closed_fixed or closed_on_spot; a
-	// withdrawn finding was not a hazard and counts in none of these).
+	// Closed counts those of them closed (closed_fixed or closed_on_spot).
 	Closed int64 `json:"closed"`
-	// ClosedOnTime counts the closed ones closed by their deadline at closure.
+	// ClosedOnTime counts the closed ones closed by their deadline at closure (the
+	// last deadline, after any escalation).
 	ClosedOnTime int64 `json:"closed_on_time"`
-	// Findings counts findings that went through review in the period; Returned
-	// counts those returned for correction at least once.
+	// Findings counts the findings of the set that went to the office's review:
+	// every one not fixed on the spot, withdrawn ones included. Returned counts
+	// those returned for correction at least once.
 	Findings int64 `json:"findings"`
 	Returned int64 `json:"returned"`
-	// Ratings counts merchants' ratings given in the period, RatingSum adds their
-	// stars and RatingsAtLeast4 counts those of 4 or 5 stars.
+	// Ratings counts the merchants' ratings of the set, RatingSum adds their stars
+	// and RatingsAtLeast4 counts those of 4 or 5 stars.
 	Ratings         int64 `json:"ratings"`
 	RatingSum       int64 `json:"rating_sum"`
 	RatingsAtLeast4 int64 `json:"ratings_at_least_4"`
@@ -67,12 +74,18 @@ type KPI struct {
 	Completion Rate `json:"completion"`
 	// OnTime (及时率) is closed by the deadline / closed.
 	OnTime Rate `json:"on_time"`
-	// AverageRating is the mean of the 1–5 star ratings, 0 when there are none.
-	AverageRating float64 `json:"average_rating"`
-	// Satisfaction (满意率) is ratings of 4 or 5 stars / ratings.
-	Satisfaction Rate `json:"satisfaction"`
-	// ReturnRate (退回率) is findings returned for correction / findings reviewed.
-	ReturnRate Rate `json:"return_rate"`
+	// Satisfaction (满意率) is the merchants' ratings.
+	Satisfaction Satisfaction `json:"satisfaction"`
+	// Returned (退回率) is findings returned for correction / findings reviewed.
+	Returned Rate `json:"returned"`
+}
+
+// Satisfaction is the average of the 1–5 star ratings and the share of 4 or 5.
+type Satisfaction struct {
+	// Average is the mean rating; nil (JSON null) when there are no ratings.
+	Average *float64 `json:"average"`
+	// Share4Plus is ratings of 4 or 5 stars / ratings.
+	Share4Plus Rate `json:"share_4_plus"`
 }
 
 // ComputeKPI computes the KPIs from the counts. Inconsistent counts (negative, or a
@@ -102,11 +115,53 @@ func ComputeKPI(c KPICounts) (KPI, error) {
 		Volume:       c.Received,
 		Completion:   Rate{c.Closed, c.Received},
 		OnTime:       Rate{c.ClosedOnTime, c.Closed},
-		Satisfaction: Rate{c.RatingsAtLeast4, c.Ratings},
-		ReturnRate:   Rate{c.Returned, c.Findings},
+		Satisfaction: Satisfaction{Share4Plus: Rate{c.RatingsAtLeast4, c.Ratings}},
+		Returned:     Rate{c.Returned, c.Findings},
 	}
 	if c.Ratings > 0 {
-		k.AverageRating = float64(c.RatingSum) / float64(c.Ratings)
+		avg := float64(c.RatingSum) / float64(c.Ratings)
+		k.Satisfaction.Average = &avg
 	}
 	return k, nil
+}
+
+// ReportZone is the time zone of the days a KPI period is given in: China
+// Standard Time, where the users are. A fixed zone keeps the domain free of the
+// time zone database.
+var ReportZone = time.FixedZone("CST", 8*3600)
+
+// Period is a KPI period: the hazards recorded from From (inclusive) to To
+// (exclusive).
+type Period struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// ParsePeriod reads a period from two days written YYYY-MM-DD in ReportZone:
+// from midnight of from up to (not including) midnight of to, so that
+// 2025-03-01 to 2025-04-01 is March. Errors are EINVALID naming the field.
+func ParsePeriod(from, to string) (Period, error) {
+	f, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(from), ReportZone)
+	if err != nil {
+		return Period{}, FieldErrorf("from", "must be a day written YYYY-MM-DD (got %q)", from)
+	}
+	t, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(to), ReportZone)
+	if err != nil {
+		return Period{}, FieldErrorf("to", "must be a day written YYYY-MM-DD (got %q)", to)
+	}
+	if !t.After(f) {
+		return Period{}, FieldErrorf("to", "must be after from (the period is from, inclusive, to to, exclusive)")
+	}
+	return Period{From: f, To: t}, nil
+}
+
+// KPIReport is the KPIs of one unit's subtree over one period, with the counts
+// they were computed from.
+type KPIReport struct {
+	UnitID   int64     `json:"unit_id"`
+	UnitName string    `json:"unit_name"`
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	Counts   KPICounts `json:"counts"`
+	KPI
 }

@@ -29,7 +29,8 @@ type InspectionDetail struct {
 
 // HazardDetail is a hazard with what a reader needs around it: the rule it was
 // found under (title, plain-words explanation, citations, the evidence that
-// proves a fix), the site, its event log and its photos.
+// proves a fix), the site, its event log and its photos, and — on the detail of
+// one hazard — its listed supervision and its latest determination.
 type HazardDetail struct {
 	Hazard
 	Rule        json.RawMessage `json:"rule"`
@@ -37,6 +38,11 @@ type HazardDetail struct {
 	SiteAddress string          `json:"site_address"`
 	Events      []Event         `json:"events,omitempty"`
 	PhotoIDs    []string        `json:"photo_ids,omitempty"`
+	// Supervision is the listed-supervision record, once the hazard was major at
+	// the district.
+	Supervision *Supervision `json:"supervision,omitempty"`
+	// Determination is the latest major-hazard determination, open or concluded.
+	Determination *Determination `json:"determination,omitempty"`
 }
 
 // SiteFilter selects sites for a list; the caller's scope applies on top.

@@ -141,7 +141,11 @@ func isUniqueViolation(err error) bool {
 // insertHazard inserts the new hazard for f under a savepoint, so that losing the
 // race for the one open hazard per site and rule leaves the transaction usable.
 func (s *Store) insertHazard(ctx context.Context, tx pgx.Tx, f inspect.Finding, rule json.RawMessage, actor int64, now time.Time) (hazardRow, error) {
-	nh, err := inspect.NewHazard(f, now, s.Policy)
+	policy, err := s.policyFor(ctx, tx, f.GridID)
+	if err != nil {
+		return hazardRow{}, err
+	}
+	nh, err := inspect.NewHazard(f, now, policy)
 	if err != nil {
 		return hazardRow{}, err
 	}
@@ -161,7 +165,10 @@ func (s *Store) insertHazard(ctx context.Context, tx pgx.Tx, f inspect.Finding, 
 		"level": h.Level, "unit_id": h.UnitID, "rule_code": h.RuleCode, "rule_version": h.RuleVersion,
 		"inspection_id": h.InspectionID, "inspector_id": h.InspectorID, "note": h.Note,
 	})
-	return h, err
+	if err != nil {
+		return h, err
+	}
+	return h, s.scheduleDeadline(ctx, tx, h.Hazard, policy)
 }
 
 // joinHazard records another observation of open hazard h.
@@ -196,10 +203,25 @@ func (s *Store) joinHazard(ctx context.Context, tx pgx.Tx, h hazardRow, f inspec
 }
 
 // applyAction takes a non-escalating or escalating action on the locked hazard h
-// and appends its event.
+// and appends its event. In the same transaction it sends the notifications the
+// action calls for (notifyAfter), puts a major hazard that reached the district
+// under listed supervision, and schedules the jobs of the hazard's deadline
+// (scheduleDeadline; unique jobs make planning an unchanged deadline again a
+// no-op). Deadlines come from the policy of the hazard's district.
 func (s *Store) applyAction(ctx context.Context, tx pgx.Tx, h *hazardRow, a inspect.Action, in inspect.HazardActionInput, actor int64, now time.Time) error {
+	return s.applyActionWith(ctx, tx, h, a, in, actor, now, time.Time{})
+}
+
+// applyActionWith is applyAction with the deadline the action sets replaced by
+// deadline when that is not zero: a determination's panel sets its own.
+func (s *Store) applyActionWith(ctx context.Context, tx pgx.Tx, h *hazardRow, a inspect.Action, in inspect.HazardActionInput, actor int64, now time.Time, deadline time.Time) error {
 	from := h.State
+	policy, err := s.policyFor(ctx, tx, h.GridID)
+	if err != nil {
+		return err
+	}
 	var payload any
+	escalating := false
 	switch a {
 	case inspect.ActionReinspectPresent, inspect.ActionEscalate, inspect.ActionDetermineMajor:
 		if _, err := inspect.Transition(h.State, a); err != nil {
@@ -210,19 +232,26 @@ func (s *Store) applyAction(ctx context.Context, tx pgx.Tx, h *hazardRow, a insp
 		if err != nil {
 			return fmt.Errorf("escalate hazard %d: %w", h.ID, err)
 		}
-		next, esc, err := inspect.Escalate(h.Hazard, a, target, now, s.Policy)
+		next, esc, err := inspect.Escalate(h.Hazard, a, target, now, policy)
 		if err != nil {
 			return err
 		}
+		if !deadline.IsZero() {
+			next.Deadline, esc.Deadline = deadline, deadline
+		}
+		escalating = true
 		h.Hazard = next
 		payload = struct {
 			inspect.Escalation
 			inspect.TransitionPayload
 		}{esc, inspect.TransitionPayload{From: from, To: next.State, Note: in.Note, PhotoIDs: in.PhotoIDs}}
 	default:
-		next, err := h.Apply(a, now, s.Policy)
+		next, err := h.Apply(a, now, policy)
 		if err != nil {
 			return err
+		}
+		if !deadline.IsZero() {
+			next.Deadline = deadline
 		}
 		h.Hazard = next
 		payload = inspect.TransitionPayload{From: from, To: next.State, Note: in.Note, PhotoIDs: in.PhotoIDs}
@@ -230,8 +259,19 @@ func (s *Store) applyAction(ctx context.Context, tx pgx.Tx, h *hazardRow, a insp
 	if err := saveHazard(ctx, tx, h.Hazard); err != nil {
 		return err
 	}
-	_, err := appendEvent(ctx, tx, h, actor, now, string(a), payload)
-	return err
+	e, err := appendEvent(ctx, tx, h, actor, now, string(a), payload)
+	if err != nil {
+		return err
+	}
+	if escalating {
+		if err := superviseIfMajor(ctx, tx, h.Hazard, now); err != nil {
+			return err
+		}
+	}
+	if err := s.notifyAfter(ctx, tx, h.Hazard, a, e); err != nil {
+		return err
+	}
+	return s.scheduleDeadline(ctx, tx, h.Hazard, policy)
 }
 
 // HazardAction takes action a on hazard id for the principal: who may is the
@@ -379,6 +419,12 @@ func (s *Store) Hazard(ctx context.Context, p inspect.Principal, id int64) (insp
 		return d, err
 	}
 	if d.PhotoIDs, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return d, err
+	}
+	if d.Supervision, err = supervisionOf(ctx, s.DB.Pool, id); err != nil {
+		return d, err
+	}
+	if d.Determination, err = latestDetermination(ctx, s.DB.Pool, id); err != nil {
 		return d, err
 	}
 	return d, nil

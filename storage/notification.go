@@ -228,3 +228,14 @@ func (db *DB) MarkRead(ctx context.Context, userID, id int64) error {
 	}
 	return nil
 }
+
+// Notifications lists the principal's own in-app notifications (ListNotifications).
+func (s *Store) Notifications(ctx context.Context, p inspect.Principal, limit int, before int64) ([]inspect.Notification, error) {
+	return s.DB.ListNotifications(ctx, p.User.ID, limit, before)
+}
+
+// MarkNotificationRead marks one of the principal's in-app notifications read;
+// anyone else's is not_found.
+func (s *Store) MarkNotificationRead(ctx context.Context, p inspect.Principal, id int64) error {
+	return s.DB.MarkRead(ctx, p.User.ID, id)
+}

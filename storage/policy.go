@@ -3,7 +3,10 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/safegrid/safegrid/inspect"
 )
@@ -70,4 +73,73 @@ func overrideJSON(o inspect.PolicyOverride) map[string]any {
 		m["rectify"] = o.Rectify
 	}
 	return m
+}
+
+// districtOverride reads district's stored override; none is the empty override.
+func districtOverride(ctx context.Context, q querier, districtID int64) (inspect.PolicyOverride, error) {
+	var raw []byte
+	err := q.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, districtPolicyKey(districtID)).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return inspect.PolicyOverride{}, nil
+	}
+	if err != nil {
+		return inspect.PolicyOverride{}, fmt.Errorf("read policy of district %d: %w", districtID, err)
+	}
+	o, err := inspect.ParsePolicyOverride(raw)
+	if err != nil {
+		return inspect.PolicyOverride{}, fmt.Errorf("stored policy of district %d is no longer valid: %w", districtID, err)
+	}
+	return o, nil
+}
+
+// districtUnit checks that id is a district; anything else is not_found.
+func districtUnit(ctx context.Context, q querier, id int64) (inspect.Unit, error) {
+	u, err := unitByID(ctx, q, id)
+	if err == nil && u.Level != inspect.LevelDistrict {
+		err = inspect.Errorf(inspect.ENOTFOUND, "district %d not found", id)
+	}
+	if inspect.ErrorCode(err) == inspect.ENOTFOUND {
+		err = inspect.Errorf(inspect.ENOTFOUND, "district %d not found", id)
+	}
+	return u, err
+}
+
+// PolicyOf returns the time-limit policy in force in district districtID and the
+// district's override of the base policy. Every staff member may read it: the
+// deadlines it sets are on every hazard anyway.
+func (s *Store) PolicyOf(ctx context.Context, p inspect.Principal, districtID int64) (inspect.DistrictPolicy, error) {
+	if p.User.Role == inspect.RoleMerchant {
+		return inspect.DistrictPolicy{}, forbidden("merchants do not read the time-limit policy")
+	}
+	if _, err := districtUnit(ctx, s.DB.Pool, districtID); err != nil {
+		return inspect.DistrictPolicy{}, err
+	}
+	o, err := districtOverride(ctx, s.DB.Pool, districtID)
+	if err != nil {
+		return inspect.DistrictPolicy{}, err
+	}
+	pol, err := s.basePolicy().WithOverride(o)
+	if err != nil {
+		return inspect.DistrictPolicy{}, fmt.Errorf("apply stored policy of district %d: %w", districtID, err)
+	}
+	return inspect.DistrictPolicy{DistrictID: districtID, Policy: pol, Override: o}, nil
+}
+
+// SetPolicyOf stores o as district districtID's override (admins only) and
+// returns the policy now in force. It applies to deadlines set from now on;
+// deadlines already set stay as they are.
+func (s *Store) SetPolicyOf(ctx context.Context, p inspect.Principal, districtID int64, o inspect.PolicyOverride) (inspect.DistrictPolicy, error) {
+	if !p.IsAdmin() {
+		return inspect.DistrictPolicy{}, forbidden("only admins change the time-limit policy")
+	}
+	if _, err := districtUnit(ctx, s.DB.Pool, districtID); err != nil {
+		return inspect.DistrictPolicy{}, err
+	}
+	if _, err := s.basePolicy().WithOverride(o); err != nil {
+		return inspect.DistrictPolicy{}, err
+	}
+	if err := s.DB.PutSetting(ctx, districtPolicyKey(districtID), overrideJSON(o)); err != nil {
+		return inspect.DistrictPolicy{}, err
+	}
+	return s.PolicyOf(ctx, p, districtID)
 }

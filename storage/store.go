@@ -24,9 +24,19 @@ type Store struct {
 	Objects *ObjectStore
 	// Rules generates the checklist when an inspection starts.
 	Rules *checklists.RuleSet
-	// Policy gives the default hazard deadlines (inspect.DefaultPolicy for now;
-	// district overrides come later).
+	// Policy is the base time-limit policy (inspect.DefaultPolicy). A hazard's
+	// deadlines come from it with the override of the hazard's district applied
+	// (SetDistrictPolicy).
 	Policy inspect.TimeLimitPolicy
+	// Jobs inserts the deadline jobs (reminders, the deadline itself) and the SMS
+	// delivery jobs in the transaction that sets a deadline or stores a
+	// notification; serve sets it to the River client. When nil, no job is
+	// scheduled and no SMS is enqueued (in-app notifications are still stored):
+	// for tests and commands that do not run the scheduler.
+	Jobs JobInserter
+	// SMS says whether notifications also go out as text messages (the SMS
+	// provider is configured); they need Jobs too.
+	SMS bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// PhotoInserted, when set, runs inside the transaction that inserts a photo row,

@@ -273,6 +273,7 @@ func TestReviewerConfirmsFlag(t *testing.T) {
 	var got struct {
 		HazardHref string   `json:"hazardHref"`
 		KPIAvail   bool     `json:"kpiAvailable"`
+		KPIVolume  string   `json:"kpiVolume"`
 		Fallback   *string  `json:"annotatedFallback"`
 		PageErrors []string `json:"pageErrors"`
 	}
@@ -304,7 +305,11 @@ func TestReviewerConfirmsFlag(t *testing.T) {
 	if review != "rejected" || strings.TrimSpace(rejectReason) == "" {
 		t.Errorf("rejected flag: review %q reason %q, want rejected with the reason given", review, rejectReason)
 	}
-	t.Logf("KPI endpoint available: %v", got.KPIAvail)
+	// The dashboard of the district, this month up to today, counts the hazard just
+	// confirmed.
+	if !got.KPIAvail || got.KPIVolume == "" || got.KPIVolume == "0" {
+		t.Errorf("KPI dashboard: available %v, volume %q; want the hazard confirmed today counted", got.KPIAvail, got.KPIVolume)
+	}
 }
 
 // TestMerchantSeesDeadlineAndUploadsProof: a hazard found at the merchant's

@@ -44,6 +44,9 @@ type config struct {
 	SMSURL          string             // empty: SMS off
 	SMSTemplate     *template.Template // the POST body, over an smsMessage
 	SMSContentType  string
+	// JobRescueAfter is how long a job may stay running before another replica
+	// runs it again (its replica died).
+	JobRescueAfter time.Duration
 }
 
 // configVar describes one environment variable: its name, default, a line for the
@@ -141,6 +144,14 @@ func configVars() []configVar {
 				return fmt.Errorf("want a positive duration such as 10s")
 			}
 			c.ShutdownTimeout = d
+			return nil
+		}},
+		{"SAFEGRID_JOB_RESCUE_AFTER", "5m", "how long a background job may run before another replica takes it over (its replica died); jobs are idempotent, so a slow one run twice does no harm", func(c *config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second {
+				return fmt.Errorf("want a duration of at least 1s such as 5m")
+			}
+			c.JobRescueAfter = d
 			return nil
 		}},
 		{"SAFEGRID_TRUSTED_PROXIES", "", "comma-separated proxy IPs or CIDRs whose X-Forwarded-For is trusted", func(c *config, v string) error {

@@ -22,6 +22,8 @@ type jobDeps struct {
 	notify *notifier
 	// detector is nil when AI checks are off; photos are then not analysed.
 	detector *models.Detector
+	// rescueAfter is SAFEGRID_JOB_RESCUE_AFTER; 0 keeps River's default (1 h).
+	rescueAfter time.Duration
 }
 
 // newJobClient builds the River client with every worker of the product registered.
@@ -34,6 +36,14 @@ func newJobClient(d jobDeps) (*river.Client[pgx.Tx], error) {
 	}
 	if err := river.AddWorkerSafely(workers, &deliverNotificationWorker{db: db, notify: d.notify}); err != nil {
 		return nil, fmt.Errorf("register notification worker: %w", err)
+	}
+	if d.store != nil {
+		if err := river.AddWorkerSafely(workers, &deadlineReminderWorker{store: d.store, log: log}); err != nil {
+			return nil, fmt.Errorf("register deadline reminder worker: %w", err)
+		}
+		if err := river.AddWorkerSafely(workers, &hazardDeadlineWorker{store: d.store, log: log}); err != nil {
+			return nil, fmt.Errorf("register hazard deadline worker: %w", err)
+		}
 	}
 	if d.detector != nil {
 		if err := river.AddWorkerSafely(workers, &analysePhotoWorker{store: d.store, detector: d.detector, log: log}); err != nil {
@@ -49,6 +59,11 @@ func newJobClient(d jobDeps) (*river.Client[pgx.Tx], error) {
 		},
 		Workers: workers,
 		Logger:  log.With("component", "river"),
+		// A job whose replica died (kill -9, a lost machine) stays "running" until
+		// the leader's rescuer gives it to another replica, rescueAfter later; the
+		// job timeout must be shorter.
+		JobTimeout:           jobTimeout(d.rescueAfter),
+		RescueStuckJobsAfter: d.rescueAfter,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 				return heartbeatArgs{}, nil
@@ -72,4 +87,13 @@ type heartbeatWorker struct {
 // Work records the time of this run.
 func (w *heartbeatWorker) Work(ctx context.Context, job *river.Job[heartbeatArgs]) error {
 	return w.db.PutSetting(ctx, "jobs.heartbeat", map[string]any{"at": time.Now().UTC(), "job_id": job.ID})
+}
+
+// jobTimeout bounds one run of a job: a minute, or less when jobs are rescued
+// sooner than that.
+func jobTimeout(rescueAfter time.Duration) time.Duration {
+	if rescueAfter <= 0 {
+		return 0 // River's default
+	}
+	return min(time.Minute, rescueAfter)
 }

@@ -55,6 +55,7 @@ func commands() []command {
 		{name: "rules diff", summary: "list rules added, removed and changed between two rule folders", usage: "OLD NEW", run: runRulesDiff},
 		{name: "checklist", summary: "print the checklist generated for a site profile", usage: "--profile FILE [--lang zh|en] [--json] [--rules DIR]", run: runChecklist},
 		{name: "seed-demo", summary: "fill an empty database with a demo district and print how to log in", usage: "[--if-empty]", run: runSeedDemo},
+		{name: "report", summary: "print the KPIs of a unit's subtree over a period", usage: "--unit ID --from YYYY-MM-DD --to YYYY-MM-DD [--json]", run: runReport},
 		{name: "audit verify", summary: "recompute every hazard's event chain and report the first broken link", run: runAuditVerify},
 		{name: "dataset export", summary: "write the reviewed photos as a YOLO data set for retraining", usage: "DIR", run: runDatasetExport},
 		{name: "detect", summary: "run the hazard detector on photos and print detections and flags", usage: "[--model DIR] [--location TAG] [--json] [--annotate OUT] PHOTO...", run: runDetect},

@@ -124,10 +124,14 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		return fmt.Errorf("load rules: %w", err)
 	}
 	store := storage.NewStore(db, objects, rules)
-	jobs, err := newJobClient(jobDeps{db: db, store: store, log: log, notify: newNotifier(cfg, log), detector: ai.detector})
+	jobs, err := newJobClient(jobDeps{db: db, store: store, log: log, notify: newNotifier(cfg, log), detector: ai.detector, rescueAfter: cfg.JobRescueAfter})
 	if err != nil {
 		return fmt.Errorf("create job client: %w", err)
 	}
+	// Deadlines schedule their reminder and deadline jobs, and notifications their
+	// SMS deliveries, in the transaction that sets them.
+	store.Jobs = jobs
+	store.SMS = cfg.SMSURL != ""
 	if ai.detector != nil {
 		// Every stored photo gets its analysis job in the same transaction as its row.
 		store.PhotoInserted = enqueueAnalysis(jobs)

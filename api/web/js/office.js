@@ -224,6 +224,12 @@ function isoDay(d) {
   return `${x.getFullYear()}-${String(x.getMonth() + 1).padStart(2, '0')}-${String(x.getDate()).padStart(2, '0')}`;
 }
 
+/** dayAfter returns the YYYY-MM-DD day after the given one. */
+function dayAfter(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  return isoDay(new Date(y, m - 1, d + 1));
+}
+
 /** kpiFigures reads the KPI answer in the agreed shape (and the domain's field names). */
 function kpiFigures(k) {
   const rate = (r) => (r && typeof r === 'object' ? r : { num: 0, den: 0, value: null });
@@ -274,7 +280,8 @@ export async function kpiView(ctx) {
   const body = h('div', { class: 'kpi-body', id: 'kpi-body' });
   const root = h('div', { class: 'page wide-page' }, h('h1', null, t('kpi.title')), h('p', { class: 'muted' }, t('kpi.intro')), form, body);
 
-  const fetchKPI = (u) => api.get(`/api/v1/kpi${api.qs({ unit: u, from, to })}`);
+  // The date picker's end day is inclusive; the API's period ends before its 'to'.
+  const fetchKPI = (u) => api.get(`/api/v1/kpi${api.qs({ unit: u, from, to: dayAfter(to) })}`);
   let k;
   try {
     k = kpiFigures(await fetchKPI(unit));

@@ -191,9 +191,10 @@ const scenarios = {
     await page.click('nav.nav a[href="/office/kpi"]');
     await page.waitForSelector('#kpi-unavailable, .kpi-grid');
     const kpiAvailable = (await page.locator('.kpi-grid').count()) > 0;
+    const kpiVolume = kpiAvailable ? (await page.locator('[data-kpi="volume"] .kpi-value').innerText()).trim() : '';
     await shot(page, 'kpi-dashboard-desktop');
     await shotAt(page, PHONE, 'kpi-dashboard-phone');
-    return { hazardHref: href, annotatedFallback: fallback, kpiAvailable };
+    return { hazardHref: href, annotatedFallback: fallback, kpiAvailable, kpiVolume };
   },
 
   // A merchant sees the deadline of a hazard on their premises and uploads proof.

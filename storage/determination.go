@@ -1,0 +1,207 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// determinationRow is a determinations row; NULL times read as nil.
+type determinationRow struct {
+	ID           int64
+	HazardID     int64
+	OpenedBy     int64
+	OpenedAt     time.Time
+	Participants []int64
+	Ballots      []inspect.Ballot
+	Conclusion   string
+	Measures     string
+	Deadline     *time.Time
+	ConcludedAt  *time.Time
+}
+
+func (r determinationRow) determination() inspect.Determination {
+	d := inspect.Determination{ID: r.ID, HazardID: r.HazardID, OpenedBy: r.OpenedBy, OpenedAt: r.OpenedAt,
+		Participants: r.Participants, Ballots: r.Ballots, Conclusion: inspect.Severity(r.Conclusion), Measures: r.Measures}
+	if d.Ballots == nil {
+		d.Ballots = []inspect.Ballot{}
+	}
+	if r.Deadline != nil {
+		d.Deadline = *r.Deadline
+	}
+	if r.ConcludedAt != nil {
+		d.ConcludedAt = *r.ConcludedAt
+	}
+	return d
+}
+
+const determinationColumns = `id, hazard_id, opened_by, opened_at, participants, ballots, conclusion, measures, deadline, concluded_at`
+
+// latestDetermination returns the newest determination of hazard id, or nil.
+func latestDetermination(ctx context.Context, q querier, id int64) (*inspect.Determination, error) {
+	rows, err := q.Query(ctx, `SELECT `+determinationColumns+` FROM determinations WHERE hazard_id = $1 ORDER BY id DESC LIMIT 1`, id)
+	list, err := collectAll[determinationRow](rows, err)
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	d := list[0].determination()
+	return &d, nil
+}
+
+// openDetermination returns the open determination of hazard id, locked.
+func openDetermination(ctx context.Context, tx pgx.Tx, id int64) (inspect.Determination, error) {
+	rows, err := tx.Query(ctx, `SELECT `+determinationColumns+` FROM determinations
+		WHERE hazard_id = $1 AND conclusion = '' FOR UPDATE`, id)
+	r, err := collectOne[determinationRow](rows, err, "determination")
+	if inspect.ErrorCode(err) == inspect.ENOTFOUND {
+		return inspect.Determination{}, inspect.Errorf(inspect.ECONFLICT, "hazard %d has no open determination", id)
+	}
+	return r.determination(), err
+}
+
+// Determination returns the latest determination of hazard id; not_found when
+// the hazard has none (or the principal may not see the hazard).
+func (s *Store) Determination(ctx context.Context, p inspect.Principal, hazardID int64) (inspect.Determination, error) {
+	if _, err := visibleHazard(ctx, s.DB.Pool, p, hazardID, false); err != nil {
+		return inspect.Determination{}, err
+	}
+	d, err := latestDetermination(ctx, s.DB.Pool, hazardID)
+	if err != nil {
+		return inspect.Determination{}, err
+	}
+	if d == nil {
+		return inspect.Determination{}, inspect.Errorf(inspect.ENOTFOUND, "hazard %d has no determination", hazardID)
+	}
+	return *d, nil
+}
+
+// OpenDetermination opens the collective determination of a hazard with a panel
+// of at least inspect.MinDeterminationReviewers safety officers or admins: the
+// hazard takes open_determination (becoming possibly major, under_determination),
+// the record is stored and the panel is invited, in one transaction. Only the
+// safety office responsible for the hazard opens one.
+func (s *Store) OpenDetermination(ctx context.Context, p inspect.Principal, hazardID int64, participants []int64, note string) (inspect.Determination, error) {
+	now := s.now()
+	var out inspect.Determination
+	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		h, err := visibleHazard(ctx, tx, p, hazardID, true)
+		if err != nil {
+			return err
+		}
+		if !p.CanPerform(h.Hazard, inspect.ActionOpenDetermination) {
+			return forbidden("only the safety office responsible for hazard %d opens its determination", hazardID)
+		}
+		d, err := inspect.OpenDetermination(h.Hazard, p.User.ID, participants, now)
+		if err != nil {
+			return err
+		}
+		for i, id := range participants {
+			u, err := userByID(ctx, tx, id)
+			if err != nil || (u.Role != inspect.RoleSafetyOfficer && u.Role != inspect.RoleAdmin) {
+				return inspect.FieldErrorf(fmt.Sprintf("participants[%d]", i), "user %d is not a safety officer or admin", id)
+			}
+		}
+		if err := s.applyAction(ctx, tx, &h, inspect.ActionOpenDetermination, inspect.HazardActionInput{Note: note}, p.User.ID, now); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO determinations (hazard_id, opened_by, opened_at, participants)
+			VALUES ($1, $2, $3, $4) RETURNING id`, d.HazardID, d.OpenedBy, d.OpenedAt, d.Participants).Scan(&d.ID); err != nil {
+			return mapPgError(fmt.Errorf("store determination of hazard %d: %w", hazardID, err), "determination")
+		}
+		site, err := siteName(ctx, tx, h.SiteID)
+		if err != nil {
+			return err
+		}
+		msg := inspect.DeterminationRequestedMessage(h.Hazard, site)
+		for _, u := range d.Participants {
+			if err := s.notifyUser(ctx, tx, u, msg, fmt.Sprintf("determination:%d:requested", d.ID)); err != nil {
+				return err
+			}
+		}
+		d.Ballots = []inspect.Ballot{}
+		out = d
+		return nil
+	})
+	return out, err
+}
+
+// CastVote records the principal's vote in the open determination of a hazard.
+// Only a reviewer on the panel votes, once.
+func (s *Store) CastVote(ctx context.Context, p inspect.Principal, hazardID int64, v inspect.Vote, reason string) (inspect.Determination, error) {
+	now := s.now()
+	var out inspect.Determination
+	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := visibleHazard(ctx, tx, p, hazardID, true); err != nil {
+			return err
+		}
+		d, err := openDetermination(ctx, tx, hazardID)
+		if err != nil {
+			return err
+		}
+		if d, err = d.Cast(p.User.ID, v, reason, now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE determinations SET ballots = $2 WHERE id = $1`, d.ID, d.Ballots); err != nil {
+			return fmt.Errorf("record vote in determination %d: %w", d.ID, err)
+		}
+		out = d
+		return nil
+	})
+	return out, err
+}
+
+// ConcludeDetermination concludes the open determination of a hazard with the
+// panel's measures and deadline: the votes decide major or general
+// (inspect.Determination.Conclude), the hazard takes determine_major (to the
+// district at once, under listed supervision) or determine_general (back to the
+// merchant), with the panel's deadline, and the panel and the merchants are told.
+// Only the safety office responsible for the hazard concludes.
+func (s *Store) ConcludeDetermination(ctx context.Context, p inspect.Principal, hazardID int64, measures string, deadline time.Time) (inspect.Determination, error) {
+	now := s.now()
+	var out inspect.Determination
+	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		h, err := visibleHazard(ctx, tx, p, hazardID, true)
+		if err != nil {
+			return err
+		}
+		if !p.CanPerform(h.Hazard, inspect.ActionDetermineMajor) {
+			return forbidden("only the safety office responsible for hazard %d concludes its determination", hazardID)
+		}
+		d, err := openDetermination(ctx, tx, hazardID)
+		if err != nil {
+			return err
+		}
+		d, action, err := d.Conclude(measures, deadline.UTC().Truncate(time.Microsecond), now)
+		if err != nil {
+			return err
+		}
+		if err := s.applyActionWith(ctx, tx, &h, action, inspect.HazardActionInput{Note: d.Measures}, p.User.ID, now, d.Deadline); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE determinations SET conclusion = $2, measures = $3, deadline = $4, concluded_at = $5 WHERE id = $1`,
+			d.ID, d.Conclusion, d.Measures, d.Deadline, d.ConcludedAt); err != nil {
+			return fmt.Errorf("conclude determination %d: %w", d.ID, err)
+		}
+		merchants, err := siteMerchants(ctx, tx, h.SiteID)
+		if err != nil {
+			return err
+		}
+		site, err := siteName(ctx, tx, h.SiteID)
+		if err != nil {
+			return err
+		}
+		msg := inspect.DeterminationConcludedMessage(h.Hazard, site, d)
+		for _, u := range append(append([]int64{}, d.Participants...), merchants...) {
+			if err := s.notifyUser(ctx, tx, u, msg, fmt.Sprintf("determination:%d:concluded", d.ID)); err != nil {
+				return err
+			}
+		}
+		out = d
+		return nil
+	})
+	return out, err
+}
