@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -312,5 +313,61 @@ func TestDeterminationFlow(t *testing.T) {
 	}
 	if k := kinds(w.districtOfficer()); k[inspect.KindDeterminationRequested] != 1 || k[inspect.KindEscalated] != 1 || k[inspect.KindDeterminationConcluded] != 1 {
 		t.Errorf("district officer's notifications %v, want one each of determination_requested, escalated, determination_concluded", k)
+	}
+}
+
+// TestGenericDeterminationActionsRefused checks that no one declares a hazard
+// possibly major, major or general alone through the generic action route: the
+// three determination actions are refused there, in every state where they would
+// apply, and nothing is written; the determination routes still work.
+func TestGenericDeterminationActionsRefused(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	s := w.own
+	open, _ := w.hazard(s)
+	determining := w.underDetermination(s, true)
+	cases := []struct {
+		name   string
+		hazard inspect.HazardDetail
+		action inspect.Action
+		route  string
+	}{
+		{"open_determination", open, inspect.ActionOpenDetermination, "/determination"},
+		{"determine_major", determining, inspect.ActionDetermineMajor, "/determination/conclude"},
+		{"determine_general", determining, inspect.ActionDetermineGeneral, "/determination/conclude"},
+	}
+	for _, by := range []inspect.User{s.officer, w.admin} {
+		tok := w.login(by)
+		for _, c := range cases {
+			t.Run(by.Username+"/"+c.name, func(t *testing.T) {
+				path := fmt.Sprintf("/api/v1/hazards/%d", c.hazard.ID)
+				var before inspect.HazardDetail
+				w.call(tok, "GET", path, nil, &before)
+				r := w.do(tok, "POST", path+"/actions/"+string(c.action), inspect.HazardActionInput{Note: "one officer decides"})
+				if r.status != 400 {
+					t.Fatalf("status %d (%s), want 400", r.status, r.body)
+				}
+				e := r.errorBody(t)
+				if e.Error != inspect.EINVALID || e.Field != "action" || !strings.Contains(e.Message, c.route) || !strings.Contains(e.Message, "at least 3 reviewers") {
+					t.Errorf("error %+v, want invalid on action pointing to %s and the panel of 3", e, c.route)
+				}
+				var after inspect.HazardDetail
+				w.call(tok, "GET", path, nil, &after)
+				if after.State != before.State || after.Severity != before.Severity || len(after.Events) != len(before.Events) {
+					t.Errorf("hazard moved from %s/%s (%d events) to %s/%s (%d events)", before.State, before.Severity, len(before.Events),
+						after.State, after.Severity, len(after.Events))
+				}
+			})
+		}
+	}
+	// The determination routes still take the hazards through.
+	officer := w.login(s.officer)
+	if st := w.call(officer, "POST", fmt.Sprintf("/api/v1/hazards/%d/determination", open.ID), api.OpenDeterminationInput{Participants: w.panel(s)}, nil); st != 200 {
+		t.Errorf("open through the determination route: status %d", st)
+	}
+	var d inspect.Determination
+	conclude := api.ConclusionInput{Measures: "move the LPG cylinders out", Deadline: time.Now().Add(72 * time.Hour).Truncate(time.Second)}
+	if st := w.call(officer, "POST", fmt.Sprintf("/api/v1/hazards/%d/determination/conclude", determining.ID), conclude, &d); st != 200 || d.Conclusion != inspect.SeverityMajor {
+		t.Errorf("conclude through the determination route: status %d, conclusion %q", st, d.Conclusion)
 	}
 }

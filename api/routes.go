@@ -193,7 +193,7 @@ func (h *v1) routes() []Route {
 
 		{Method: "GET", Path: p + "/hazards", Roles: anyRole, Summary: "Hazards in the caller's scope, filtered", Query: []string{"state", "severity", "unit_id", "site_id", "inspector_id", "rule_code", "overdue", "after_id", "limit"}, Response: "HazardList", handler: h.listHazards},
 		{Method: "GET", Path: p + "/hazards/:id", Roles: anyRole, Summary: "A hazard with its rule, events and photos", Response: "HazardDetail", handler: h.getHazard},
-		{Method: "POST", Path: p + "/hazards/:id/actions/:action", Roles: anyRole, Summary: "Take an action on a hazard (notify, submit_proof, reinspect_fixed, reinspect_present, escalate, return_for_correction, resubmit, withdraw, open_determination, determine_major, determine_general)", Request: "HazardAction", Response: "HazardDetail", handler: h.hazardAction},
+		{Method: "POST", Path: p + "/hazards/:id/actions/:action", Roles: anyRole, Summary: "Take an action on a hazard (notify, submit_proof, reinspect_fixed, reinspect_present, escalate, return_for_correction, resubmit, withdraw; a determination is opened and concluded through /hazards/:id/determination)", Request: "HazardAction", Response: "HazardDetail", handler: h.hazardAction},
 		{Method: "POST", Path: p + "/hazards/:id/rating", Roles: []inspect.Role{inspect.RoleMerchant}, Summary: "Rate the handling of a closed hazard, 1 to 5 (merchant)", Request: "Rating", Response: "HazardDetail", handler: h.rateHazard},
 		{Method: "POST", Path: p + "/hazards/:id/reassign", Roles: managers, Summary: "Give a hazard's re-inspection to another inspector of its grid", Request: "Reassign", Response: "HazardDetail", handler: h.reassignHazard},
 

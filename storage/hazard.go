@@ -274,14 +274,32 @@ func (s *Store) applyActionWith(ctx context.Context, tx pgx.Tx, h *hazardRow, a 
 	return s.scheduleDeadline(ctx, tx, h.Hazard, policy)
 }
 
+// determinationRoute returns the route that takes a, when a is one of the actions
+// only a determination takes: a determination needs a panel of reviewers, so one
+// officer must not declare a hazard major (or general) through the generic route.
+func determinationRoute(a inspect.Action) (string, bool) {
+	switch a {
+	case inspect.ActionOpenDetermination:
+		return "POST /api/v1/hazards/{id}/determination", true
+	case inspect.ActionDetermineMajor, inspect.ActionDetermineGeneral:
+		return "POST /api/v1/hazards/{id}/determination/conclude", true
+	}
+	return "", false
+}
+
 // HazardAction takes action a on hazard id for the principal: who may is the
 // domain's policy table (Principal.CanPerform), when is its state machine. Photo
 // ids must be photos already uploaded to this hazard; submit_proof needs at least
-// one.
+// one. The determination actions are refused: OpenDetermination and
+// ConcludeDetermination take them, with their panel.
 func (s *Store) HazardAction(ctx context.Context, p inspect.Principal, id int64, a inspect.Action, in inspect.HazardActionInput) (inspect.HazardDetail, error) {
 	now := s.now()
 	if _, err := inspect.Transition(inspect.StateOpen, a); inspect.ErrorCode(err) == inspect.EINVALID {
 		return inspect.HazardDetail{}, err
+	}
+	if route, ok := determinationRoute(a); ok {
+		return inspect.HazardDetail{}, inspect.FieldErrorf("action", "%s is taken through %s: a determination needs a panel of at least %d reviewers",
+			a, route, inspect.MinDeterminationReviewers)
 	}
 	if a == inspect.ActionDeadlinePassed {
 		return inspect.HazardDetail{}, forbidden("%s is recorded by the scheduler only", a)

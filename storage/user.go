@@ -156,9 +156,11 @@ func (s *Store) Users(ctx context.Context, p inspect.Principal) ([]inspect.User,
 		rows, err := s.DB.Pool.Query(ctx, `SELECT `+userColumns+` FROM users u ORDER BY u.id`)
 		return collectAll[inspect.User](rows, err)
 	case inspect.RoleSafetyOfficer:
+		// An officer sees the people of their area, and every safety officer and admin:
+		// the colleagues they may call onto a major-hazard determination panel.
 		ids, _ := p.ScopeUnitIDs()
 		rows, err := s.DB.Pool.Query(ctx, `SELECT `+userColumns+` FROM users u
-			WHERE u.unit_id = ANY($1)
+			WHERE u.unit_id = ANY($1) OR u.role IN ('safety_officer', 'admin')
 			   OR EXISTS (SELECT 1 FROM user_grids g WHERE g.user_id = u.id AND g.grid_id = ANY($1))
 			   OR EXISTS (SELECT 1 FROM site_merchants m JOIN sites s ON s.id = m.site_id WHERE m.user_id = u.id AND s.grid_id = ANY($1))
 			ORDER BY u.id`, ids)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safegrid/safegrid/inspect"
 )
@@ -360,5 +361,77 @@ func TestMerchantSeesDeadlineAndUploadsProof(t *testing.T) {
 	last := h.Events[len(h.Events)-1]
 	if last.Kind != string(inspect.ActionSubmitProof) || !strings.Contains(string(last.Payload), "photo_ids") {
 		t.Errorf("last event is %s %s, want submit_proof naming the photo", last.Kind, last.Payload)
+	}
+}
+
+// TestDeterminationPanel: on a desktop, a safety officer puts a possibly major
+// hazard to a panel of three through the hazard page; each reviewer logs in and
+// votes (two major, one general, with reasons); the officer concludes with the
+// measures and a deadline. The hazard is then major, at the district, under listed
+// supervision, and the record keeps the panel, the three ballots and the conclusion.
+func TestDeterminationPanel(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	hazardID := f.possiblyMajorHazard(t)
+	others := f.officers(t, 2)
+	deadline := time.Now().AddDate(0, 0, 10)
+	type reviewer struct {
+		ID       int64  `json:"id"`
+		Username string `json:"username"`
+		Vote     string `json:"vote"`
+		Reason   string `json:"reason"`
+	}
+	reviewers := []reviewer{
+		{f.officer.ID, f.officer.Username, "major", "地下室无自然排烟，泄漏即成爆炸空间"},
+		{others[0].ID, others[0].Username, "major", "符合 GB 35181 直接判定情形"},
+		{others[1].ID, others[1].Username, "general", "钢瓶数量少，可当日清出"},
+	}
+	var got struct {
+		OfferedActions []string `json:"offeredActions"`
+		Conclusion     string   `json:"conclusion"`
+		PageErrors     []string `json:"pageErrors"`
+	}
+	runDriver(t, f, "determination", map[string]any{"hazardId": hazardID, "reviewers": reviewers, "deadline": deadline.Format(time.DateOnly)}, &got)
+	if len(got.PageErrors) > 0 {
+		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
+	}
+	for _, a := range got.OfferedActions {
+		if strings.Contains(a, "determin") {
+			t.Errorf("the page still offers the generic action %s", a)
+		}
+	}
+	if got.Conclusion != "major" {
+		t.Errorf("the page shows conclusion %q, want major", got.Conclusion)
+	}
+	h, err := f.store.Hazard(ctx, f.principal(t, f.officer), hazardID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Severity != inspect.SeverityMajor || h.Level != inspect.LevelDistrict || h.UnitID != f.district.ID || h.State != inspect.StateEscalated {
+		t.Errorf("hazard is %s %s at %s %d, want major escalated at district %d", h.Severity, h.State, h.Level, h.UnitID, f.district.ID)
+	}
+	var supervisions int
+	if err := f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM listed_supervisions WHERE hazard_id = $1 AND supervising_unit_id = $2`, hazardID, f.district.ID).Scan(&supervisions); err != nil {
+		t.Fatal(err)
+	}
+	if supervisions != 1 {
+		t.Errorf("%d listed_supervisions rows for the hazard at the district, want 1", supervisions)
+	}
+	d, err := f.store.Determination(ctx, f.principal(t, f.officer), hazardID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{reviewers[0].ID, reviewers[1].ID, reviewers[2].ID}
+	if !slices.Equal(d.Participants, want) || len(d.Ballots) != 3 || d.Conclusion != inspect.SeverityMajor || d.Measures == "" {
+		t.Errorf("determination: participants %v, %d ballots, conclusion %q, measures %q; want %v, 3, major, the measures",
+			d.Participants, len(d.Ballots), d.Conclusion, d.Measures, want)
+	}
+	for i, b := range d.Ballots {
+		if r := reviewers[i]; b.ReviewerID != r.ID || string(b.Vote) != r.Vote || b.Reason != r.Reason {
+			t.Errorf("ballot %d = %+v, want %s's %s with the reason", i, b, r.Username, r.Vote)
+		}
+	}
+	if y, m, dd := d.Deadline.In(time.Local).Date(); y != deadline.Year() || m != deadline.Month() || dd != deadline.Day() {
+		t.Errorf("deadline %s, want the day chosen, %s", d.Deadline, deadline.Format(time.DateOnly))
 	}
 }

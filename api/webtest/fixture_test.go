@@ -353,3 +353,36 @@ func runDriver(t *testing.T, f *fixture, scenario string, cfg map[string]any, da
 		}
 	}
 }
+
+// officers creates n more safety officers of the whole district, who see every
+// hazard of the fixture: with the fixture's officer, a determination panel.
+func (f *fixture) officers(t *testing.T, n int) []inspect.User {
+	t.Helper()
+	hash, err := inspect.HashPassword(password, inspect.DefaultPasswordParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []inspect.User
+	for i := range n {
+		out = append(out, try(f.store.CreateUserUnchecked(context.Background(), inspect.User{
+			Username: fmt.Sprintf("officer%d", i+2), Phone: fmt.Sprintf("1380000010%d", i), DisplayName: fmt.Sprintf("区安全办 审核员%d", i+2),
+			Role: inspect.RoleSafetyOfficer, UnitID: f.district.ID,
+		}, hash)).must(t))
+	}
+	return out
+}
+
+// possiblyMajorHazard records a possibly major hazard at the fixture's site,
+// found on the first checklist item that wants a photo, and returns its id.
+func (f *fixture) possiblyMajorHazard(t *testing.T) int64 {
+	t.Helper()
+	f.startInspection(t)
+	item := try(f.store.AnswerItem(context.Background(), f.principal(t, f.inspector), f.insp.ID, inspect.Item{
+		Code: f.photoItems(t, 1)[0], Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard,
+		Severity: inspect.SeverityPossiblyMajor, Note: "地下室存放液化气钢瓶",
+	})).must(t)
+	if item.HazardID == 0 {
+		t.Fatal("the failed item made no hazard")
+	}
+	return item.HazardID
+}

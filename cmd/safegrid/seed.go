@@ -17,6 +17,8 @@ import (
 
 	"github.com/disintegration/imaging"
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
@@ -71,7 +73,17 @@ func runSeedDemo(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load rules: %w", err)
 	}
-	sum, err := seedDemo(ctx, storage.NewStore(db, objects, rules))
+	store := storage.NewStore(db, objects, rules)
+	// An insert-only River client (no queues, no workers, never started): the seeded
+	// hazards get their reminder and deadline jobs in the transactions that set
+	// their deadlines, and the running serve executes them (at once when already
+	// due; the workers re-read the hazard). No SMS is enqueued for demo users.
+	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{})
+	if err != nil {
+		return fmt.Errorf("create job client: %w", err)
+	}
+	store.Jobs = jobs
+	sum, err := seedDemo(ctx, store)
 	if err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
@@ -281,7 +293,14 @@ func seedDemo(ctx context.Context, store *storage.Store) (seedSummary, error) {
 		if err != nil {
 			return s.sum, err
 		}
-		if err := s.runScenario(ctx, scenario, site, officer, inspector, merchant); err != nil {
+		// The determination panel: the responsible officer, the district's officer
+		// and the admin, three distinct reviewers who all see the site's hazards.
+		districtOfficer, err := pr("officer-district")
+		if err != nil {
+			return s.sum, err
+		}
+		panel := []inspect.Principal{officer, districtOfficer, ap}
+		if err := s.runScenario(ctx, scenario, site, officer, inspector, merchant, panel); err != nil {
 			return s.sum, fmt.Errorf("scenario %s at site %d: %w", scenario, site.ID, err)
 		}
 	}
@@ -373,7 +392,7 @@ func (s *demoSeeder) photo(ctx context.Context, p inspect.Principal, target insp
 }
 
 // runScenario takes one site through the workflow to the named point.
-func (s *demoSeeder) runScenario(ctx context.Context, scenario string, site inspect.Site, officer, inspector, merchant inspect.Principal) error {
+func (s *demoSeeder) runScenario(ctx context.Context, scenario string, site inspect.Site, officer, inspector, merchant inspect.Principal, panel []inspect.Principal) error {
 	st := s.store
 	insp, err := st.AssignInspection(ctx, officer, site.ID, inspector.User.ID, time.Now().Add(time.Duration(3+s.rng.IntN(10))*24*time.Hour))
 	if err != nil {
@@ -472,13 +491,36 @@ func (s *demoSeeder) runScenario(ctx context.Context, scenario string, site insp
 		return act(officer, inspect.ActionReturnForCorrection, inspect.HazardActionInput{Note: "照片看不清，请补拍"})
 	case "withdrawn":
 		return act(officer, inspect.ActionWithdraw, inspect.HazardActionInput{Note: "经核实不构成隐患"})
-	case "under_determination":
-		return act(officer, inspect.ActionOpenDetermination, inspect.HazardActionInput{Note: "提请集体判定"})
-	case "major":
-		if err := act(officer, inspect.ActionOpenDetermination, inspect.HazardActionInput{Note: "提请集体判定"}); err != nil {
-			return err
+	case "under_determination", "major":
+		ids := make([]int64, len(panel))
+		for i, p := range panel {
+			ids[i] = p.User.ID
 		}
-		return act(officer, inspect.ActionDetermineMajor, inspect.HazardActionInput{Note: "三人集体判定为重大火灾隐患，挂牌督办"})
+		if _, err := st.OpenDetermination(ctx, officer, hazardID, ids, "提请集体判定"); err != nil {
+			return fmt.Errorf("open determination: %w", err)
+		}
+		if scenario == "under_determination" {
+			return nil
+		}
+		ballots := []struct {
+			vote   inspect.Vote
+			reason string
+		}{
+			{inspect.VoteMajor, "安全出口被堵且人员密集，一旦起火无法疏散"},
+			{inspect.VoteMajor, "符合重大火灾隐患直接判定要素"},
+			{inspect.VoteGeneral, "可当场清理，整改难度不大"},
+		}
+		for i, b := range ballots {
+			if _, err := st.CastVote(ctx, panel[i%len(panel)], hazardID, b.vote, b.reason); err != nil {
+				return fmt.Errorf("vote of %s: %w", panel[i%len(panel)].User.Username, err)
+			}
+		}
+		_, err := st.ConcludeDetermination(ctx, officer, hazardID, "三人集体判定为重大火灾隐患，挂牌督办：立即清理疏散通道，停用违规设施，整改完成前限制营业",
+			time.Now().Add(15*24*time.Hour))
+		if err != nil {
+			return fmt.Errorf("conclude determination: %w", err)
+		}
+		return nil
 	}
 	if err := act(officer, inspect.ActionNotify, inspect.HazardActionInput{Note: "已告知商户整改期限"}); err != nil {
 		return err

@@ -71,6 +71,23 @@ func TestSeedDemoAndAuditVerify(t *testing.T) {
 		}
 	}
 
+	// The determinations are collective: the one under way has its panel of three,
+	// the concluded one three ballots, and the major hazard is under listed supervision.
+	dets := count(`SELECT cardinality(participants) || '/' || jsonb_array_length(ballots) || '/' || conclusion
+		FROM determinations ORDER BY id`)
+	if want := []string{"3/0/", "3/3/major"}; !slices.Equal(dets, want) {
+		t.Errorf("determinations (participants/ballots/conclusion) %v, want %v", dets, want)
+	}
+	if n := count(`SELECT count(*)::text FROM listed_supervisions`); n[0] != "1" {
+		t.Errorf("%s listed supervisions, want 1", n[0])
+	}
+	// Every open hazard has its deadline job for the scheduler of serve to run.
+	if n := count(`SELECT count(*)::text FROM hazards h WHERE h.state = ANY($1) AND NOT EXISTS (
+		SELECT 1 FROM river_job j WHERE j.kind = 'hazard_deadline' AND (j.args->>'hazard_id')::bigint = h.id)`,
+		inspect.OpenStates()); n[0] != "0" {
+		t.Errorf("%s open hazards without a deadline job", n[0])
+	}
+
 	code, out, _ = runCmd(t, env, "audit", "verify")
 	if code != 0 || !strings.Contains(out, "every chain verifies") {
 		t.Fatalf("audit verify on the demo data: exit %d\n%s", code, out)

@@ -7,16 +7,18 @@ import { api, items } from './api.js';
 import { t, tOr, text, dateTime, countdown } from './i18n.js';
 import { outbox, hazardTarget } from './outbox.js';
 import { cameraButton, queuePhotos, renderDevicePhotos, serverPhotos } from './photos.js';
+import { determinationPanel } from './determination.js';
 
-/** Actions offered per role and state; the server decides in the end. */
+/**
+ * Actions offered per role and state; the server decides in the end. A
+ * determination is opened, voted on and concluded in its own panel
+ * (determination.js), never by one action.
+ */
 const ACTIONS = {
   manager: {
-    open: ['notify', 'return_for_correction', 'withdraw', 'open_determination'],
+    open: ['notify', 'return_for_correction', 'withdraw'],
     returned: ['withdraw'],
-    notified: ['open_determination'],
-    reinspection_due: ['escalate', 'open_determination'],
-    escalated: ['open_determination'],
-    under_determination: ['determine_major', 'determine_general'],
+    reinspection_due: ['escalate'],
   },
   inspector: {
     returned: ['resubmit'],
@@ -26,7 +28,7 @@ const ACTIONS = {
     escalated: ['reinspect_fixed'],
   },
 };
-const NEEDS_NOTE = new Set(['return_for_correction', 'withdraw', 'reinspect_present', 'determine_major', 'determine_general']);
+const NEEDS_NOTE = new Set(['return_for_correction', 'withdraw', 'reinspect_present']);
 const WITH_PHOTOS = new Set(['reinspect_fixed', 'reinspect_present']);
 
 let usersCache = null;
@@ -129,14 +131,13 @@ export async function hazardPage(ctx) {
         photosEl) : null,
       h('label', { for: 'action-note' }, t('hazard.action_note')), note, err,
       h('div', { class: 'row wrap' }, offered.map((a) => {
-        const b = h('button', { type: 'button', class: a.startsWith('determine_major') || a === 'escalate' || a === 'reinspect_present' ? 'danger' : (a === 'notify' || a === 'reinspect_fixed' ? 'primary' : ''), dataset: { action: a } }, t(`action.${a}`));
+        const b = h('button', { type: 'button', class: a === 'escalate' || a === 'reinspect_present' ? 'danger' : (a === 'notify' || a === 'reinspect_fixed' ? 'primary' : ''), dataset: { action: a } }, t(`action.${a}`));
         b.addEventListener('click', () => act(a, b));
         return b;
-      })),
-      offered.includes('open_determination') || offered.includes('determine_major') ? h('p', { class: 'muted' }, t('hazard.determination_help')) : null);
-  } else {
-    actionsEl.hidden = true;
+      })));
   }
+
+  const detEl = await determinationPanel(ctx, hz, { names, unitNames, reload: () => ctx.navigate(`/hazards/${id}`, { replace: true }) });
 
   const events = (hz.events || []).slice().sort((a, b) => a.seq - b.seq);
   replace(root,
@@ -160,11 +161,12 @@ export async function hazardPage(ctx) {
             hz.inspection_id ? [h('dt', null, t('hazard.inspection')), h('dd', null, `#${hz.inspection_id}`)] : null,
             hz.rating ? [h('dt', null, t('hazard.rating')), h('dd', null, '★'.repeat(hz.rating))] : null),
           hz.note ? h('p', { class: 'note' }, hz.note) : null),
+        detEl,
         h('section', { class: 'card' },
           h('h2', null, t('hazard.rule')),
           h('p', null, text(rule.explanation)),
           h('h3', null, t('hazard.legal_basis')), citationList(rule)),
-        actionsEl),
+        offered.length ? actionsEl : null),
       h('div', null,
         h('section', { class: 'card' }, h('h2', null, t('hazard.photos'), ' ', h('span', { class: 'count' }, (hz.photo_ids || []).length)), serverPhotos(hz.photo_ids)),
         h('section', { class: 'card' },

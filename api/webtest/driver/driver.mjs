@@ -218,12 +218,56 @@ const scenarios = {
     await shot(page, 'merchant-proof-submitted-phone');
     return { listCountdown, countdown, proofNeeded: (await page.locator('.merchant-hazard').getAttribute('data-state')) };
   },
+
+  // A safety officer puts a possibly major hazard to a panel of three on a
+  // desktop; each reviewer logs in and votes; the officer concludes.
+  async determination(ctx, page) {
+    const id = cfg.hazardId;
+    const hazardURL = `${cfg.base}/hazards/${id}`;
+    const [opener] = cfg.reviewers;
+    await login(page, opener.username);
+    await page.goto(hazardURL);
+    await page.waitForSelector('#determination[data-status=none] details.det-open[open]');
+    const offeredActions = await page.$$eval('.actions button[data-action]', (els) => els.map((e) => e.dataset.action));
+    for (const r of cfg.reviewers) await page.check(`#det-reviewer-${r.id}`);
+    await page.fill('#det-note', '地下室存放液化气钢瓶，提请集体判定');
+    await page.click('#det-open');
+    await page.waitForSelector('#determination[data-status=open] #det-ballots');
+    log('determination opened');
+    for (const r of cfg.reviewers) {
+      if (r !== opener) {
+        await ctx.clearCookies();
+        await login(page, r.username);
+        await page.goto(hazardURL);
+      }
+      await page.waitForSelector('.det-vote-form');
+      await page.check(`#det-vote-${r.vote}`);
+      await page.fill('#det-reason', r.reason);
+      if (r === cfg.reviewers[1]) await shot(page, 'determination-vote-desktop', { fullPage: true });
+      await page.click('#det-cast');
+      await page.waitForSelector(`#det-ballots li[data-reviewer="${r.id}"][data-vote="${r.vote}"]`);
+      log(r.username, 'voted', r.vote);
+    }
+    await ctx.clearCookies();
+    await login(page, opener.username);
+    await page.goto(hazardURL);
+    await page.waitForSelector('.det-conclude-form');
+    await page.fill('#det-measures', '立即清出地下室液化气钢瓶，停止使用直至整改完成');
+    await page.fill('#det-deadline', cfg.deadline);
+    await page.click('#det-conclude');
+    await page.waitForSelector('#determination[data-status=concluded] #det-supervision');
+    const conclusion = await page.locator('#det-conclusion').getAttribute('data-conclusion');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, 'determination-desktop', { fullPage: true });
+    await shotAt(page, PHONE, 'determination-phone', { fullPage: true });
+    return { offeredActions, conclusion };
+  },
 };
 
 async function main() {
   const scenario = scenarios[cfg.scenario];
   if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
-  const desktop = cfg.scenario === 'reviewer';
+  const desktop = cfg.scenario === 'reviewer' || cfg.scenario === 'determination';
   const ctx = await chromium.launchPersistentContext(cfg.profileDir, {
     executablePath: cfg.chromium,
     headless: true,
