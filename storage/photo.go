@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -330,4 +332,47 @@ func (s *Store) PhotoConsistency(ctx context.Context) (rowsWithoutObjects, orpha
 		}
 	}
 	return rowsWithoutObjects, orphanObjects, nil
+}
+
+// SweepOrphanPhotos deletes photo originals and thumbnails that no photo row refers
+// to and that are older than olderThan: what a crash between an upload's object
+// writes and its commit leaves behind. Each candidate is checked and deleted under
+// the same per-hash lock an upload holds from its object writes to its commit, so
+// an upload in flight never loses its objects. It returns the deleted keys.
+func (s *Store) SweepOrphanPhotos(ctx context.Context, olderThan time.Duration) ([]string, error) {
+	cutoff := s.now().Add(-olderThan)
+	var deleted []string
+	for _, prefix := range []string{"photos/", "thumbs/"} {
+		objs, err := s.Objects.List(ctx, prefix)
+		if err != nil {
+			return deleted, err
+		}
+		for _, o := range objs {
+			if o.LastModified.After(cutoff) {
+				continue
+			}
+			sha := strings.TrimSuffix(strings.TrimPrefix(o.Key, prefix), ".jpg")
+			err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, sha); err != nil {
+					return err
+				}
+				var used bool
+				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = $1)`, sha).Scan(&used); err != nil {
+					return err
+				}
+				if used {
+					return nil
+				}
+				if err := s.Objects.Delete(ctx, o.Key); err != nil {
+					return err
+				}
+				deleted = append(deleted, o.Key)
+				return nil
+			})
+			if err != nil {
+				return deleted, fmt.Errorf("sweep %s: %w", o.Key, err)
+			}
+		}
+	}
+	return deleted, nil
 }

@@ -31,6 +31,11 @@ type jobDeps struct {
 func newJobClient(d jobDeps) (*river.Client[pgx.Tx], error) {
 	db, log := d.db, d.log
 	workers := river.NewWorkers()
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+			return heartbeatArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "heartbeat"}),
+	}
 	if err := river.AddWorkerSafely(workers, &heartbeatWorker{db: db}); err != nil {
 		return nil, fmt.Errorf("register heartbeat worker: %w", err)
 	}
@@ -44,6 +49,12 @@ func newJobClient(d jobDeps) (*river.Client[pgx.Tx], error) {
 		if err := river.AddWorkerSafely(workers, &hazardDeadlineWorker{store: d.store, log: log}); err != nil {
 			return nil, fmt.Errorf("register hazard deadline worker: %w", err)
 		}
+		if err := river.AddWorkerSafely(workers, &sweepOrphanPhotosWorker{store: d.store, log: log}); err != nil {
+			return nil, fmt.Errorf("register orphan sweeper: %w", err)
+		}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return sweepOrphanPhotosArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "sweep_orphan_photos"}))
 	}
 	if d.detector != nil {
 		if err := river.AddWorkerSafely(workers, &analysePhotoWorker{store: d.store, detector: d.detector, log: log}); err != nil {
@@ -64,11 +75,7 @@ func newJobClient(d jobDeps) (*river.Client[pgx.Tx], error) {
 		// job timeout must be shorter.
 		JobTimeout:           jobTimeout(d.rescueAfter),
 		RescueStuckJobsAfter: d.rescueAfter,
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(time.Minute), func() (river.JobArgs, *river.InsertOpts) {
-				return heartbeatArgs{}, nil
-			}, &river.PeriodicJobOpts{RunOnStart: true, ID: "heartbeat"}),
-		},
+		PeriodicJobs:         periodic,
 	})
 }
 
@@ -96,4 +103,30 @@ func jobTimeout(rescueAfter time.Duration) time.Duration {
 		return 0 // River's default
 	}
 	return min(time.Minute, rescueAfter)
+}
+
+// sweepOrphanPhotosArgs is the hourly job that deletes photo objects no row refers
+// to (left by a crash between an upload's object writes and its commit).
+type sweepOrphanPhotosArgs struct{}
+
+// Kind names the job for River.
+func (sweepOrphanPhotosArgs) Kind() string { return "sweep_orphan_photos" }
+
+// orphanGrace is how old an unreferenced object must be before it is swept: far
+// longer than any upload takes between writing its objects and committing its row.
+const orphanGrace = time.Hour
+
+type sweepOrphanPhotosWorker struct {
+	river.WorkerDefaults[sweepOrphanPhotosArgs]
+	store *storage.Store
+	log   *slog.Logger
+}
+
+// Work sweeps once.
+func (w *sweepOrphanPhotosWorker) Work(ctx context.Context, job *river.Job[sweepOrphanPhotosArgs]) error {
+	deleted, err := w.store.SweepOrphanPhotos(ctx, orphanGrace)
+	if len(deleted) > 0 {
+		w.log.Warn("deleted photo objects no row refers to", "count", len(deleted), "keys", deleted)
+	}
+	return err
 }
