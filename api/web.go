@@ -1,12 +1,17 @@
 package api
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io/fs"
+	"maps"
 	"mime"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -62,7 +67,49 @@ func loadWebAssets() (map[string]webAsset, error) {
 		assets["/"+p] = webAsset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 		return nil
 	})
-	return assets, err
+	if err != nil {
+		return nil, err
+	}
+	if err := prepareServiceWorker(assets); err != nil {
+		return nil, err
+	}
+	return assets, nil
+}
+
+// serviceWorkerPath is the service worker script; at the root so its scope is
+// the whole app without a Service-Worker-Allowed header.
+const serviceWorkerPath = "/sw.js"
+
+// prepareServiceWorker fills in the service worker's shell version and file list.
+// The version is a hash of every embedded file, so a binary with any changed file
+// serves a byte-different sw.js, which makes the browser install the new worker
+// with a new cache (and drop the old one).
+func prepareServiceWorker(assets map[string]webAsset) error {
+	sw, ok := assets[serviceWorkerPath]
+	if !ok {
+		return fmt.Errorf("%s is not embedded", serviceWorkerPath)
+	}
+	var shell []string
+	h := sha256.New()
+	for _, p := range slices.Sorted(maps.Keys(assets)) {
+		fmt.Fprintf(h, "%s %s\n", p, assets[p].etag)
+		if p != serviceWorkerPath {
+			shell = append(shell, p)
+		}
+	}
+	version := hex.EncodeToString(h.Sum(nil)[:8])
+	files, err := json.Marshal(shell)
+	if err != nil {
+		return err
+	}
+	body := bytes.Replace(sw.body, []byte("'__SHELL_VERSION__'"), []byte("'"+version+"'"), 1)
+	body = bytes.Replace(body, []byte("__SHELL_FILES__"), files, 1)
+	if bytes.Contains(body, []byte("__SHELL_")) {
+		return fmt.Errorf("%s: a placeholder was not filled in", serviceWorkerPath)
+	}
+	sum := sha256.Sum256(body)
+	assets[serviceWorkerPath] = webAsset{body: body, contentType: sw.contentType, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+	return nil
 }
 
 // isReservedPath reports whether p belongs to the API or the probes, which the web
@@ -79,6 +126,8 @@ func isReservedPath(p string) bool {
 // Caching: every file is revalidated on each use (Cache-Control: no-cache with a
 // content-hash ETag, so an unchanged file costs a 304). The files have no hashed
 // names, so a longer max-age would let a phone keep old modules after an update.
+// The same holds for /sw.js, the service worker that keeps the shell for offline
+// use: a stale copy of it would pin the phone to an old cache.
 func (s *Server) MountWeb() {
 	assets, err := loadWebAssets()
 	if err != nil {

@@ -245,6 +245,61 @@ func TestInspectorOfflineUploadsLater(t *testing.T) {
 	f.checkPhotosStored(t, images, codes, got.Photos)
 }
 
+// TestAppOpensOffline: on a phone, after one online visit has let the service
+// worker keep the app shell, the inspector goes offline, takes a photo and reloads
+// the page. The checklist opens from the device with the saved answer and the
+// photo still waiting; when the network returns the photo uploads exactly once.
+func TestAppOpensOffline(t *testing.T) {
+	f := setup(t)
+	f.startInspection(t)
+	codes := f.photoItems(t, 1)
+	images := testImages(t, 1, "motorcycle")
+	var got struct {
+		SWScope       string       `json:"swScope"`
+		WorkerNetwork string       `json:"workerNetwork"`
+		OfflinePhotos []shownPhoto `json:"offlinePhotos"`
+		Reloaded      struct {
+			FromServiceWorker bool         `json:"fromServiceWorker"`
+			Answer            string       `json:"answer"`
+			Pending           string       `json:"pending"`
+			Photos            []shownPhoto `json:"photos"`
+			BannerShown       bool         `json:"bannerShown"`
+		} `json:"reloaded"`
+		Photos     []shownPhoto `json:"photos"`
+		PageErrors []string     `json:"pageErrors"`
+	}
+	runDriver(t, f, "offlineReload", map[string]any{"inspectionId": f.insp.ID, "items": codes, "images": images}, &got)
+	if len(got.PageErrors) > 0 {
+		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
+	}
+	if !strings.HasSuffix(got.SWScope, "/") || !strings.HasPrefix(got.SWScope, "http") {
+		t.Errorf("service worker scope %q, want the whole app", got.SWScope)
+	}
+	if got.WorkerNetwork != "offline" {
+		t.Errorf("the service worker's own requests were %s while the phone was offline, want offline (else the reload did not test anything)", got.WorkerNetwork)
+	}
+	r := got.Reloaded
+	if !r.FromServiceWorker {
+		t.Error("the offline reload was not answered by the service worker")
+	}
+	if !r.BannerShown {
+		t.Error("after the offline reload the offline banner is hidden")
+	}
+	if r.Answer != "pass" {
+		t.Errorf("after the offline reload item %s shows answer %q, want pass (saved before going offline)", codes[0], r.Answer)
+	}
+	if r.Pending != "1" {
+		t.Errorf("after the offline reload the checklist shows %s things waiting, want 1 (the photo)", r.Pending)
+	}
+	if len(got.OfflinePhotos) != 1 || len(r.Photos) != 1 || r.Photos[0].ID != got.OfflinePhotos[0].ID {
+		t.Fatalf("the photo taken offline was %+v before the reload and %+v after, want the same one photo", got.OfflinePhotos, r.Photos)
+	}
+	if r.Photos[0].State == "uploaded" {
+		t.Errorf("photo %s shown as uploaded after an offline reload", r.Photos[0].ID)
+	}
+	f.checkPhotosStored(t, images, codes, got.Photos)
+}
+
 // TestReviewerConfirmsFlag: a safety officer sees two AI flags with their photos,
 // confirms one (which records the hazard) and rejects the other with a reason.
 func TestReviewerConfirmsFlag(t *testing.T) {

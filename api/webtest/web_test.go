@@ -51,10 +51,12 @@ func TestWebServing(t *testing.T) {
 		{"app route with query", "/office/hazards?state=open", 200, "text/html", `id="view"`},
 		{"module", "/js/main.js", 200, "text/javascript", "import"},
 		{"stylesheet", "/app.css", 200, "text/css", ":root"},
+		{"service worker", "/sw.js", 200, "text/javascript", `"/js/outbox.js"`},
 		{"catalog", "/i18n/zh-CN.json", 200, "application/json", `"app.name"`},
 		{"missing file is 404, not the app", "/js/nope.js", 404, "application/json", `"not_found"`},
 		{"unknown API route stays a JSON 404", "/api/v1/nope", 404, "application/json", `"not_found"`},
 		{"API prefix alone is not the app", "/api", 404, "application/json", `"not_found"`},
+		{"API path under a file name stays a JSON 404", "/api/v1/sw.js", 404, "application/json", `"not_found"`},
 		{"API route still answers", "/api/v1/me", 401, "application/json", `"unauthorized"`},
 		{"OpenAPI document", "/api/v1/openapi.json", 200, "application/json", `"paths"`},
 		{"liveness probe", "/healthz", 200, "", ""},
@@ -81,6 +83,31 @@ func TestWebServing(t *testing.T) {
 	}
 	if !strings.Contains(h["Content-Security-Policy"], "script-src 'self'") {
 		t.Errorf("index.html: Content-Security-Policy %q, want scripts from the app's origin only", h["Content-Security-Policy"])
+	}
+	// The service worker script must never be served stale: an old copy would keep
+	// the phone on the old shell. Its version and file list are filled in.
+	_, sw, swBody := get("/sw.js", nil)
+	if sw["Cache-Control"] != "no-cache" || sw["Etag"] == "" {
+		t.Errorf("sw.js: Cache-Control %q ETag %q, want no-cache with an ETag", sw["Cache-Control"], sw["Etag"])
+	}
+	if strings.Contains(swBody, "__SHELL_") || !regexp.MustCompile(`const VERSION = '[0-9a-f]{16}';`).MatchString(swBody) {
+		t.Errorf("sw.js: version or file list not filled in: %.400s", swBody)
+	}
+	shell := []string{"/index.html", "/app.css", "/icon.svg", "/i18n/en.json", "/i18n/zh-CN.json"}
+	modules, _ := filepath.Glob(filepath.Join("..", "web", "js", "*.js"))
+	for _, m := range modules {
+		shell = append(shell, "/js/"+filepath.Base(m))
+	}
+	if len(modules) == 0 {
+		t.Error("no modules found next to the test")
+	}
+	for _, f := range shell {
+		if !strings.Contains(swBody, `"`+f+`"`) {
+			t.Errorf("sw.js does not keep %s for offline use", f)
+		}
+	}
+	if strings.Contains(swBody, `"/sw.js"`) {
+		t.Error("sw.js keeps itself in the shell cache")
 	}
 	_, js, _ := get("/js/main.js", nil)
 	if status, _, body := get("/js/main.js", map[string]string{"If-None-Match": js["Etag"]}); status != 304 || body != "" {

@@ -64,6 +64,45 @@ export const api = {
   },
 };
 
+// The last answers an inspector needs to open the app without a connection (who is
+// logged in, today's list, the checklist): kept on the device, used only when a
+// request gets no answer at all, and dropped at logout.
+const SAVED = 'safegrid.saved:';
+
+/** remember keeps data as the last known answer for path. */
+export function remember(path, data) {
+  try { localStorage.setItem(SAVED + path, JSON.stringify(data)); } catch { /* full or disabled: online only */ }
+}
+
+/** recall returns the last known answer for path, or undefined. */
+export function recall(path) {
+  try {
+    const s = localStorage.getItem(SAVED + path);
+    return s === null ? undefined : JSON.parse(s);
+  } catch { return undefined; }
+}
+
+/** forgetAll drops every remembered answer (at logout or when the session ends). */
+export function forgetAll() {
+  try {
+    for (const k of Object.keys(localStorage)) if (k.startsWith(SAVED)) localStorage.removeItem(k);
+  } catch { /* nothing kept */ }
+}
+
+/** getSaved is api.get that remembers the answer and, when the request gets no
+ * answer at all (offline), returns the last remembered one instead. */
+export async function getSaved(path) {
+  try {
+    const data = await request('GET', path);
+    remember(path, data);
+    return data;
+  } catch (err) {
+    const saved = err instanceof ApiError && err.network ? recall(path) : undefined;
+    if (saved === undefined) throw err;
+    return saved;
+  }
+}
+
 /** items unwraps a list answer ({items: [...]}) or a bare array. */
 export function items(data) {
   if (Array.isArray(data)) return data;
@@ -74,7 +113,7 @@ const siteCache = new Map();
 /** site returns a site by id, fetched once per page load. */
 export function site(id) {
   if (!siteCache.has(id)) {
-    const p = api.get(`/api/v1/sites/${id}`).catch((err) => { siteCache.delete(id); throw err; });
+    const p = getSaved(`/api/v1/sites/${id}`).catch((err) => { siteCache.delete(id); throw err; });
     siteCache.set(id, p);
   }
   return siteCache.get(id);

@@ -2,7 +2,7 @@
 // and the checklist, which keeps working offline through the outbox.
 
 import { h, replace } from './dom.js';
-import { api, items, site } from './api.js';
+import { api, items, site, getSaved, remember } from './api.js';
 import { t, tOr, text, dateTime, countdown, dateOnly } from './i18n.js';
 import { outbox, itemTarget } from './outbox.js';
 import { cameraButton, queuePhotos, devicePhotos, fillDevicePhotos, photoFlags } from './photos.js';
@@ -14,7 +14,7 @@ function startOfDay(d) { const x = new Date(d); x.setHours(0, 0, 0, 0); return x
 export async function todayView(ctx) {
   const me = ctx.user;
   const [list, reinspect, returned, pend] = await Promise.all([
-    api.get('/api/v1/inspections?limit=200').then(items),
+    getSaved('/api/v1/inspections?limit=200').then(items),
     api.get(`/api/v1/hazards${api.qs({ state: 'rectification_submitted,reinspection_due,escalated', inspector_id: me.id, limit: 100 })}`).then(items).catch(() => []),
     api.get(`/api/v1/hazards${api.qs({ state: 'returned', inspector_id: me.id, limit: 100 })}`).then(items).catch(() => []),
     outbox.pending(),
@@ -88,7 +88,8 @@ function groupByLocation(list) {
 
 export async function inspectionView(ctx) {
   const id = Number(ctx.params.id);
-  let detail = await api.get(`/api/v1/inspections/${id}`);
+  const detailPath = `/api/v1/inspections/${id}`;
+  let detail = await getSaved(detailPath);
   const root = h('div', { class: 'page inspection', dataset: { inspectionId: id } });
   const state = { detail, flags: new Map(), flagAsked: new Map() };
 
@@ -154,7 +155,8 @@ export async function inspectionView(ctx) {
       btn.disabled = true;
       try {
         await api.post(`/api/v1/inspections/${id}/submit`);
-        state.detail = await api.get(`/api/v1/inspections/${id}`);
+        state.detail = await api.get(detailPath);
+        remember(detailPath, state.detail);
         replace(submitBox, h('p', { class: 'ok-text', id: 'submitted', role: 'status' }, t('inspection.submitted')));
         root.dataset.status = state.detail.status;
       } catch (e) {
@@ -342,6 +344,7 @@ export async function inspectionView(ctx) {
       if (d.item) {
         const idx = state.detail.items.findIndex((x) => x.code === d.item.code);
         if (idx >= 0) state.detail.items[idx] = d.item;
+        remember(detailPath, state.detail); // what an offline reload will show
       }
       const it = state.detail.items.find((x) => x.code === d.code);
       if (it) await renderItem(it);

@@ -2,7 +2,7 @@
 // with index.html), navigation per role, language switch and the offline banner.
 
 import { h, replace } from './dom.js';
-import { api, onUnauthorized, ApiError } from './api.js';
+import { api, onUnauthorized, ApiError, remember, recall, forgetAll } from './api.js';
 import { initI18n, t, setLang, currentLang } from './i18n.js';
 import { outbox } from './outbox.js';
 import * as inspector from './inspector.js';
@@ -111,15 +111,26 @@ async function logout() {
   if (total && !confirm(t('nav.logout_pending', { n: total }))) return;
   try { await api.post('/api/v1/auth/logout'); } catch { /* the session ends anyway */ }
   session.user = null;
+  forgetAll();
   navigate('/login');
 }
 
+// ME is who is logged in; offline, the last answer stands in so the app opens (the
+// server still decides: the first request that gets a 401 sends the user to login).
+const ME = '/api/v1/me';
+
 async function loadUser() {
   try {
-    session.user = await api.get('/api/v1/me');
+    session.user = await api.get(ME);
+    remember(ME, session.user);
   } catch (err) {
     session.user = null;
-    if (err instanceof ApiError && err.network) throw err;
+    if (err instanceof ApiError && err.network) {
+      session.user = recall(ME) || null;
+      if (!session.user) throw err;
+      return;
+    }
+    if (err instanceof ApiError && err.status === 401) forgetAll();
   }
 }
 
@@ -198,7 +209,9 @@ async function loginView(ctx) {
       replace(err);
       try {
         const res = await api.post('/api/v1/auth/login', { login: login.value.trim(), password: password.value });
+        if (recall(ME)?.id !== res.user.id) forgetAll(); // nothing of another user's stays
         session.user = res.user;
+        remember(ME, res.user);
         outbox.retryNow();
         const next = ctx.query.get('next');
         navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(session.user), { replace: true });
@@ -228,6 +241,7 @@ async function boot() {
     return;
   }
   onUnauthorized(() => {
+    forgetAll();
     if (location.pathname === '/login') return;
     session.user = null;
     navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
@@ -252,4 +266,16 @@ async function boot() {
   document.body.dataset.ready = 'true';
 }
 
+// registerServiceWorker installs sw.js, which keeps the app shell on the phone so
+// the app opens without a connection. Only after load, so it never competes with
+// the first render, and a failure costs only the offline start.
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  const register = () => navigator.serviceWorker.register('/sw.js', { scope: '/' })
+    .catch((err) => console.warn('service worker not registered:', err));
+  if (document.readyState === 'complete') register();
+  else addEventListener('load', register, { once: true });
+}
+
+registerServiceWorker();
 boot();

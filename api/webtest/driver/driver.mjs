@@ -157,6 +157,62 @@ const scenarios = {
     return { offlineStates, photos: await photoIds(page), puts, lostStatus };
   },
 
+  // The app opens without a connection: once the service worker holds the shell,
+  // the inspector goes offline, takes a photo, reloads the page, and still sees the
+  // checklist with the photo waiting; back online, it uploads.
+  async offlineReload(ctx, page) {
+    const [code] = cfg.items;
+    await login(page, 'inspector');
+    await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+    await page.waitForSelector('.item');
+    await page.click(`#item-${code} button[data-answer=pass]`);
+    await page.waitForSelector(`.inspection[data-pending="0"] #item-${code}[data-answer=pass]`);
+    const swScope = await page.evaluate(() => Promise.race([
+      navigator.serviceWorker.ready.then((r) => r.scope),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no active service worker after 15 s')), 15000)),
+    ]));
+    await page.waitForFunction(() => !!navigator.serviceWorker.controller);
+    const cachesOnline = await page.evaluate(() => caches.keys());
+    log('service worker active for', swScope, 'caches', cachesOnline);
+
+    await ctx.setOffline(true);
+    log('offline');
+    await page.waitForSelector('#offline:not([hidden])');
+    await page.setInputFiles(`#cam-${code}`, cfg.images[0]);
+    const offlinePhotos = await (await page.waitForFunction(() => {
+      const tiles = [...document.querySelectorAll('.photo[data-photo-id]')].map((e) => ({ id: e.dataset.photoId, state: e.dataset.state }));
+      return tiles.length === 1 && tiles[0].state === 'failed' ? tiles : null;
+    }, null, { timeout: 15000 })).jsonValue();
+    // The worker's own fetches are offline too, so the reload below cannot be
+    // answered by the server through it.
+    const [worker] = ctx.serviceWorkers();
+    const workerNetwork = worker ? await worker.evaluate(() => fetch('/healthz', { cache: 'no-store' }).then(() => 'online', () => 'offline')) : 'no worker';
+
+    const res = await page.reload();
+    log('reloaded offline');
+    await page.waitForSelector(`.inspection #item-${code}`);
+    await page.waitForSelector('#offline:not([hidden])');
+    const reloadedPhotos = await (await page.waitForFunction(() => {
+      const tiles = [...document.querySelectorAll('.photo[data-photo-id]')].map((e) => ({ id: e.dataset.photoId, state: e.dataset.state }));
+      return tiles.length && tiles.every((p) => p.state !== 'uploading') ? tiles : null;
+    }, null, { timeout: 15000 })).jsonValue();
+    const reloaded = {
+      fromServiceWorker: !!res?.fromServiceWorker(),
+      answer: await page.locator(`#item-${code}`).getAttribute('data-answer'),
+      pending: await page.locator('.inspection').getAttribute('data-pending'),
+      photos: reloadedPhotos,
+      bannerShown: await page.locator('#offline').isVisible(),
+    };
+    await page.evaluate(() => window.scrollTo(0, 0)); // the banner and what waits on the phone
+    await shot(page, 'inspector-offline-reload-phone');
+
+    await ctx.setOffline(false);
+    log('online again');
+    await waitUploaded(page, 1, 60000);
+    await page.waitForSelector('#offline', { state: 'hidden' });
+    return { swScope, workerNetwork, offlinePhotos, reloaded, photos: await photoIds(page) };
+  },
+
   // A safety officer confirms one AI flag and rejects another, then opens the
   // hazard the confirmation made, the hazard list and the KPI dashboard.
   async reviewer(ctx, page) {
@@ -279,6 +335,7 @@ async function main() {
     deviceScaleFactor: 1,
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
+    serviceWorkers: 'allow', // the app's offline start depends on its service worker
   });
   ctx.setDefaultTimeout(20000);
   const page = ctx.pages()[0] || await ctx.newPage();
