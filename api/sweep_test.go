@@ -7,41 +7,74 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/safegrid/safegrid/storage"
 )
 
 // TestSweepOrphanPhotos leaves behind what a crash between an upload's object writes
-// and its commit would (an original and a thumbnail no row refers to) and checks the
-// sweeper deletes exactly those once they are old enough, and never a photo in use.
+// and its commit would — the upload's record and its two objects, no row — and checks
+// that a committed upload leaves no record, that the sweeper spares unfinished uploads
+// younger than the grace and uploads whose bytes a row uses, and deletes exactly the
+// crashed upload's objects.
 func TestSweepOrphanPhotos(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
-	_, photo := w.hazard(w.own) // a stored photo with its row
-	orphanSHA := strings.Repeat("0f", 32)
-	orphans := []string{storage.PhotoKey(orphanSHA), storage.ThumbKey(orphanSHA)}
+	_, photo := w.hazard(w.own) // committed uploads leave no record behind
+	if n := w.count(`SELECT count(*) FROM photo_uploads`); n != 0 {
+		t.Fatalf("%d upload records after committed uploads, want 0", n)
+	}
+	var usedSHA string
+	if err := w.db.Pool.QueryRow(w.ctx, `SELECT sha256 FROM photos WHERE id = $1`, photo).Scan(&usedSHA); err != nil {
+		t.Fatal(err)
+	}
+
+	crashedSHA := strings.Repeat("0f", 32)
+	orphans := []string{storage.PhotoKey(crashedSHA), storage.ThumbKey(crashedSHA)}
 	for _, k := range orphans {
 		b := jpegPhoto(t)
 		if _, err := w.objects.Put(w.ctx, k, bytes.NewReader(b), int64(len(b)), "image/jpeg"); err != nil {
 			t.Fatal(err)
 		}
 	}
-
-	// Fresh objects may belong to an upload still in flight: left alone.
-	deleted, err := w.store.SweepOrphanPhotos(w.ctx, time.Hour)
-	if err != nil || len(deleted) != 0 {
-		t.Fatalf("sweep of fresh objects deleted %v (err %v), want nothing", deleted, err)
+	twoHoursAgo := time.Now().Add(-2 * time.Hour)
+	for _, u := range []struct {
+		sha     string
+		started time.Time
+	}{
+		{crashedSHA, twoHoursAgo},
+		{usedSHA, twoHoursAgo},                 // crashed, but the same bytes were stored by another upload
+		{strings.Repeat("1e", 32), time.Now()}, // still in flight
+	} {
+		if _, err := w.db.Pool.Exec(w.ctx, `INSERT INTO photo_uploads (photo_id, sha256, started_at) VALUES ($1, $2, $3)`, uuid.New(), u.sha, u.started); err != nil {
+			t.Fatal(err)
+		}
 	}
-	deleted, err = w.store.SweepOrphanPhotos(w.ctx, 0)
+
+	deleted, err := w.store.SweepOrphanPhotos(w.ctx, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(deleted)
 	slices.Sort(orphans)
 	if !slices.Equal(deleted, orphans) {
-		t.Errorf("sweep deleted %v, want exactly the orphans %v", deleted, orphans)
+		t.Errorf("sweep deleted %v, want exactly the crashed upload's objects %v", deleted, orphans)
+	}
+	if n := w.count(`SELECT count(*) FROM photo_uploads`); n != 1 {
+		t.Errorf("%d upload records after the sweep, want only the one in flight", n)
 	}
 	w.checkPhotoConsistency(t) // every row still has both objects, no object lacks a row
 	if r := w.do(w.login(w.admin), "GET", "/api/v1/photos/"+photo+"/content", nil); r.status != 200 {
 		t.Errorf("the photo in use after the sweep: %d", r.status)
 	}
+}
+
+// count runs a counting query on the world's database.
+func (w *world) count(sql string, args ...any) int {
+	w.t.Helper()
+	var n int
+	if err := w.db.Pool.QueryRow(w.ctx, sql, args...).Scan(&n); err != nil {
+		w.t.Fatal(err)
+	}
+	return n
 }

@@ -36,11 +36,10 @@ type ObjectStore struct {
 
 // ObjectInfo describes a stored object.
 type ObjectInfo struct {
-	Key          string
-	Size         int64
-	ContentType  string
-	ETag         string
-	LastModified time.Time
+	Key         string
+	Size        int64
+	ContentType string
+	ETag        string
 }
 
 // NewObjectStore returns an adapter for cfg. It does not contact the server; call
@@ -143,27 +142,14 @@ func (s *ObjectStore) PresignedGet(ctx context.Context, key string, ttl time.Dur
 	return u, nil
 }
 
-// List returns every object under prefix.
-func (s *ObjectStore) List(ctx context.Context, prefix string) ([]ObjectInfo, error) {
-	var out []ObjectInfo
+// Keys lists every object key under prefix.
+func (s *ObjectStore) Keys(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
 	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 		if obj.Err != nil {
 			return nil, fmt.Errorf("list objects under %q: %w", prefix, obj.Err)
 		}
-		out = append(out, toObjectInfo(obj))
-	}
-	return out, nil
-}
-
-// Keys lists every object key under prefix.
-func (s *ObjectStore) Keys(ctx context.Context, prefix string) ([]string, error) {
-	objs, err := s.List(ctx, prefix)
-	if err != nil {
-		return nil, err
-	}
-	keys := make([]string, len(objs))
-	for i, o := range objs {
-		keys[i] = o.Key
+		keys = append(keys, obj.Key)
 	}
 	return keys, nil
 }
@@ -198,5 +184,5 @@ func (s *ObjectStore) mapErr(err error, key string) error {
 }
 
 func toObjectInfo(st minio.ObjectInfo) ObjectInfo {
-	return ObjectInfo{Key: st.Key, Size: st.Size, ContentType: st.ContentType, ETag: st.ETag, LastModified: st.LastModified}
+	return ObjectInfo{Key: st.Key, Size: st.Size, ContentType: st.ContentType, ETag: st.ETag}
 }

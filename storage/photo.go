@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -93,58 +92,75 @@ func samePhoto(stored PhotoRecord, ph inspect.Photo) bool {
 // this call wrote that no row references are deleted again, so that a failed
 // upload leaves nothing behind. A crash between writing the objects and the
 // commit can still leave an unreferenced object (never a row without its
-// objects); OrphanPhotoObjects finds those.
+// objects): the upload is recorded in photo_uploads before any object is written
+// and the record is deleted with the commit, so SweepOrphanPhotos finds exactly
+// those uploads.
 func (s *Store) SavePhoto(ctx context.Context, p inspect.Principal, ph inspect.Photo, original io.Reader, thumbnail []byte) (inspect.Photo, bool, error) {
 	rec, err := photoTarget(ctx, s.DB.Pool, p, ph)
 	if err != nil {
 		return inspect.Photo{}, false, err
 	}
 	rec.UploadedBy, rec.UploadedAt = p.User.ID, s.now()
+	if _, err := s.DB.Pool.Exec(ctx, `INSERT INTO photo_uploads (photo_id, sha256, started_at) VALUES ($1, $2, $3)
+		ON CONFLICT (photo_id, sha256) DO UPDATE SET started_at = EXCLUDED.started_at`, rec.ID, rec.SHA256, rec.UploadedAt); err != nil {
+		return inspect.Photo{}, false, fmt.Errorf("record upload of photo %s: %w", rec.ID, err)
+	}
 	created := false
 	err = s.DB.inTx(ctx, func(tx pgx.Tx) error {
-		// Uploads of the same bytes serialise here, so that the clean-up of one
-		// cannot delete an object another is about to reference.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, rec.SHA256); err != nil {
-			return err
+		var err error
+		if created, err = s.savePhotoTx(ctx, tx, &rec, original, thumbnail); err != nil {
+			return err // the upload record stays for the sweeper
 		}
-		stored, err := photoByID(ctx, tx, rec.ID.String())
-		switch {
-		case err == nil && samePhoto(stored, rec.Photo):
-			rec = stored
-			return nil
-		case err == nil:
-			return photoConflict(rec.ID.String())
-		case inspect.ErrorCode(err) != inspect.ENOTFOUND:
-			return err
-		}
-		wrote, err := s.putPhotoObjects(ctx, rec, original, thumbnail)
-		if err == nil {
-			err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-				if err := insertPhoto(ctx, sp, rec); err != nil {
-					return err
-				}
-				if s.PhotoInserted != nil {
-					return s.PhotoInserted(ctx, sp, rec)
-				}
-				return nil
-			})
-		}
-		if err != nil {
-			if cerr := s.removeUnreferenced(ctx, tx, rec.SHA256, wrote); cerr != nil {
-				return fmt.Errorf("%w (and clean-up failed: %v)", err, cerr)
-			}
-			if isUniqueViolation(err) {
-				return photoConflict(rec.ID.String())
-			}
-			return err
-		}
-		created = true
-		return nil
+		_, err = tx.Exec(ctx, `DELETE FROM photo_uploads WHERE photo_id = $1 AND sha256 = $2`, rec.ID, rec.SHA256)
+		return err
 	})
 	if err != nil {
 		return inspect.Photo{}, false, err
 	}
 	return rec.Photo, created, nil
+}
+
+// savePhotoTx is SavePhoto's transaction: it stores the objects and the row of rec,
+// or finds rec already stored (an idempotent retry, rec then becomes the stored
+// photo), and reports whether this call inserted the row.
+func (s *Store) savePhotoTx(ctx context.Context, tx pgx.Tx, rec *PhotoRecord, original io.Reader, thumbnail []byte) (created bool, err error) {
+	// Uploads of the same bytes serialise here, so that the clean-up of one
+	// cannot delete an object another is about to reference.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, rec.SHA256); err != nil {
+		return false, err
+	}
+	stored, err := photoByID(ctx, tx, rec.ID.String())
+	switch {
+	case err == nil && samePhoto(stored, rec.Photo):
+		*rec = stored
+		return false, nil
+	case err == nil:
+		return false, photoConflict(rec.ID.String())
+	case inspect.ErrorCode(err) != inspect.ENOTFOUND:
+		return false, err
+	}
+	wrote, err := s.putPhotoObjects(ctx, *rec, original, thumbnail)
+	if err == nil {
+		err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+			if err := insertPhoto(ctx, sp, *rec); err != nil {
+				return err
+			}
+			if s.PhotoInserted != nil {
+				return s.PhotoInserted(ctx, sp, *rec)
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		if cerr := s.removeUnreferenced(ctx, tx, rec.SHA256, wrote); cerr != nil {
+			return false, fmt.Errorf("%w (and clean-up failed: %v)", err, cerr)
+		}
+		if isUniqueViolation(err) {
+			return false, photoConflict(rec.ID.String())
+		}
+		return false, err
+	}
+	return true, nil
 }
 
 func photoConflict(id string) error {
@@ -334,44 +350,49 @@ func (s *Store) PhotoConsistency(ctx context.Context) (rowsWithoutObjects, orpha
 	return rowsWithoutObjects, orphanObjects, nil
 }
 
-// SweepOrphanPhotos deletes photo originals and thumbnails that no photo row refers
-// to and that are older than olderThan: what a crash between an upload's object
-// writes and its commit leaves behind. Each candidate is checked and deleted under
-// the same per-hash lock an upload holds from its object writes to its commit, so
-// an upload in flight never loses its objects. It returns the deleted keys.
+// SweepOrphanPhotos finishes the uploads recorded in photo_uploads that started
+// more than olderThan ago and never committed (the process died between writing
+// the objects and the commit): under the same per-hash lock an upload holds, it
+// deletes their objects unless a photo row uses the same bytes, and drops the
+// record. It reads only those records, never a listing of the bucket, and returns
+// the keys it deleted.
 func (s *Store) SweepOrphanPhotos(ctx context.Context, olderThan time.Duration) ([]string, error) {
-	cutoff := s.now().Add(-olderThan)
+	type upload struct {
+		PhotoID string
+		SHA256  string
+	}
+	rows, err := s.DB.Pool.Query(ctx, `SELECT photo_id::text, sha256 FROM photo_uploads
+		WHERE started_at < $1 ORDER BY started_at LIMIT 1000`, s.now().Add(-olderThan))
+	stale, err := collectAll[upload](rows, err)
+	if err != nil {
+		return nil, fmt.Errorf("read unfinished uploads: %w", err)
+	}
 	var deleted []string
-	for _, prefix := range []string{"photos/", "thumbs/"} {
-		objs, err := s.Objects.List(ctx, prefix)
+	for _, u := range stale {
+		err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, u.SHA256); err != nil {
+				return err
+			}
+			var used bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = $1)`, u.SHA256).Scan(&used); err != nil {
+				return err
+			}
+			if !used {
+				for _, key := range []string{PhotoKey(u.SHA256), ThumbKey(u.SHA256)} {
+					if _, err := s.Objects.Stat(ctx, key); inspect.ErrorCode(err) == inspect.ENOTFOUND {
+						continue
+					}
+					if err := s.Objects.Delete(ctx, key); err != nil {
+						return err
+					}
+					deleted = append(deleted, key)
+				}
+			}
+			_, err := tx.Exec(ctx, `DELETE FROM photo_uploads WHERE photo_id = $1 AND sha256 = $2`, u.PhotoID, u.SHA256)
+			return err
+		})
 		if err != nil {
-			return deleted, err
-		}
-		for _, o := range objs {
-			if o.LastModified.After(cutoff) {
-				continue
-			}
-			sha := strings.TrimSuffix(strings.TrimPrefix(o.Key, prefix), ".jpg")
-			err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, sha); err != nil {
-					return err
-				}
-				var used bool
-				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = $1)`, sha).Scan(&used); err != nil {
-					return err
-				}
-				if used {
-					return nil
-				}
-				if err := s.Objects.Delete(ctx, o.Key); err != nil {
-					return err
-				}
-				deleted = append(deleted, o.Key)
-				return nil
-			})
-			if err != nil {
-				return deleted, fmt.Errorf("sweep %s: %w", o.Key, err)
-			}
+			return deleted, fmt.Errorf("sweep upload of photo %s: %w", u.PhotoID, err)
 		}
 	}
 	return deleted, nil
