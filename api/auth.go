@@ -61,7 +61,7 @@ func (h *v1) login(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := RequestContext(c)
-	user, hash, err := h.store.Credentials(ctx, req.Login)
+	user, hash, err := h.cfg.Directory.Credentials(ctx, req.Login)
 	known := err == nil
 	if err != nil && inspect.ErrorCode(err) != inspect.ENOTFOUND {
 		return err
@@ -83,7 +83,7 @@ func (h *v1) login(c *fiber.Ctx) error {
 		return err
 	}
 	expires := now.Add(h.cfg.SessionTTL).UTC().Truncate(time.Second)
-	if err := h.store.CreateSession(ctx, inspect.Session{UserID: user.ID, TokenHash: tokenHash, ExpiresAt: expires}); err != nil {
+	if err := h.cfg.Directory.CreateSession(ctx, inspect.Session{UserID: user.ID, TokenHash: tokenHash, ExpiresAt: expires}); err != nil {
 		return err
 	}
 	c.Cookie(&fiber.Cookie{
@@ -95,14 +95,12 @@ func (h *v1) login(c *fiber.Ctx) error {
 
 func (h *v1) logout(c *fiber.Ctx) error {
 	token := sessionToken(c)
-	if err := h.store.RevokeSession(RequestContext(c), hashToken(token)); err != nil {
+	if err := h.cfg.Directory.RevokeSession(RequestContext(c), hashToken(token)); err != nil {
 		return err
 	}
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode})
 	return c.SendStatus(fiber.StatusNoContent)
 }
-
-func (h *v1) me(c *fiber.Ctx) error { return c.JSON(principal(c).User) }
 
 // newToken returns a random session token (32 bytes, base64url) and its SHA-256,
 // which is all the database keeps.
@@ -138,7 +136,7 @@ func (h *v1) authenticate(c *fiber.Ctx) error {
 	if token == "" {
 		return inspect.Errorf(inspect.EUNAUTHORIZED, "log in first: send the session token as \"Authorization: Bearer <token>\" or the %s cookie", SessionCookie)
 	}
-	p, err := h.store.SessionPrincipal(RequestContext(c), hashToken(token), h.now())
+	p, err := h.cfg.Directory.SessionPrincipal(RequestContext(c), hashToken(token), h.now())
 	if err != nil {
 		return err
 	}

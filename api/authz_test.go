@@ -62,6 +62,8 @@ func matrix() []matrixRoute {
 			[actors][2]int{same(204), same(204), same(204), same(204), same(401)}},
 		{"GET /api/v1/me", func(w *world, s *scope, n int) request { return request{"GET", p + "/me", nil} },
 			[actors][2]int{same(200), same(200), same(200), same(200), same(401)}},
+		{"GET /api/v1/vocabulary", func(w *world, s *scope, n int) request { return request{"GET", p + "/vocabulary", nil} },
+			[actors][2]int{same(200), same(200), same(200), same(200), same(200)}},
 		{"GET /api/v1/units", func(w *world, s *scope, n int) request { return request{"GET", p + "/units", nil} },
 			[actors][2]int{same(200), same(200), same(200), same(403), same(401)}},
 		{"POST /api/v1/units", func(w *world, s *scope, n int) request {
@@ -214,9 +216,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				r := w.do(token, req.method, req.path, req.body)
 				want := row.want[a][i]
-				if r.status != want {
+				if r.Status != want {
 					t.Errorf("%s as %s on %s scope (%s %s): status %d, want %d: %s",
-						row.route, actorNames[a], []string{"own", "other"}[i], req.method, req.path, r.status, want, r.body)
+						row.route, actorNames[a], []string{"own", "other"}[i], req.method, req.path, r.Status, want, r.Body)
 				}
 			}
 		}
@@ -271,17 +273,17 @@ func TestMerchantListsShowOwnPremisesOnly(t *testing.T) {
 		{"/api/v1/photos/" + otherProof + "/content", "/api/v1/photos/" + ghost + "/content"},
 	} {
 		r := w.do(m, "GET", probe.path, nil)
-		e := r.errorBody(t)
-		if r.status != 404 || e.Error != inspect.ENOTFOUND {
-			t.Errorf("GET %s: %d %+v, want 404", probe.path, r.status, e)
+		e := r.ErrorBody(t)
+		if r.Status != 404 || e.Error != inspect.ENOTFOUND {
+			t.Errorf("GET %s: %d %+v, want 404", probe.path, r.Status, e)
 		}
 		g := w.do(m, "GET", probe.missing, nil)
-		if g.status != r.status || g.errorBody(t).Error != e.Error {
-			t.Errorf("GET %s answers %d, but a missing id answers %d: the id can be probed", probe.path, r.status, g.status)
+		if g.Status != r.Status || g.ErrorBody(t).Error != e.Error {
+			t.Errorf("GET %s answers %d, but a missing id answers %d: the id can be probed", probe.path, r.Status, g.Status)
 		}
 	}
-	if r := w.do(m, "GET", "/api/v1/photos/"+ownPhoto, nil); r.status != 200 {
-		t.Errorf("own evidence photo: status %d, want 200", r.status)
+	if r := w.do(m, "GET", "/api/v1/photos/"+ownPhoto, nil); r.Status != 200 {
+		t.Errorf("own evidence photo: status %d, want 200", r.Status)
 	}
 	var body struct{ Items []json.RawMessage }
 	w.call(w.login(w.own.inspector), "GET", "/api/v1/inspections", nil, &body)

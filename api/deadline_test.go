@@ -193,20 +193,20 @@ func TestKPIEndpointFixture(t *testing.T) {
 				path += fmt.Sprintf("&unit=%d", tt.unit)
 			}
 			r := w.do(tt.token, "GET", path, nil)
-			if r.status != tt.status {
-				t.Fatalf("GET %s: %d %s, want %d", path, r.status, r.body, tt.status)
+			if r.Status != tt.status {
+				t.Fatalf("GET %s: %d %s, want %d", path, r.Status, r.Body, tt.status)
 			}
 			if tt.wantFieldErr != "" {
-				if e := r.errorBody(t); e.Field != tt.wantFieldErr {
+				if e := r.ErrorBody(t); e.Field != tt.wantFieldErr {
 					t.Errorf("error names field %q (%s), want %q", e.Field, e.Message, tt.wantFieldErr)
 				}
 				return
 			}
-			if r.status != 200 {
+			if r.Status != 200 {
 				return
 			}
 			var a answer
-			if err := json.Unmarshal(r.body, &a); err != nil {
+			if err := json.Unmarshal(r.Body, &a); err != nil {
 				t.Fatal(err)
 			}
 			checkRate := func(name string, got rate, want [2]int64) {
@@ -344,10 +344,10 @@ func TestGenericDeterminationActionsRefused(t *testing.T) {
 				var before inspect.HazardDetail
 				w.call(tok, "GET", path, nil, &before)
 				r := w.do(tok, "POST", path+"/actions/"+string(c.action), inspect.HazardActionInput{Note: "one officer decides"})
-				if r.status != 400 {
-					t.Fatalf("status %d (%s), want 400", r.status, r.body)
+				if r.Status != 400 {
+					t.Fatalf("status %d (%s), want 400", r.Status, r.Body)
 				}
-				e := r.errorBody(t)
+				e := r.ErrorBody(t)
 				if e.Error != inspect.EINVALID || e.Field != "action" || !strings.Contains(e.Message, c.route) || !strings.Contains(e.Message, "at least 3 reviewers") {
 					t.Errorf("error %+v, want invalid on action pointing to %s and the panel of 3", e, c.route)
 				}

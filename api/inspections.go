@@ -1,32 +1,18 @@
 package api
 
 import (
-	"strings"
+	"context"
 	"time"
-
-	"github.com/gofiber/fiber/v2"
 
 	"github.com/safegrid/safegrid/inspect"
 )
 
-func (h *v1) listInspections(c *fiber.Ctx) error {
-	var f inspect.InspectionFilter
-	var err error
-	if f.SiteID, err = queryID(c, "site_id"); err != nil {
-		return err
-	}
-	if f.AfterID, err = queryID(c, "after_id"); err != nil {
-		return err
-	}
-	if f.Limit, err = queryInt(c, "limit"); err != nil {
-		return err
-	}
-	f.Status = inspect.InspectionStatus(c.Query("status"))
-	list, err := h.store.Inspections(RequestContext(c), principal(c), f)
-	if err != nil {
-		return err
-	}
-	return c.JSON(List[inspect.Inspection]{Items: list})
+// InspectionQuery filters GET /inspections.
+type InspectionQuery struct {
+	Status  inspect.InspectionStatus `query:"status" json:"-"`
+	SiteID  int64                    `query:"site_id" json:"-"`
+	AfterID int64                    `query:"after_id" json:"-"`
+	Limit   int                      `query:"limit" json:"-"`
 }
 
 // AssignmentInput is the body of POST /inspections.
@@ -36,47 +22,17 @@ type AssignmentInput struct {
 	Due         time.Time `json:"due"`
 }
 
-func (h *v1) assignInspection(c *fiber.Ctx) error {
-	var in AssignmentInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+func (in *AssignmentInput) validate() error {
 	if in.SiteID <= 0 {
 		return inspect.FieldErrorf("site_id", "is required")
 	}
-	insp, err := h.store.AssignInspection(RequestContext(c), principal(c), in.SiteID, in.InspectorID, in.Due)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(insp)
-}
-
-func (h *v1) getInspection(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	d, err := h.store.Inspection(RequestContext(c), principal(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
-}
-
-func (h *v1) startInspection(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	d, err := h.store.StartInspection(RequestContext(c), principal(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
+	return nil
 }
 
 // AnswerInput is the body of PUT /inspections/{id}/items/{code}.
 type AnswerInput struct {
+	ID       int64            `path:"id" json:"-"`
+	Code     string           `path:"code" json:"-"`
 	Answer   inspect.Answer   `json:"answer"`
 	Note     string           `json:"note"`
 	Outcome  inspect.Outcome  `json:"outcome"`
@@ -84,72 +40,48 @@ type AnswerInput struct {
 	Deadline time.Time        `json:"deadline"`
 }
 
-func (h *v1) answerItem(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	code := strings.Clone(c.Params("code")) // Fiber reuses the buffer after the handler
-	var in AnswerInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	it := inspect.Item{InspectionID: id, Code: code, Answer: in.Answer, Note: in.Note, Outcome: in.Outcome, Severity: in.Severity, Deadline: in.Deadline}
-	d, err := h.store.AnswerItem(RequestContext(c), principal(c), id, it)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
-}
-
-func (h *v1) submitInspection(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	insp, err := h.store.SubmitInspection(RequestContext(c), principal(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(insp)
-}
-
-func (h *v1) returnInspection(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	insp, err := h.store.ReturnInspection(RequestContext(c), principal(c), id, in.Reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(insp)
+// ReasonInput is the body of POST /inspections/{id}/return.
+type ReasonInput struct {
+	ID     int64  `path:"id" json:"-"`
+	Reason string `json:"reason"`
 }
 
 // ReassignInput is the body of the reassign routes.
 type ReassignInput struct {
+	ID          int64  `path:"id" json:"-"`
 	InspectorID int64  `json:"inspector_id"`
 	Note        string `json:"note,omitempty"`
 }
 
-func (h *v1) reassignInspection(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var in ReassignInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	insp, err := h.store.ReassignInspection(RequestContext(c), principal(c), id, in.InspectorID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(insp)
+func (h *v1) listInspections(ctx context.Context, p inspect.Principal, q InspectionQuery) (List[inspect.Inspection], error) {
+	return listOf(h.cfg.Inspections.Inspections(ctx, p, inspect.InspectionFilter{Status: q.Status, SiteID: q.SiteID, AfterID: q.AfterID, Limit: q.Limit}))
+}
+
+func (h *v1) assignInspection(ctx context.Context, p inspect.Principal, in AssignmentInput) (inspect.Inspection, error) {
+	return h.cfg.Inspections.AssignInspection(ctx, p, in.SiteID, in.InspectorID, in.Due)
+}
+
+func (h *v1) getInspection(ctx context.Context, p inspect.Principal, in ByID) (inspect.InspectionDetail, error) {
+	return h.cfg.Inspections.Inspection(ctx, p, in.ID)
+}
+
+func (h *v1) startInspection(ctx context.Context, p inspect.Principal, in ByID) (inspect.InspectionDetail, error) {
+	return h.cfg.Inspections.StartInspection(ctx, p, in.ID)
+}
+
+func (h *v1) answerItem(ctx context.Context, p inspect.Principal, in AnswerInput) (inspect.ItemDetail, error) {
+	it := inspect.Item{InspectionID: in.ID, Code: in.Code, Answer: in.Answer, Note: in.Note, Outcome: in.Outcome, Severity: in.Severity, Deadline: in.Deadline}
+	return h.cfg.Inspections.AnswerItem(ctx, p, in.ID, it)
+}
+
+func (h *v1) submitInspection(ctx context.Context, p inspect.Principal, in ByID) (inspect.Inspection, error) {
+	return h.cfg.Inspections.SubmitInspection(ctx, p, in.ID)
+}
+
+func (h *v1) returnInspection(ctx context.Context, p inspect.Principal, in ReasonInput) (inspect.Inspection, error) {
+	return h.cfg.Inspections.ReturnInspection(ctx, p, in.ID, in.Reason)
+}
+
+func (h *v1) reassignInspection(ctx context.Context, p inspect.Principal, in ReassignInput) (inspect.Inspection, error) {
+	return h.cfg.Inspections.ReassignInspection(ctx, p, in.ID, in.InspectorID)
 }

@@ -15,11 +15,11 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
 	r := w.do("", "GET", api.OpenAPIPath, nil)
-	if r.status != 200 {
-		t.Fatalf("GET %s: status %d", api.OpenAPIPath, r.status)
+	if r.Status != 200 {
+		t.Fatalf("GET %s: status %d", api.OpenAPIPath, r.Status)
 	}
 	var doc api.OpenAPI
-	if err := json.Unmarshal(r.body, &doc); err != nil {
+	if err := json.Unmarshal(r.Body, &doc); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(doc.OpenAPI, "3.") {

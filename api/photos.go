@@ -12,10 +12,10 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/disintegration/imaging"
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 	"golang.org/x/image/webp"
 
 	"github.com/safegrid/safegrid/inspect"
@@ -80,7 +80,7 @@ func (h *v1) putPhoto(c *fiber.Ctx) error {
 	if _, err := in.file.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("rewind photo: %w", err)
 	}
-	saved, created, err := h.store.SavePhoto(RequestContext(c), principal(c), ph, in.file, in.thumbnail)
+	saved, created, err := h.cfg.Photos.SavePhoto(RequestContext(c), principal(c), ph, in.file, in.thumbnail)
 	if err != nil {
 		return err
 	}
@@ -192,54 +192,38 @@ func thumbnail(img image.Image, orientation int) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (h *v1) getPhoto(c *fiber.Ctx) error {
-	id, err := inspect.ParsePhotoID(c.Params("uuid"))
-	if err != nil {
-		return err
-	}
-	ph, err := h.store.Photo(RequestContext(c), principal(c), id.String())
-	if err != nil {
-		return err
-	}
-	return c.JSON(ph)
+// PhotoUpload is the query of PUT /photos/{uuid}: what the photo is evidence of.
+type PhotoUpload struct {
+	InspectionID int64  `query:"inspection_id" json:"-"`
+	ItemCode     string `query:"item_code" json:"-"`
+	HazardID     int64  `query:"hazard_id" json:"-"`
 }
 
-func (h *v1) photoContent(c *fiber.Ctx) error {
-	id, err := inspect.ParsePhotoID(c.Params("uuid"))
-	if err != nil {
-		return err
-	}
-	var thumb bool
-	switch c.Query("variant", "original") {
-	case "original":
-	case "thumb":
-		thumb = true
-	default:
+// PhotoContentQuery is GET /photos/{uuid}/content.
+type PhotoContentQuery struct {
+	UUID    uuid.UUID `path:"uuid" json:"-"`
+	Variant string    `query:"variant" default:"original" json:"-"`
+}
+
+func (q *PhotoContentQuery) validate() error {
+	if q.Variant != "original" && q.Variant != "thumb" {
 		return inspect.FieldErrorf("variant", "must be original or thumb")
 	}
-	// The body is streamed after the handler returns, when the request's context is
-	// already cancelled: the object is read under a context of its own, ended when
-	// Fiber closes the stream.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(RequestContext(c)), 5*time.Minute)
-	rc, contentType, size, err := h.store.OpenPhoto(ctx, principal(c), id.String(), thumb)
-	if err != nil {
-		cancel()
-		return err
-	}
-	rc = cancelOnClose{ReadCloser: rc, cancel: cancel}
-	c.Set(fiber.HeaderContentType, contentType)
-	c.Set(fiber.HeaderCacheControl, "private, max-age=86400, immutable")
-	c.Set("X-Content-Type-Options", "nosniff")
-	return c.SendStream(rc, int(size))
+	return nil
 }
 
-// cancelOnClose cancels a context when the reader is closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
+func (h *v1) getPhoto(ctx context.Context, p inspect.Principal, in ByPhoto) (inspect.Photo, error) {
+	return h.cfg.Photos.Photo(ctx, p, in.UUID.String())
 }
 
-func (r cancelOnClose) Close() error {
-	defer r.cancel()
-	return r.ReadCloser.Close()
+func (h *v1) photoContent(ctx context.Context, p inspect.Principal, in PhotoContentQuery) (Stream, error) {
+	return openStream(ctx, func(ctx context.Context) (io.ReadCloser, string, int64, error) {
+		return h.cfg.Photos.OpenPhoto(ctx, p, in.UUID.String(), in.Variant == "thumb")
+	})
+}
+
+func (h *v1) annotatedPhoto(ctx context.Context, p inspect.Principal, in ByPhoto) (Stream, error) {
+	return openStream(ctx, func(ctx context.Context) (io.ReadCloser, string, int64, error) {
+		return h.cfg.Photos.OpenAnnotated(ctx, p, in.UUID)
+	})
 }

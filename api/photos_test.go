@@ -71,26 +71,26 @@ func TestPhotoUploads(t *testing.T) {
 	var first []byte
 	for _, tt := range tests {
 		r := w.do(token, "PUT", path(tt.id), tt.body)
-		if r.status != tt.wantStatus {
-			t.Errorf("%s: status %d (%s), want %d", tt.name, r.status, r.body, tt.wantStatus)
+		if r.Status != tt.wantStatus {
+			t.Errorf("%s: status %d (%s), want %d", tt.name, r.Status, r.Body, tt.wantStatus)
 			continue
 		}
 		if tt.wantCode != "" {
-			e := r.errorBody(t)
+			e := r.ErrorBody(t)
 			if e.Error != tt.wantCode || !strings.Contains(e.Message, tt.wantMsg) {
 				t.Errorf("%s: error %q %q, want %q mentioning %q", tt.name, e.Error, e.Message, tt.wantCode, tt.wantMsg)
 			}
 		}
 		switch tt.name {
 		case "first upload":
-			first = r.body
+			first = r.Body
 			var ph inspect.Photo
-			if err := json.Unmarshal(r.body, &ph); err != nil || ph.ID.String() != repeated || ph.Width != 64 || ph.Height != 48 || ph.Type != inspect.PhotoJPEG {
-				t.Errorf("stored photo %s (%v)", r.body, err)
+			if err := json.Unmarshal(r.Body, &ph); err != nil || ph.ID.String() != repeated || ph.Width != 64 || ph.Height != 48 || ph.Type != inspect.PhotoJPEG {
+				t.Errorf("stored photo %s (%v)", r.Body, err)
 			}
 		case "same uuid, same bytes":
-			if !bytes.Equal(r.body, first) {
-				t.Errorf("retry answered %s, want the first answer %s", r.body, first)
+			if !bytes.Equal(r.Body, first) {
+				t.Errorf("retry answered %s, want the first answer %s", r.Body, first)
 			}
 		}
 		w.checkPhotoConsistency(t)
@@ -106,10 +106,10 @@ func TestPhotoUploads(t *testing.T) {
 	// Both objects can be read back through the API.
 	for _, variant := range []string{"original", "thumb"} {
 		r := w.do(token, "GET", fmt.Sprintf("/api/v1/photos/%s/content?variant=%s", repeated, variant), nil)
-		if r.status != 200 || len(r.body) == 0 || r.header.Get("Content-Type") != "image/jpeg" {
-			t.Errorf("%s: status %d, %d bytes, %s", variant, r.status, len(r.body), r.header.Get("Content-Type"))
+		if r.Status != 200 || len(r.Body) == 0 || r.Header.Get("Content-Type") != "image/jpeg" {
+			t.Errorf("%s: status %d, %d bytes, %s", variant, r.Status, len(r.Body), r.Header.Get("Content-Type"))
 		}
-		if variant == "original" && !bytes.Equal(r.body, good) {
+		if variant == "original" && !bytes.Equal(r.Body, good) {
 			t.Errorf("original read back differs from the upload")
 		}
 	}
@@ -128,8 +128,8 @@ func TestPhotoRowFailureLeavesNoObject(t *testing.T) {
 	photo := jpegPhoto(t)
 
 	w.store.PhotoInserted = func(context.Context, pgx.Tx, storage.PhotoRecord) error { return errors.New("job queue unavailable") }
-	if r := w.do(token, "PUT", path, photo); r.status != 500 {
-		t.Fatalf("upload with a failing hook: status %d, want 500", r.status)
+	if r := w.do(token, "PUT", path, photo); r.Status != 500 {
+		t.Fatalf("upload with a failing hook: status %d, want 500", r.Status)
 	}
 	if keys, err := w.objects.Keys(w.ctx, ""); err != nil || len(keys) != 0 {
 		t.Errorf("objects left after the failed upload: %v (%v)", keys, err)
@@ -141,8 +141,8 @@ func TestPhotoRowFailureLeavesNoObject(t *testing.T) {
 		hooked = append(hooked, fmt.Sprintf("%s site=%d item=%s location=%q", p.ID, p.SiteID, p.ItemCode, p.Location))
 		return nil
 	}
-	if r := w.do(token, "PUT", path, photo); r.status != 201 {
-		t.Fatalf("retry: status %d, want 201", r.status)
+	if r := w.do(token, "PUT", path, photo); r.Status != 201 {
+		t.Fatalf("retry: status %d, want 201", r.Status)
 	}
 	want := fmt.Sprintf("%s site=%d item=%s location=%q", id, w.own.site.ID, d.Items[0].Code, d.Items[0].Location)
 	if len(hooked) != 1 || hooked[0] != want {
@@ -150,8 +150,8 @@ func TestPhotoRowFailureLeavesNoObject(t *testing.T) {
 	}
 	// A photo for an item that is not on the checklist is refused before anything
 	// is written.
-	if r := w.do(token, "PUT", fmt.Sprintf("/api/v1/photos/%s?inspection_id=%d&item_code=NOPE-1", uuid.New(), d.ID), jpegPhoto(t)); r.status != 404 {
-		t.Errorf("unknown item: status %d, want 404", r.status)
+	if r := w.do(token, "PUT", fmt.Sprintf("/api/v1/photos/%s?inspection_id=%d&item_code=NOPE-1", uuid.New(), d.ID), jpegPhoto(t)); r.Status != 404 {
+		t.Errorf("unknown item: status %d, want 404", r.Status)
 	}
 	w.checkPhotoConsistency(t)
 }

@@ -147,8 +147,8 @@ func TestReviewFlags(t *testing.T) {
 	}
 	// The site's merchant sees the evidence of the hazard on their premises.
 	merchant := w.login(s.merchant)
-	if r := w.do(merchant, "GET", "/api/v1/photos/"+first.PhotoID.String()+"/content?variant=thumb", nil); r.status != 200 {
-		t.Errorf("merchant reading the photo behind their hazard: %d %s, want 200", r.status, r.body)
+	if r := w.do(merchant, "GET", "/api/v1/photos/"+first.PhotoID.String()+"/content?variant=thumb", nil); r.Status != 200 {
+		t.Errorf("merchant reading the photo behind their hazard: %d %s, want 200", r.Status, r.Body)
 	}
 
 	var joined inspect.AIFlag
@@ -162,8 +162,8 @@ func TestReviewFlags(t *testing.T) {
 		t.Errorf("observations after joining = %d, want %d", h2.Observations, h.Observations+1)
 	}
 
-	if r := w.do(officer, "POST", fmt.Sprintf("/api/v1/flags/%d/reject", third.ID), map[string]string{"reason": " "}); r.status != 400 || !strings.Contains(string(r.body), "reason") {
-		t.Errorf("reject without a reason: %d %s, want 400 naming the reason", r.status, r.body)
+	if r := w.do(officer, "POST", fmt.Sprintf("/api/v1/flags/%d/reject", third.ID), map[string]string{"reason": " "}); r.Status != 400 || !strings.Contains(string(r.Body), "reason") {
+		t.Errorf("reject without a reason: %d %s, want 400 naming the reason", r.Status, r.Body)
 	}
 	var rejected inspect.AIFlag
 	if st := w.call(officer, "POST", fmt.Sprintf("/api/v1/flags/%d/reject", third.ID), map[string]string{"reason": "a parked wheelchair"}, &rejected); st != 200 {
@@ -172,8 +172,8 @@ func TestReviewFlags(t *testing.T) {
 	if rejected.Review != inspect.ReviewRejected || rejected.RejectReason != "a parked wheelchair" || rejected.HazardID != 0 {
 		t.Errorf("rejected flag = %+v", rejected)
 	}
-	if r := w.do(officer, "POST", fmt.Sprintf("/api/v1/flags/%d/confirm", third.ID), nil); r.status != 409 {
-		t.Errorf("confirming a rejected flag: %d %s, want 409", r.status, r.body)
+	if r := w.do(officer, "POST", fmt.Sprintf("/api/v1/flags/%d/confirm", third.ID), nil); r.Status != 409 {
+		t.Errorf("confirming a rejected flag: %d %s, want 409", r.Status, r.Body)
 	}
 
 	var stats []inspect.FlagStats

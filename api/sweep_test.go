@@ -64,8 +64,8 @@ func TestSweepOrphanPhotos(t *testing.T) {
 		t.Errorf("%d upload records after the sweep, want only the one in flight", n)
 	}
 	w.checkPhotoConsistency(t) // every row still has both objects, no object lacks a row
-	if r := w.do(w.login(w.admin), "GET", "/api/v1/photos/"+photo+"/content", nil); r.status != 200 {
-		t.Errorf("the photo in use after the sweep: %d", r.status)
+	if r := w.do(w.login(w.admin), "GET", "/api/v1/photos/"+photo+"/content", nil); r.Status != 200 {
+		t.Errorf("the photo in use after the sweep: %d", r.Status)
 	}
 }
 

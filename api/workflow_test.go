@@ -82,8 +82,8 @@ func TestWorkflowEndToEnd(t *testing.T) {
 
 	// Submitting now names every item still missing its photo.
 	r := w.do(inspector, "POST", fmt.Sprintf("/api/v1/inspections/%d/submit", insp.ID), nil)
-	if e := r.errorBody(t); r.status != 400 || e.Field != "items" || !strings.Contains(e.Message, photoItems[0]) || !strings.Contains(e.Message, photoItems[len(photoItems)-1]) {
-		t.Fatalf("early submit: %d %+v, want 400 naming %v", r.status, e, photoItems)
+	if e := r.ErrorBody(t); r.Status != 400 || e.Field != "items" || !strings.Contains(e.Message, photoItems[0]) || !strings.Contains(e.Message, photoItems[len(photoItems)-1]) {
+		t.Fatalf("early submit: %d %+v, want 400 naming %v", r.Status, e, photoItems)
 	}
 
 	// Upload the photos, then submit.

@@ -12,10 +12,7 @@ import (
 	"image/jpeg"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/safegrid/safegrid/api"
+	"github.com/safegrid/safegrid/api/apitest"
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
@@ -66,6 +64,7 @@ type world struct {
 	tokens   map[int64]string
 	routes   []api.Route
 	srv      *api.Server
+	client   *apitest.Client
 }
 
 func (w *world) app() *fiber.App { return w.srv.App() }
@@ -90,22 +89,14 @@ func setup(t *testing.T, limits ...api.LoginLimits) *world {
 	w := &world{t: t, ctx: ctx, db: db, objects: objects, store: storage.NewStore(db, objects, rules), tokens: map[int64]string{}}
 
 	srv := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimit: 1 << 20, MaxUploadBytes: 20 << 20})
-	cfg := api.V1Config{Store: w.store, LoginLimits: api.LoginLimits{AccountFailures: 1000, AccountWindow: time.Minute, AddressAttempts: 100000, AddressWindow: time.Minute}}
+	cfg := apitest.Services(w.store)
+	cfg.LoginLimits = api.LoginLimits{AccountFailures: 1000, AccountWindow: time.Minute, AddressAttempts: 100000, AddressWindow: time.Minute}
 	if len(limits) > 0 {
 		cfg.LoginLimits = limits[0]
 	}
 	w.routes, w.srv = srv.MountV1(cfg), srv
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	w.base = "http://" + ln.Addr().String()
+	w.client = apitest.Serve(t, srv)
+	w.base = w.client.Base
 
 	hash, err := inspect.HashPassword(testPassword, inspect.DefaultPasswordParams())
 	if err != nil {
@@ -306,85 +297,22 @@ func (w *world) login(u inspect.User) string {
 
 func (w *world) freshLogin(u inspect.User) string {
 	w.t.Helper()
-	var res api.LoginResult
-	st := w.call("", "POST", "/api/v1/auth/login", map[string]string{"login": u.Username, "password": testPassword}, &res)
-	if st != 200 || res.Token == "" {
-		w.t.Fatalf("login %s: status %d", u.Username, st)
-	}
-	return res.Token
+	return w.client.Login(u.Username, testPassword)
 }
 
 // response is a decoded answer.
-type response struct {
-	status int
-	body   []byte
-	header http.Header
-}
-
-func (r response) errorBody(t testing.TB) api.ErrorBody {
-	t.Helper()
-	var e api.ErrorBody
-	if err := json.Unmarshal(r.body, &e); err != nil {
-		t.Fatalf("status %d, body %q is not an error body: %v", r.status, r.body, err)
-	}
-	return e
-}
+type response = apitest.Response
 
 // do sends a request; body is JSON-encoded unless it is []byte.
 func (w *world) do(token, method, path string, body any, header ...string) response {
 	w.t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		r = bytes.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		r = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, w.base+path, r)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	if _, ok := body.([]byte); ok {
-		req.Header.Set("Content-Type", "image/jpeg")
-	} else if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		w.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return response{status: resp.StatusCode, body: b, header: resp.Header}
+	return w.client.Do(token, method, path, body, header...)
 }
 
 // call sends a request and decodes a 2xx JSON answer into out.
 func (w *world) call(token, method, path string, body, out any) int {
 	w.t.Helper()
-	r := w.do(token, method, path, body)
-	if r.status < 300 && out != nil && len(r.body) > 0 {
-		if err := json.Unmarshal(r.body, out); err != nil {
-			w.t.Fatalf("%s %s: decode %q: %v", method, path, r.body, err)
-		}
-	}
-	if r.status >= 300 && testing.Verbose() && !strings.Contains(path, "login") {
-		w.t.Logf("%s %s → %d %s", method, path, r.status, r.body)
-	}
-	return r.status
+	return w.client.Call(token, method, path, body, out)
 }
 
 // checkPhotoConsistency fails unless every photo row has both its objects and

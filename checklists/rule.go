@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/safegrid/safegrid/inspect"
 )
 
 // Text is a text in both languages of the product.
@@ -37,14 +39,14 @@ type Citation struct {
 // Unconfirmed reports whether the citation is still to be confirmed (status U).
 func (c Citation) Unconfirmed() bool { return c.Status == "U" }
 
-// Evidence kinds: what proves an item passed.
+// Evidence kinds: what proves an item passed (the vocabulary's, inspect/vocab.go).
 const (
-	EvidencePhoto        = "photo"
-	EvidenceDocument     = "document"
-	EvidenceFunctionTest = "function_test"
+	EvidencePhoto        = inspect.EvidencePhoto
+	EvidenceDocument     = inspect.EvidenceDocument
+	EvidenceFunctionTest = inspect.EvidenceFunctionTest
 )
 
-var evidenceKinds = []string{EvidencePhoto, EvidenceDocument, EvidenceFunctionTest}
+var evidenceKinds = inspect.EvidenceKinds()
 
 // Severities of a failed item. A possibly-major item names the GB 35181 element a
 // reviewer weighs when judging whether the hazard is major (重大火灾隐患).
@@ -53,15 +55,14 @@ const (
 	SeverityPossiblyMajor = "possibly_major"
 )
 
-// AIChecks are the photo checks the models package implements; rules may name only these.
-var AIChecks = []string{"two_wheeler_indoor", "escape_route_obstructed"}
+// AIChecks are the photo checks the detector runs (inspect.DetectedChecks); rules
+// may name only these.
+var AIChecks = inspect.DetectedChecks()
 
 // Locations are the tags of what a rule's photo shows, in the order an inspector
-// walks a site (from outside in, documents last). Checklists are sorted this way.
-var Locations = []string{
-	"outdoors", "storefront", "exit", "lobby", "corridor", "stairwell", "lift", "room",
-	"kitchen", "equipment_room", "bike_store", "office", "other",
-}
+// walks a site (from outside in, documents last): the vocabulary's
+// (inspect.LocationTags). Checklists are sorted this way.
+var Locations = inspect.LocationTags()
 
 func locationRank(loc string) int { return slices.Index(Locations, loc) }
 

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/safegrid/safegrid/inspect"
 )
 
 // Flag statuses. A flag goes to the safety office's review queue either way; "flag" is
@@ -20,25 +22,21 @@ const (
 	ReviewScore float32 = 0.35
 )
 
-// Location tags of the place a photo shows, taken from the checklist item it belongs to.
+// Location tags of the place a photo shows, taken from the checklist item it
+// belongs to. The tags and their labels are the vocabulary's (inspect/vocab.go).
 const (
-	LocationCorridor  = "corridor"
-	LocationStairwell = "stairwell"
-	LocationExit      = "exit"
-	LocationLobby     = "lobby"
-	LocationRoom      = "room"
-	LocationKitchen   = "kitchen"
-	LocationBikeStore = "bike_store"
-	LocationStoreroom = "storeroom"
-	LocationShop      = "shop"
-	LocationOutdoors  = "outdoors"
+	LocationCorridor  = inspect.LocationCorridor
+	LocationStairwell = inspect.LocationStairwell
+	LocationExit      = inspect.LocationExit
+	LocationLobby     = inspect.LocationLobby
+	LocationRoom      = inspect.LocationRoom
+	LocationKitchen   = inspect.LocationKitchen
+	LocationBikeStore = inspect.LocationBikeStore
+	LocationOutdoors  = inspect.LocationOutdoors
 )
 
 // Locations lists the known location tags.
-func Locations() []string {
-	return []string{LocationCorridor, LocationStairwell, LocationExit, LocationLobby, LocationRoom,
-		LocationKitchen, LocationBikeStore, LocationStoreroom, LocationShop, LocationOutdoors}
-}
+func Locations() []string { return inspect.LocationTags() }
 
 // locationAliases maps other spellings inspectors and rule packs use to the tags above.
 var locationAliases = map[string]string{
@@ -46,9 +44,10 @@ var locationAliases = map[string]string{
 	"stairs": LocationStairwell, "staircase": LocationStairwell, "stairway": LocationStairwell,
 	"emergency_exit": LocationExit, "fire_exit": LocationExit, "exit_door": LocationExit,
 	"entrance_hall": LocationLobby, "foyer": LocationLobby,
-	"bedroom": LocationRoom, "living_room": LocationRoom, "guest_room": LocationRoom, "office": LocationRoom,
+	"bedroom": LocationRoom, "living_room": LocationRoom, "guest_room": LocationRoom,
+	"storeroom": LocationRoom, "store_room": LocationRoom, "storage": LocationRoom, "warehouse": LocationRoom,
+	"shop":      inspect.LocationStorefront,
 	"bike_shed": LocationBikeStore, "bicycle_store": LocationBikeStore, "bike_room": LocationBikeStore,
-	"store_room": LocationStoreroom, "storage": LocationStoreroom, "warehouse": LocationStoreroom,
 	"outside": LocationOutdoors, "outdoor": LocationOutdoors, "street": LocationOutdoors, "yard": LocationOutdoors,
 }
 
@@ -115,7 +114,7 @@ var obstructionClasses = []string{
 // Checks for a copy.
 var checkTable = []Check{
 	{
-		Code:              "two_wheeler_indoor",
+		Code:              inspect.CheckTwoWheelerIndoor,
 		Title:             "bicycle, e-bike or motorcycle parked indoors",
 		Locations:         []string{LocationCorridor, LocationStairwell, LocationExit, LocationLobby, LocationRoom},
 		Classes:           []string{"bicycle", "motorcycle"},
@@ -125,7 +124,7 @@ var checkTable = []Check{
 		ReviewScore:       ReviewScore,
 	},
 	{
-		Code:      "escape_route_obstructed",
+		Code:      inspect.CheckEscapeRouteObstructed,
 		Title:     "escape route or exit obstructed",
 		Locations: []string{LocationExit, LocationCorridor},
 		Classes:   obstructionClasses,

@@ -10,7 +10,6 @@ import (
 	"image/jpeg"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/safegrid/safegrid/api"
+	"github.com/safegrid/safegrid/api/apitest"
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
@@ -48,6 +48,7 @@ type fixture struct {
 	insp      inspect.Inspection
 	checklist checklists.Checklist
 	tokens    map[int64]string
+	client    *apitest.Client
 }
 
 // guesthouseProfile is the seeded site's profile: a one-floor guesthouse.
@@ -95,19 +96,10 @@ func setup(t *testing.T) *fixture {
 		BodyLimit:      1 << 20,
 		MaxUploadBytes: 20 << 20,
 	})
-	srv.MountV1(api.V1Config{Store: store})
+	srv.MountV1(apitest.Services(store))
 	srv.MountWeb()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx) //nolint:errcheck
-	})
-	f.base = "http://" + ln.Addr().String()
+	f.client = apitest.Serve(t, srv)
+	f.base = f.client.Base
 	return f
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/safegrid/safegrid/checklists"
+	"github.com/safegrid/safegrid/inspect"
 )
 
 // runRulesLint validates a rule folder (default: the rules built into the binary)
@@ -153,28 +154,6 @@ func reportLoadErrors(env *runEnv, err error) error {
 	return &exitError{code: 1}
 }
 
-var locationLabels = map[string][2]string{
-	"outdoors":       {"室外", "Outdoors"},
-	"storefront":     {"门面", "Storefront"},
-	"exit":           {"安全出口", "Exits"},
-	"lobby":          {"门厅", "Lobby"},
-	"corridor":       {"走道", "Corridors"},
-	"stairwell":      {"楼梯间", "Stairwells"},
-	"lift":           {"电梯", "Lifts"},
-	"room":           {"房间", "Rooms"},
-	"kitchen":        {"厨房", "Kitchen"},
-	"equipment_room": {"设备用房", "Equipment rooms"},
-	"bike_store":     {"电动自行车停放充电区", "E-bike parking and charging"},
-	"office":         {"台账资料", "Records and documents"},
-	"other":          {"其他", "Other"},
-}
-
-var evidenceLabels = map[string][2]string{
-	checklists.EvidencePhoto:        {"照片", "photo"},
-	checklists.EvidenceDocument:     {"资料照片", "document"},
-	checklists.EvidenceFunctionTest: {"功能测试", "function test"},
-}
-
 // writeChecklistText prints the checklist grouped by location, in lang.
 func writeChecklistText(w io.Writer, cl checklists.Checklist, p checklists.Profile, lang string) {
 	i := 0
@@ -193,7 +172,8 @@ func writeChecklistText(w io.Writer, cl checklists.Checklist, p checklists.Profi
 	for _, it := range cl.Items {
 		if it.Location != loc {
 			loc = it.Location
-			fmt.Fprintf(w, "\n== %s ==\n", locationLabels[loc][i])
+			label, _ := inspect.LocationLabel(loc)
+			fmt.Fprintf(w, "\n== %s ==\n", label.In(lang))
 		}
 		title := it.Title.In(lang)
 		if it.Severity == checklists.SeverityPossiblyMajor {
@@ -212,7 +192,8 @@ func writeChecklistText(w io.Writer, cl checklists.Checklist, p checklists.Profi
 			}
 			fmt.Fprintf(w, "          %s: %s %s\n", t("依据", "basis"), basis, mark)
 		}
-		extra := fmt.Sprintf("%s: %s; %s: %d %s", t("证据", "evidence"), evidenceLabels[it.Evidence][i],
+		evidence, _ := inspect.EvidenceLabel(it.Evidence)
+		extra := fmt.Sprintf("%s: %s; %s: %d %s", t("证据", "evidence"), evidence.In(lang),
 			t("整改期限", "rectify within"), it.RectifyDays, t("天", "days"))
 		if len(it.AIChecks) > 0 {
 			extra += fmt.Sprintf("; AI: %s", strings.Join(it.AIChecks, ", "))

@@ -14,9 +14,6 @@ import (
 	"github.com/safegrid/safegrid/storage"
 )
 
-// The storage adapter is what the API's routes call.
-var _ api.Store = (*storage.Store)(nil)
-
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
@@ -152,7 +149,10 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 			{Name: "model", Run: ai.ModelCheck},
 		},
 	})
-	srv.MountV1(api.V1Config{Store: store})
+	srv.MountV1(api.V1Config{
+		Directory: store, Sites: store, Inspections: store, Photos: store, Hazards: store,
+		Flags: store, Notifications: store, Policy: store, Determinations: store,
+	})
 	srv.MountWeb()
 
 	serveErr := make(chan error, 1)

@@ -1,5 +1,9 @@
 // Message catalogs (i18n/zh-CN.json, i18n/en.json), the user's language and
 // local-time formatting. zh-CN is the default; the choice is kept on the device.
+// The labels of location tags, evidence kinds and AI checks are not in the
+// catalogs: they come from the server's vocabulary (GET /api/v1/vocabulary, kept
+// on the device for offline starts) as the messages location.*, evidence.* and
+// flag.code.*.
 
 const LANGS = ['zh-CN', 'en'];
 let lang = 'zh-CN';
@@ -16,11 +20,41 @@ async function fetchCatalog(l) {
   return res.json();
 }
 
+let vocab = null;
+
+async function fetchVocabulary() {
+  try {
+    const res = await fetch('/api/v1/vocabulary', { credentials: 'same-origin' });
+    if (res.ok) {
+      const v = await res.json();
+      localStorage.setItem('safegrid.vocab', JSON.stringify(v));
+      return v;
+    }
+  } catch { /* offline: the copy kept on the device */ }
+  try { return JSON.parse(localStorage.getItem('safegrid.vocab')); } catch { return null; }
+}
+
+/** addVocabulary puts the vocabulary's labels into a catalog in language l. */
+function addVocabulary(cat, l) {
+  if (!vocab) return;
+  const pick = (label) => (l === 'en' ? label.en : label.zh);
+  for (const term of vocab.locations || []) cat[`location.${term.code}`] = pick(term.label);
+  for (const term of vocab.ai_checks || []) cat[`flag.code.${term.code}`] = pick(term.label);
+  const needed = cat['rule.evidence_needed'];
+  for (const term of vocab.evidence || []) cat[`evidence.${term.code}`] = needed.replace('{what}', pick(term.label));
+}
+
+/** checkCodes lists the AI check codes of the vocabulary. */
+export function checkCodes() { return (vocab?.ai_checks || []).map((c) => c.code); }
+
 export async function initI18n() {
   const saved = localStorage.getItem('safegrid.lang');
   lang = LANGS.includes(saved) ? saved : 'zh-CN';
+  vocab = vocab || await fetchVocabulary();
   fallback = await fetchCatalog('zh-CN');
+  addVocabulary(fallback, 'zh-CN');
   catalog = lang === 'zh-CN' ? fallback : await fetchCatalog(lang);
+  addVocabulary(catalog, lang);
   document.documentElement.lang = lang;
 }
 

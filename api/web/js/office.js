@@ -3,12 +3,11 @@
 
 import { h, replace, svg } from './dom.js';
 import { api, items, site, hasRoute } from './api.js';
-import { t, tOr, text, dateTime, percent, number, dateOnly } from './i18n.js';
+import { t, tOr, text, checkCodes, dateTime, percent, number, dateOnly } from './i18n.js';
 import { thumbURL, originalURL } from './photos.js';
 import { stateChip, severityChip, deadlineChip } from './hazard.js';
 import { errorBox } from './main.js';
 
-export const FLAG_CODES = ['two_wheeler_indoor', 'escape_route_obstructed', 'ebike_charging_indoor', 'combustibles_stacked'];
 const REJECT_REASONS = ['flag.reject.not_object', 'flag.reject.not_indoor', 'flag.reject.not_blocking', 'flag.reject.bad_photo'];
 
 /** photoWithBoxes shows the annotated copy, or the thumbnail with the boxes drawn over it. */
@@ -129,7 +128,7 @@ export async function flagsView(ctx) {
     h('a', { href: `/office/flags${api.qs({ review: r, code })}`, class: r === review ? 'active' : '', 'aria-current': r === review ? 'page' : undefined }, t(`flag.tab.${r}`))));
   const codeSel = h('select', { id: 'flag-code', onchange: () => ctx.navigate(`/office/flags${api.qs({ review, code: codeSel.value })}`) },
     h('option', { value: '' }, t('flag.all_codes')),
-    FLAG_CODES.map((c) => h('option', { value: c, selected: c === code }, tOr(`flag.code.${c}`, c))));
+    checkCodes().map((c) => h('option', { value: c, selected: c === code }, tOr(`flag.code.${c}`, c))));
   loadStats();
   replace(root,
     h('h1', null, t('flag.queue_title')),

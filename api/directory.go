@@ -1,0 +1,59 @@
+package api
+
+import (
+	"context"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// The directory: the org units of the district tree and the users in them.
+
+// UnitInput is the body of POST /units.
+type UnitInput struct {
+	ParentID int64         `json:"parent_id"`
+	Level    inspect.Level `json:"level"`
+	Name     string        `json:"name"`
+	Code     string        `json:"code"`
+}
+
+// NewUserInput is the body of POST /users.
+type NewUserInput struct {
+	Username    string       `json:"username"`
+	Phone       string       `json:"phone"`
+	DisplayName string       `json:"display_name"`
+	Role        inspect.Role `json:"role"`
+	UnitID      int64        `json:"unit_id"`
+	GridIDs     []int64      `json:"grid_ids"`
+	Password    string       `json:"password"`
+}
+
+func (h *v1) me(ctx context.Context, p inspect.Principal, _ struct{}) (inspect.User, error) {
+	return p.User, nil
+}
+
+func (h *v1) listUnits(ctx context.Context, p inspect.Principal, _ struct{}) (List[inspect.Unit], error) {
+	return listOf(h.cfg.Directory.Units(ctx, p))
+}
+
+func (h *v1) createUnit(ctx context.Context, p inspect.Principal, in UnitInput) (inspect.Unit, error) {
+	return h.cfg.Directory.CreateUnit(ctx, p, inspect.Unit{ParentID: in.ParentID, Level: in.Level, Name: in.Name, Code: in.Code})
+}
+
+func (h *v1) listUsers(ctx context.Context, p inspect.Principal, _ struct{}) (List[inspect.User], error) {
+	return listOf(h.cfg.Directory.Users(ctx, p))
+}
+
+func (h *v1) createUser(ctx context.Context, p inspect.Principal, in NewUserInput) (inspect.User, error) {
+	u := inspect.User{Username: in.Username, Phone: in.Phone, DisplayName: in.DisplayName, Role: in.Role, UnitID: in.UnitID, GridIDs: in.GridIDs}
+	if err := u.Validate(); err != nil {
+		return inspect.User{}, err
+	}
+	if err := inspect.ValidatePassword(in.Password); err != nil {
+		return inspect.User{}, err
+	}
+	hash, err := inspect.HashPassword(in.Password, inspect.DefaultPasswordParams())
+	if err != nil {
+		return inspect.User{}, err
+	}
+	return h.cfg.Directory.CreateUser(ctx, p, u, hash)
+}

@@ -1,0 +1,200 @@
+package api
+
+import (
+	"context"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// Role sets used by the route table.
+var (
+	anyRole   = []inspect.Role{inspect.RoleAdmin, inspect.RoleSafetyOfficer, inspect.RoleInspector, inspect.RoleMerchant}
+	staff     = []inspect.Role{inspect.RoleAdmin, inspect.RoleSafetyOfficer, inspect.RoleInspector}
+	managers  = []inspect.Role{inspect.RoleAdmin, inspect.RoleSafetyOfficer}
+	admins    = []inspect.Role{inspect.RoleAdmin}
+	merchants = []inspect.Role{inspect.RoleMerchant}
+)
+
+// Route is one documented API route: the route table drives registration, the
+// role check and the OpenAPI document alike.
+type Route struct {
+	Method  string
+	Path    string         // Fiber syntax: /api/v1/sites/:id
+	Roles   []inspect.Role // nil: no login needed
+	Summary string
+	// Query lists the query parameters the route reads.
+	Query  []string
+	Upload bool // the body is a raw photo, streamed
+	// Status is the status of a successful answer (200 unless set).
+	Status int
+
+	in, out      reflect.Type // the Go types of the body and the answer, for the schemas
+	optionalBody bool
+	handler      fiber.Handler
+	serve        func(r Route) fiber.Handler
+}
+
+// Handler is the shape of every JSON route: the caller's principal and the bound
+// input In in, the answer Out out.
+type Handler[In, Out any] func(ctx context.Context, p inspect.Principal, in In) (Out, error)
+
+// route makes the route table's line for fn: its In is bound from the request
+// (see binder) and its Out written as JSON.
+func route[In, Out any](method, path string, roles []inspect.Role, summary string, fn Handler[In, Out]) Route {
+	b := newBinder(reflect.TypeFor[In]())
+	r := Route{Method: method, Path: path, Roles: roles, Summary: summary, Query: b.query,
+		in: b.body, out: reflect.TypeFor[Out]()}
+	r.serve = func(r Route) fiber.Handler {
+		return func(c *fiber.Ctx) error {
+			var in In
+			if err := b.bind(c, reflect.ValueOf(&in).Elem(), r.optionalBody); err != nil {
+				return err
+			}
+			if v, ok := any(&in).(interface{ validate() error }); ok {
+				if err := v.validate(); err != nil {
+					return err
+				}
+			}
+			out, err := fn(RequestContext(c), principal(c), in)
+			if err != nil {
+				return err
+			}
+			return writeAnswer(c, r.Status, out)
+		}
+	}
+	return r
+}
+
+// raw makes a route whose handler reads and writes the request itself (cookies,
+// streamed uploads); In and Out only document it.
+func raw[In, Out any](method, path string, roles []inspect.Role, summary string, h fiber.Handler) Route {
+	b := newBinder(reflect.TypeFor[In]())
+	return Route{Method: method, Path: path, Roles: roles, Summary: summary, Query: b.query,
+		in: b.body, out: reflect.TypeFor[Out](), handler: h}
+}
+
+// created marks a route that answers 201.
+func (r Route) created() Route { r.Status = fiber.StatusCreated; return r }
+
+// bodyOptional marks a route whose JSON body may be left out.
+func (r Route) bodyOptional() Route { r.optionalBody = true; return r }
+
+// upload marks a route whose body is a streamed photo.
+func (r Route) upload() Route { r.Upload = true; return r }
+
+// fiberHandler returns the route's handler.
+func (r Route) fiberHandler() fiber.Handler {
+	if r.serve != nil {
+		return r.serve(r)
+	}
+	return r.handler
+}
+
+// NoContent is the answer of routes that answer 204 without a body.
+type NoContent struct{}
+
+// Stream is an answer read from the object store: streamed after the handler
+// returns, under a context of its own that ends when the stream is closed.
+type Stream struct {
+	Body        io.ReadCloser
+	ContentType string
+	Size        int64
+}
+
+func writeAnswer[Out any](c *fiber.Ctx, status int, out Out) error {
+	switch v := any(out).(type) {
+	case NoContent:
+		return c.SendStatus(fiber.StatusNoContent)
+	case Stream:
+		c.Set(fiber.HeaderContentType, v.ContentType)
+		c.Set(fiber.HeaderCacheControl, "private, max-age=86400, immutable")
+		c.Set("X-Content-Type-Options", "nosniff")
+		return c.SendStream(v.Body, int(v.Size))
+	}
+	if status != 0 {
+		c.Status(status)
+	}
+	return c.JSON(out)
+}
+
+// openStream opens an object through open under a context of its own: the body is
+// streamed after the handler returns, when the request's context is already
+// cancelled, so the read is ended by Fiber closing the stream instead.
+func openStream(ctx context.Context, open func(ctx context.Context) (io.ReadCloser, string, int64, error)) (Stream, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	rc, contentType, size, err := open(ctx)
+	if err != nil {
+		cancel()
+		return Stream{}, err
+	}
+	return Stream{Body: cancelOnClose{ReadCloser: rc, cancel: cancel}, ContentType: contentType, Size: size}, nil
+}
+
+// cancelOnClose cancels a context when the reader is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (r cancelOnClose) Close() error {
+	defer r.cancel()
+	return r.ReadCloser.Close()
+}
+
+// ByID is the input of routes that read one path id.
+type ByID struct {
+	ID int64 `path:"id" json:"-"`
+}
+
+// ByPhoto is the input of routes that read one photo's UUID.
+type ByPhoto struct {
+	UUID uuid.UUID `path:"uuid" json:"-"`
+}
+
+// byID adapts a service method that takes an id to a route handler.
+func byID[Out any](fn func(context.Context, inspect.Principal, int64) (Out, error)) Handler[ByID, Out] {
+	return func(ctx context.Context, p inspect.Principal, in ByID) (Out, error) { return fn(ctx, p, in.ID) }
+}
+
+// byPhoto adapts a service method that takes a photo's UUID to a route handler.
+func byPhoto[Out any](fn func(context.Context, inspect.Principal, uuid.UUID) (Out, error)) Handler[ByPhoto, Out] {
+	return func(ctx context.Context, p inspect.Principal, in ByPhoto) (Out, error) { return fn(ctx, p, in.UUID) }
+}
+
+// listOf wraps a service's slice answer in List.
+func listOf[T any](items []T, err error) (List[T], error) { return List[T]{Items: items}, err }
+
+// List is the JSON shape of every list answer.
+type List[T any] struct {
+	Items []T `json:"items"`
+}
+
+// principalKey is the Locals key of the caller's principal.
+type principalKey struct{}
+
+func principal(c *fiber.Ctx) inspect.Principal {
+	p, _ := c.Locals(principalKey{}).(inspect.Principal)
+	return p
+}
+
+func requireRole(roles []inspect.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := principal(c)
+		if !slices.Contains(roles, p.User.Role) {
+			names := make([]string, len(roles))
+			for i, r := range roles {
+				names[i] = string(r)
+			}
+			return inspect.Errorf(inspect.EFORBIDDEN, "this is for %s only", strings.Join(names, ", "))
+		}
+		return c.Next()
+	}
+}
