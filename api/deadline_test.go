@@ -19,12 +19,8 @@ func (w *world) districtOfficer() inspect.User {
 	if u, _, err := w.store.Credentials(w.ctx, "districtofficer"); err == nil {
 		return u
 	}
-	hash, err := inspect.HashPassword(testPassword, inspect.DefaultPasswordParams())
-	if err != nil {
-		w.t.Fatal(err)
-	}
 	return w.user(inspect.User{Username: "districtofficer", Phone: "10000000099", DisplayName: "District officer",
-		Role: inspect.RoleSafetyOfficer, UnitID: w.district.ID}, hash)
+		Role: inspect.RoleSafetyOfficer, UnitID: w.district.ID})
 }
 
 // panel is a determination panel for hazards of s: s's officer, the admin and

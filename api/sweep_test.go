@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
 	"github.com/safegrid/safegrid/storage"
@@ -57,8 +58,8 @@ func TestSweepOrphanPhotos(t *testing.T) {
 	}
 	slices.Sort(deleted)
 	slices.Sort(orphans)
-	if !slices.Equal(deleted, orphans) {
-		t.Errorf("sweep deleted %v, want exactly the crashed upload's objects %v", deleted, orphans)
+	if diff := cmp.Diff(orphans, deleted); diff != "" {
+		t.Errorf("sweep deleted other objects than exactly the crashed upload's (-want +got):\n%s", diff)
 	}
 	if n := w.count(`SELECT count(*) FROM photo_uploads`); n != 1 {
 		t.Errorf("%d upload records after the sweep, want only the one in flight", n)

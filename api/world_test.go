@@ -12,7 +12,6 @@ import (
 	"image/jpeg"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -65,17 +64,12 @@ type world struct {
 	routes   []api.Route
 	srv      *api.Server
 	client   *apitest.Client
+	factory  *storagetest.Factory
 }
 
 func (w *world) app() *fiber.App { return w.srv.App() }
 
-func profileJSON(t testing.TB) json.RawMessage {
-	b, err := os.ReadFile("../testdata/profiles/shop-street-lpg.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func profileJSON(t testing.TB) json.RawMessage { return storagetest.Profile(t, "shop-street-lpg.json") }
 
 func setup(t *testing.T, limits ...api.LoginLimits) *world {
 	t.Helper()
@@ -98,67 +92,39 @@ func setup(t *testing.T, limits ...api.LoginLimits) *world {
 	w.client = apitest.Serve(t, srv)
 	w.base = w.client.Base
 
-	hash, err := inspect.HashPassword(testPassword, inspect.DefaultPasswordParams())
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.admin = w.must1(w.store.CreateUserUnchecked(ctx, inspect.User{Username: "admin", Phone: "10000000000", DisplayName: "Admin", Role: inspect.RoleAdmin}, hash)).(inspect.User)
-	w.adminP = w.principal(w.admin)
+	w.factory = storagetest.NewFactory(t, w.store, testPassword)
+	w.admin, w.adminP = w.factory.Admin, w.factory.AdminP
 	w.district = w.unit(0, inspect.LevelDistrict, "District")
 	w.sub = w.unit(w.district.ID, inspect.LevelSubdistrict, "Subdistrict")
-	w.own = w.half(1, hash)
-	w.other = w.half(2, hash)
+	w.own = w.half(1)
+	w.other = w.half(2)
 	return w
-}
-
-func (w *world) must1(v any, err error) any {
-	w.t.Helper()
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return v
 }
 
 func (w *world) principal(u inspect.User) inspect.Principal {
 	w.t.Helper()
-	p, err := w.store.PrincipalOf(w.ctx, u.ID)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return p
+	return w.factory.Principal(u)
 }
 
 func (w *world) unit(parent int64, level inspect.Level, name string) inspect.Unit {
 	w.t.Helper()
-	u, err := w.store.CreateUnit(w.ctx, w.adminP, inspect.Unit{ParentID: parent, Level: level, Name: name})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return u
+	return w.factory.Unit(parent, level, name)
 }
 
-func (w *world) user(u inspect.User, hash string) inspect.User {
+func (w *world) user(u inspect.User) inspect.User {
 	w.t.Helper()
-	u, err := w.store.CreateUserUnchecked(w.ctx, u, hash)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return u
+	return w.factory.User(u)
 }
 
-func (w *world) half(n int, hash string) *scope {
+func (w *world) half(n int) *scope {
+	f := w.factory
 	s := &scope{}
 	s.community = w.unit(w.sub.ID, inspect.LevelCommunity, fmt.Sprintf("Community %d", n))
 	s.grid = w.unit(s.community.ID, inspect.LevelGrid, fmt.Sprintf("Grid %d", n))
-	s.officer = w.user(inspect.User{Username: fmt.Sprintf("officer%d", n), Phone: fmt.Sprintf("1000000001%d", n), DisplayName: "Officer", Role: inspect.RoleSafetyOfficer, UnitID: s.community.ID}, hash)
-	s.inspector = w.user(inspect.User{Username: fmt.Sprintf("inspector%d", n), Phone: fmt.Sprintf("1000000002%d", n), DisplayName: "Inspector", Role: inspect.RoleInspector, UnitID: s.grid.ID, GridIDs: []int64{s.grid.ID}}, hash)
-	s.merchant = w.user(inspect.User{Username: fmt.Sprintf("merchant%d", n), Phone: fmt.Sprintf("1000000003%d", n), DisplayName: "Merchant", Role: inspect.RoleMerchant}, hash)
-	site, err := w.store.CreateSite(w.ctx, w.adminP, inspect.Site{Name: fmt.Sprintf("Shop %d", n), Type: "shop", Address: fmt.Sprintf("%d Yulin Road", n),
-		Lat: 30.64, Lng: 104.05, GridID: s.grid.ID, Profile: profileJSON(w.t), MerchantIDs: []int64{s.merchant.ID}})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	s.site = site
+	s.officer = f.Officer(fmt.Sprintf("officer%d", n), s.community)
+	s.inspector = f.Inspector(fmt.Sprintf("inspector%d", n), s.grid)
+	s.merchant = f.Merchant(fmt.Sprintf("merchant%d", n))
+	s.site = f.Site(inspect.Site{Name: fmt.Sprintf("Shop %d", n), Address: fmt.Sprintf("%d Yulin Road", n), GridID: s.grid.ID, MerchantIDs: []int64{s.merchant.ID}})
 	s.officerP, s.inspectorP, s.merchantP = w.principal(s.officer), w.principal(s.inspector), w.principal(s.merchant)
 	return s
 }
@@ -185,11 +151,7 @@ func (w *world) hazard(s *scope, actions ...inspect.Action) (inspect.HazardDetai
 	if s.work.ID == 0 || s.nextItem >= len(s.work.Items) {
 		// A fresh site each time, so that no open hazard of the same site and rule
 		// exists (a new finding would join it instead).
-		site, err := w.store.CreateSite(w.ctx, w.adminP, inspect.Site{Name: "Work shop", Type: "shop", Address: "2 Work Road",
-			Lat: 30.64, Lng: 104.05, GridID: s.grid.ID, Profile: profileJSON(w.t), MerchantIDs: []int64{s.merchant.ID}})
-		if err != nil {
-			w.t.Fatal(err)
-		}
+		site := w.factory.Site(inspect.Site{Name: "Work shop", Address: "2 Work Road", GridID: s.grid.ID, MerchantIDs: []int64{s.merchant.ID}})
 		s.merchantP = w.principal(s.merchant)
 		insp, err := w.store.AssignInspection(w.ctx, s.officerP, site.ID, s.inspector.ID, time.Now().Add(48*time.Hour))
 		if err != nil {
@@ -312,7 +274,7 @@ func (w *world) do(token, method, path string, body any, header ...string) respo
 // call sends a request and decodes a 2xx JSON answer into out.
 func (w *world) call(token, method, path string, body, out any) int {
 	w.t.Helper()
-	return w.client.Call(token, method, path, body, out)
+	return w.client.Call(token, method, path, body, out).Status
 }
 
 // checkPhotoConsistency fails unless every photo row has both its objects and

@@ -3,9 +3,10 @@ package storage_test
 import (
 	"context"
 	"errors"
-	"reflect"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage/storagetest"
@@ -20,8 +21,8 @@ func TestDistrictPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(p, inspect.DefaultPolicy()) {
-		t.Errorf("a district without an override has %+v, want the default", p)
+	if diff := cmp.Diff(inspect.DefaultPolicy(), p); diff != "" {
+		t.Errorf("a district without an override differs from the default (-want +got):\n%s", diff)
 	}
 
 	// Wuhou gives communities 2 days for general hazards and reminds 48 h before.
@@ -37,8 +38,8 @@ func TestDistrictPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := inspect.DefaultPolicy().WithOverride(o)
-	if !reflect.DeepEqual(p, want) {
-		t.Errorf("read back %+v, want %+v", p, want)
+	if diff := cmp.Diff(want, p); diff != "" {
+		t.Errorf("read back (-want +got):\n%s", diff)
 	}
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	if got := p.Deadline(inspect.LevelCommunity, inspect.SeverityGeneral, t0); !got.Equal(t0.Add(48 * time.Hour)) {
@@ -50,8 +51,8 @@ func TestDistrictPolicy(t *testing.T) {
 	if got := p.Reminders(t0.Add(72 * time.Hour)); len(got) != 1 || !got[0].Equal(t0.Add(24*time.Hour)) {
 		t.Errorf("reminders %v, want one 2 days before", got)
 	}
-	if other, err := db.DistrictPolicy(ctx, 2); err != nil || !reflect.DeepEqual(other, inspect.DefaultPolicy()) {
-		t.Errorf("another district got %+v, %v; want the default", other, err)
+	if other, err := db.DistrictPolicy(ctx, 2); err != nil || !cmp.Equal(other, inspect.DefaultPolicy()) {
+		t.Errorf("another district got %+v, %v; want the default: %s", other, err, cmp.Diff(inspect.DefaultPolicy(), other))
 	}
 
 	// "No reminders" survives the round trip and does not become the default ones.
@@ -66,8 +67,8 @@ func TestDistrictPolicy(t *testing.T) {
 	if err := db.SetDistrictPolicy(ctx, 1, inspect.PolicyOverride{}); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := db.DistrictPolicy(ctx, 1); err != nil || !reflect.DeepEqual(p, inspect.DefaultPolicy()) {
-		t.Errorf("after an empty override: %+v, %v; want the default", p, err)
+	if p, err := db.DistrictPolicy(ctx, 1); err != nil || !cmp.Equal(p, inspect.DefaultPolicy()) {
+		t.Errorf("after an empty override: %v; differs from the default (-want +got):\n%s", err, cmp.Diff(inspect.DefaultPolicy(), p))
 	}
 }
 

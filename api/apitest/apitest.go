@@ -123,9 +123,11 @@ func (c *Client) Do(token, method, path string, body any, header ...string) Resp
 	return Response{Status: resp.StatusCode, Body: b, Header: resp.Header}
 }
 
-// Call sends a request and decodes a 2xx JSON answer into out; it returns the
-// status.
-func (c *Client) Call(token, method, path string, body, out any) int {
+// T returns the test the client fails.
+func (c *Client) T() testing.TB { return c.t }
+
+// Call sends a request and decodes a 2xx JSON answer into out.
+func (c *Client) Call(token, method, path string, body, out any) Response {
 	c.t.Helper()
 	r := c.Do(token, method, path, body)
 	if r.Status < 300 && out != nil && len(r.Body) > 0 {
@@ -136,16 +138,16 @@ func (c *Client) Call(token, method, path string, body, out any) int {
 	if r.Status >= 300 && testing.Verbose() && !strings.Contains(path, "login") {
 		c.t.Logf("%s %s → %d %s", method, path, r.Status, r.Body)
 	}
-	return r.Status
+	return r
 }
 
 // Login logs in with login and password and returns the session token.
 func (c *Client) Login(login, password string) string {
 	c.t.Helper()
 	var res api.LoginResult
-	st := c.Call("", "POST", "/api/v1/auth/login", map[string]string{"login": login, "password": password}, &res)
-	if st != http.StatusOK || res.Token == "" {
-		c.t.Fatalf("log in %s: status %d", login, st)
+	r := c.Call("", "POST", "/api/v1/auth/login", map[string]string{"login": login, "password": password}, &res)
+	if r.Status != http.StatusOK || res.Token == "" {
+		c.t.Fatalf("log in %s: %d %s", login, r.Status, r.Body)
 	}
 	return res.Token
 }

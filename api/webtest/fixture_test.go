@@ -49,6 +49,7 @@ type fixture struct {
 	checklist checklists.Checklist
 	tokens    map[int64]string
 	client    *apitest.Client
+	factory   *storagetest.Factory
 }
 
 // guesthouseProfile is the seeded site's profile: a one-floor guesthouse.
@@ -66,24 +67,18 @@ func setup(t *testing.T) *fixture {
 	store := storage.NewStore(db, objects, rules)
 	f := &fixture{db: db, store: store, objects: objects, tokens: map[int64]string{}}
 
-	hash, err := inspect.HashPassword(password, inspect.DefaultPasswordParams())
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := try(store.CreateUserUnchecked(ctx, inspect.User{Username: "admin", Phone: "13800000001", DisplayName: "管理员", Role: inspect.RoleAdmin}, hash)).must(t)
-	pAdmin := try(store.PrincipalOf(ctx, admin.ID)).must(t)
-	f.district = try(store.CreateUnit(ctx, pAdmin, inspect.Unit{Level: inspect.LevelDistrict, Name: "武侯区", Code: "510107"})).must(t)
-	sub := try(store.CreateUnit(ctx, pAdmin, inspect.Unit{ParentID: f.district.ID, Level: inspect.LevelSubdistrict, Name: "玉林街道"})).must(t)
-	comm := try(store.CreateUnit(ctx, pAdmin, inspect.Unit{ParentID: sub.ID, Level: inspect.LevelCommunity, Name: "玉林北路社区"})).must(t)
-	f.grid = try(store.CreateUnit(ctx, pAdmin, inspect.Unit{ParentID: comm.ID, Level: inspect.LevelGrid, Name: "第3网格"})).must(t)
-	try(store.CreateUnit(ctx, pAdmin, inspect.Unit{ParentID: comm.ID, Level: inspect.LevelGrid, Name: "第4网格"})).must(t)
-	f.officer = try(store.CreateUserUnchecked(ctx, inspect.User{Username: "officer", Phone: "13800000002", DisplayName: "王科长", Role: inspect.RoleSafetyOfficer, UnitID: f.district.ID}, hash)).must(t)
-	f.inspector = try(store.CreateUserUnchecked(ctx, inspect.User{Username: "inspector", Phone: "13800000003", DisplayName: "李网格员", Role: inspect.RoleInspector, UnitID: f.grid.ID, GridIDs: []int64{f.grid.ID}}, hash)).must(t)
-	f.merchant = try(store.CreateUserUnchecked(ctx, inspect.User{Username: "merchant", Phone: "13800000004", DisplayName: "张老板", Role: inspect.RoleMerchant}, hash)).must(t)
-	f.site = try(store.CreateSite(ctx, pAdmin, inspect.Site{
+	fac := storagetest.NewFactory(t, store, password)
+	f.factory = fac
+	tree := fac.Tree("武侯区", "玉林街道", "玉林北路社区", "第3网格")
+	f.district, f.grid = tree.District, tree.Grid
+	fac.Unit(tree.Community.ID, inspect.LevelGrid, "第4网格")
+	f.officer = fac.User(inspect.User{Username: "officer", DisplayName: "王科长", Role: inspect.RoleSafetyOfficer, UnitID: f.district.ID})
+	f.inspector = fac.User(inspect.User{Username: "inspector", DisplayName: "李网格员", Role: inspect.RoleInspector, UnitID: f.grid.ID, GridIDs: []int64{f.grid.ID}})
+	f.merchant = fac.User(inspect.User{Username: "merchant", DisplayName: "张老板", Role: inspect.RoleMerchant})
+	f.site = fac.Site(inspect.Site{
 		Name: "幸福里民宿", Type: "guesthouse", Address: "玉林北路 12 号", Lat: 30.63, Lng: 104.05, GridID: f.grid.ID,
 		Profile: json.RawMessage(guesthouseProfile), MerchantIDs: []int64{f.merchant.ID},
-	})).must(t)
+	})
 	profile, err := checklists.ParseProfile(f.site.Profile)
 	if err != nil {
 		t.Fatal(err)
@@ -122,11 +117,7 @@ func (r result[T]) must(t *testing.T) T {
 
 func (f *fixture) principal(t *testing.T, u inspect.User) inspect.Principal {
 	t.Helper()
-	p, err := f.store.PrincipalOf(context.Background(), u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return f.factory.Principal(u)
 }
 
 // photoItems returns the codes of the first n checklist items that need a photo.
@@ -157,16 +148,7 @@ func (f *fixture) call(t *testing.T, who inspect.User, method, path string, body
 	t.Helper()
 	token := f.tokens[who.ID]
 	if token == "" {
-		login, _ := json.Marshal(map[string]string{"login": who.Username, "password": password})
-		status, out := f.send(t, "", "POST", "/api/v1/auth/login", login, "application/json")
-		if status != http.StatusOK {
-			t.Fatalf("log in %s: %d %s", who.Username, status, out)
-		}
-		var res api.LoginResult
-		if err := json.Unmarshal(out, &res); err != nil {
-			t.Fatal(err)
-		}
-		token = res.Token
+		token = f.client.Login(who.Username, password)
 		f.tokens[who.ID] = token
 	}
 	return f.send(t, token, method, path, body, contentType)
@@ -174,26 +156,16 @@ func (f *fixture) call(t *testing.T, who inspect.User, method, path string, body
 
 func (f *fixture) send(t *testing.T, token, method, path string, body []byte, contentType string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, f.base+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	var header []string
 	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		header = []string{"Content-Type", contentType}
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	var b any // a nil body sends none
+	if body != nil {
+		b = body
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, out
+	r := f.client.Do(token, method, path, b, header...)
+	return r.Status, r.Body
 }
 
 // uploadPhoto uploads a photo through the API as who, to the target given as a
@@ -350,16 +322,12 @@ func runDriver(t *testing.T, f *fixture, scenario string, cfg map[string]any, da
 // hazard of the fixture: with the fixture's officer, a determination panel.
 func (f *fixture) officers(t *testing.T, n int) []inspect.User {
 	t.Helper()
-	hash, err := inspect.HashPassword(password, inspect.DefaultPasswordParams())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []inspect.User
 	for i := range n {
-		out = append(out, try(f.store.CreateUserUnchecked(context.Background(), inspect.User{
+		out = append(out, f.factory.User(inspect.User{
 			Username: fmt.Sprintf("officer%d", i+2), Phone: fmt.Sprintf("1380000010%d", i), DisplayName: fmt.Sprintf("区安全办 审核员%d", i+2),
 			Role: inspect.RoleSafetyOfficer, UnitID: f.district.ID,
-		}, hash)).must(t))
+		}))
 	}
 	return out
 }

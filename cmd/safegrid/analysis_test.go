@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image/jpeg"
@@ -22,6 +21,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/safegrid/safegrid/api/apitest"
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/models"
@@ -29,60 +29,12 @@ import (
 	"github.com/safegrid/safegrid/storage/storagetest"
 )
 
-// apiClient talks JSON to a running server.
-type apiClient struct {
-	t    *testing.T
-	base string
-}
-
-// call sends body as JSON (or raw bytes for []byte) with token and decodes a 2xx
-// answer into out; it returns the status and the raw answer.
-func (c apiClient) call(token, method, path string, body, out any) (int, []byte) {
-	c.t.Helper()
-	var rd io.Reader
-	contentType := "application/json"
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		rd, contentType = bytes.NewReader(b), "image/jpeg"
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode < 300 && out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			c.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
-		}
-	}
-	return resp.StatusCode, raw
-}
-
-func (c apiClient) login(user, password string) string {
-	c.t.Helper()
-	var res struct {
-		Token string `json:"token"`
-	}
-	if st, raw := c.call("", "POST", "/api/v1/auth/login", map[string]string{"login": user, "password": password}, &res); st != 200 {
-		c.t.Fatalf("login %s: %d %s", user, st, raw)
-	}
-	return res.Token
+// call sends a request with apitest's client and returns the status and the raw
+// answer, decoding a 2xx answer into out.
+func call(c *apitest.Client, token, method, path string, body, out any) (int, []byte) {
+	c.T().Helper()
+	r := c.Call(token, method, path, body, out)
+	return r.Status, r.Body
 }
 
 // analysisPassword is every fixture user's password.
@@ -208,17 +160,17 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 	})
 	waitReady(t, httpAddr, "every check ok", func(a readyAnswer) bool { return a.status == http.StatusOK })
 
-	c := apiClient{t: t, base: "http://" + httpAddr}
-	inspectorToken, officerToken := c.login("inspector", password), c.login("officer", password)
+	c := apitest.New(t, "http://"+httpAddr)
+	inspectorToken, officerToken := c.Login("inspector", password), c.Login("officer", password)
 	var started inspect.InspectionDetail
-	if st, raw := c.call(inspectorToken, "POST", fmt.Sprintf("/api/v1/inspections/%d/start", insp.ID), nil, &started); st != 200 {
+	if st, raw := call(c, inspectorToken, "POST", fmt.Sprintf("/api/v1/inspections/%d/start", insp.ID), nil, &started); st != 200 {
 		t.Fatalf("start inspection: %d %s", st, raw)
 	}
 	item := corridorItem(t, started)
 
 	photoID := uuid.New()
 	uploaded := time.Now()
-	if st, raw := c.call(inspectorToken, "PUT", fmt.Sprintf("/api/v1/photos/%s?inspection_id=%d&item_code=%s", photoID, insp.ID, item.Code), photo, nil); st != 201 {
+	if st, raw := call(c, inspectorToken, "PUT", fmt.Sprintf("/api/v1/photos/%s?inspection_id=%d&item_code=%s", photoID, insp.ID, item.Code), photo, nil); st != 201 {
 		t.Fatalf("upload: %d %s", st, raw)
 	}
 
@@ -229,7 +181,7 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 			t.Fatalf("no two_wheeler_indoor flag for photo %s in the review queue within 60 s", photoID)
 		}
 		var queue []inspect.AIFlag
-		if st, raw := c.call(officerToken, "GET", "/api/v1/flags?review=pending", nil, &queue); st != 200 {
+		if st, raw := call(c, officerToken, "GET", "/api/v1/flags?review=pending", nil, &queue); st != 200 {
 			t.Fatalf("review queue: %d %s", st, raw)
 		}
 		for _, f := range queue {
@@ -255,7 +207,7 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 		t.Errorf("flag boxes %+v name no motorcycle", flag.Boxes)
 	}
 
-	st, annotated := c.call(officerToken, "GET", "/api/v1/photos/"+photoID.String()+"/annotated", nil, nil)
+	st, annotated := call(c, officerToken, "GET", "/api/v1/photos/"+photoID.String()+"/annotated", nil, nil)
 	if st != 200 {
 		t.Fatalf("annotated photo: %d %s", st, annotated)
 	}
@@ -269,11 +221,11 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 	}
 
 	var confirmed inspect.AIFlag
-	if st, raw := c.call(officerToken, "POST", fmt.Sprintf("/api/v1/flags/%d/confirm", flag.ID), map[string]string{"note": "motorcycle parked in the corridor"}, &confirmed); st != 200 {
+	if st, raw := call(c, officerToken, "POST", fmt.Sprintf("/api/v1/flags/%d/confirm", flag.ID), map[string]string{"note": "motorcycle parked in the corridor"}, &confirmed); st != 200 {
 		t.Fatalf("confirm: %d %s", st, raw)
 	}
 	var h inspect.HazardDetail
-	if st, raw := c.call(officerToken, "GET", fmt.Sprintf("/api/v1/hazards/%d", confirmed.HazardID), nil, &h); st != 200 {
+	if st, raw := call(c, officerToken, "GET", fmt.Sprintf("/api/v1/hazards/%d", confirmed.HazardID), nil, &h); st != 200 {
 		t.Fatalf("hazard %d from the confirmed flag: %d %s", confirmed.HazardID, st, raw)
 	}
 	if h.SiteID != site.ID || h.RuleCode != item.Code || !inspect.IsOpen(h.State) {
