@@ -14,10 +14,9 @@ import (
 
 // FlagQuery filters the review queue.
 type FlagQuery struct {
-	Review  string `query:"review" json:"-"`
-	Code    string `query:"code" json:"-"`
-	AfterID int64  `query:"after_id" json:"-"`
-	Limit   int    `query:"limit" json:"-"`
+	Review string `query:"review" json:"-"`
+	Code   string `query:"code" json:"-"`
+	Page
 }
 
 // ReviewInput is the body of POST /flags/{id}/confirm (a note) and

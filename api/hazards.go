@@ -18,8 +18,7 @@ type HazardQuery struct {
 	InspectorID int64                 `query:"inspector_id" json:"-"`
 	RuleCode    string                `query:"rule_code" json:"-"`
 	Overdue     bool                  `query:"overdue" json:"-"`
-	AfterID     int64                 `query:"after_id" json:"-"`
-	Limit       int                   `query:"limit" json:"-"`
+	Page
 }
 
 // HazardActionInput is POST /hazards/{id}/actions/{action}: a note and photos.

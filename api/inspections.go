@@ -9,10 +9,9 @@ import (
 
 // InspectionQuery filters GET /inspections.
 type InspectionQuery struct {
-	Status  inspect.InspectionStatus `query:"status" json:"-"`
-	SiteID  int64                    `query:"site_id" json:"-"`
-	AfterID int64                    `query:"after_id" json:"-"`
-	Limit   int                      `query:"limit" json:"-"`
+	Status inspect.InspectionStatus `query:"status" json:"-"`
+	SiteID int64                    `query:"site_id" json:"-"`
+	Page
 }
 
 // AssignmentInput is the body of POST /inspections.

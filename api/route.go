@@ -149,6 +149,12 @@ func (r cancelOnClose) Close() error {
 	return r.ReadCloser.Close()
 }
 
+// Page is the paging of a list: the id after which it goes on, and how many.
+type Page struct {
+	AfterID int64 `query:"after_id" json:"-"`
+	Limit   int   `query:"limit" json:"-"`
+}
+
 // ByID is the input of routes that read one path id.
 type ByID struct {
 	ID int64 `path:"id" json:"-"`

@@ -9,10 +9,9 @@ import (
 
 // SiteQuery filters GET /sites.
 type SiteQuery struct {
-	GridID  int64            `query:"grid_id" json:"-"`
-	Type    inspect.SiteType `query:"type" json:"-"`
-	AfterID int64            `query:"after_id" json:"-"`
-	Limit   int              `query:"limit" json:"-"`
+	GridID int64            `query:"grid_id" json:"-"`
+	Type   inspect.SiteType `query:"type" json:"-"`
+	Page
 }
 
 // SiteInput is the body of POST /sites and PUT /sites/{id}.

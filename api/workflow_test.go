@@ -41,7 +41,7 @@ func TestWorkflowEndToEnd(t *testing.T) {
 	if st := w.call(inspector, "POST", fmt.Sprintf("/api/v1/inspections/%d/start", insp.ID), nil, &started); st != 200 {
 		t.Fatalf("start: status %d", st)
 	}
-	rules, _ := loadRules()
+	rules := w.rules
 	if started.Status != inspect.InspectionInProgress || started.RuleVersion != rules.Version || len(started.Items) < 10 || len(started.Checklist) == 0 {
 		t.Fatalf("started inspection: status %s, rule version %q (want %q), %d items", started.Status, started.RuleVersion, rules.Version, len(started.Items))
 	}

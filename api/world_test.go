@@ -27,8 +27,6 @@ import (
 	"github.com/safegrid/safegrid/storage/storagetest"
 )
 
-var loadRules = sync.OnceValues(checklists.LoadEmbedded)
-
 // testPassword is every test user's password.
 const testPassword = "correct horse battery"
 
@@ -53,6 +51,7 @@ type world struct {
 	db       *storage.DB
 	objects  *storage.ObjectStore
 	store    *storage.Store
+	rules    *checklists.RuleSet
 	base     string
 	admin    inspect.User
 	adminP   inspect.Principal
@@ -74,13 +73,8 @@ func profileJSON(t testing.TB) json.RawMessage { return storagetest.Profile(t, "
 func setup(t *testing.T, limits ...api.LoginLimits) *world {
 	t.Helper()
 	ctx := context.Background()
-	db, _ := storagetest.NewDB(t)
-	objects := storagetest.NewBucket(t)
-	rules, err := loadRules()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{t: t, ctx: ctx, db: db, objects: objects, store: storage.NewStore(db, objects, rules), tokens: map[int64]string{}}
+	env := storagetest.New(t)
+	w := &world{t: t, ctx: ctx, db: env.DB, objects: env.Objects, store: env.Store, rules: env.Rules, tokens: map[int64]string{}}
 
 	srv := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimit: 1 << 20, MaxUploadBytes: 20 << 20})
 	cfg := apitest.Services(w.store)

@@ -58,14 +58,9 @@ const guesthouseProfile = `{"name":"幸福里民宿","site_type":"guesthouse","f
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, _ := storagetest.NewDB(t)
-	objects := storagetest.NewBucket(t)
-	rules, err := checklists.LoadEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := storage.NewStore(db, objects, rules)
-	f := &fixture{db: db, store: store, objects: objects, tokens: map[int64]string{}}
+	env := storagetest.New(t)
+	store, rules := env.Store, env.Rules
+	f := &fixture{db: env.DB, store: store, objects: env.Objects, tokens: map[int64]string{}}
 
 	fac := storagetest.NewFactory(t, store, password)
 	f.factory = fac

@@ -22,7 +22,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/safegrid/safegrid/api/apitest"
-	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/storage"
@@ -55,47 +54,15 @@ type analysisFixture struct {
 func newAnalysisFixture(t *testing.T) analysisFixture {
 	t.Helper()
 	ctx := context.Background()
-	db, dbURL := storagetest.NewDB(t)
-	bucket := storagetest.NewBucket(t)
-	rules, err := checklists.LoadEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fixtureStore := storage.NewStore(db, bucket, rules)
-	hash, err := inspect.HashPassword(analysisPassword, inspect.DefaultPasswordParams())
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := fixtureStore.CreateUserUnchecked(ctx, inspect.User{Username: "admin", Phone: "13900000000", DisplayName: "Admin", Role: inspect.RoleAdmin}, hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	adminP, _ := fixtureStore.PrincipalOf(ctx, admin.ID)
-	var parent inspect.Unit
-	for _, lv := range []inspect.Level{inspect.LevelDistrict, inspect.LevelSubdistrict, inspect.LevelCommunity, inspect.LevelGrid} {
-		u, err := fixtureStore.CreateUnit(ctx, adminP, inspect.Unit{ParentID: parent.ID, Level: lv, Name: string(lv)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if lv == inspect.LevelDistrict {
-			if _, err := fixtureStore.CreateUserUnchecked(ctx, inspect.User{Username: "officer", Phone: "13900000001", DisplayName: "Officer", Role: inspect.RoleSafetyOfficer, UnitID: u.ID}, hash); err != nil {
-				t.Fatal(err)
-			}
-		}
-		parent = u
-	}
-	inspector, err := fixtureStore.CreateUserUnchecked(ctx, inspect.User{Username: "inspector", Phone: "13900000002", DisplayName: "Inspector", Role: inspect.RoleInspector, UnitID: parent.ID, GridIDs: []int64{parent.ID}}, hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	profile, err := os.ReadFile("../../testdata/profiles/hotel-12f-kitchen.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	site, err := fixtureStore.CreateSite(ctx, adminP, inspect.Site{Name: "Riverside Hotel", Type: "hotel", Address: "8 Jinli Road", Lat: 30.64, Lng: 104.05, GridID: parent.ID, Profile: profile})
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := storagetest.New(t)
+	fixtureStore, dbURL := env.Store, env.URL
+	f := storagetest.NewFactory(t, fixtureStore, analysisPassword)
+	adminP := f.AdminP
+	tree := f.Tree()
+	f.Officer("officer", tree.District)
+	inspector := f.Inspector("inspector", tree.Grid)
+	site := f.Site(inspect.Site{Name: "Riverside Hotel", Type: "hotel", Address: "8 Jinli Road", GridID: tree.Grid.ID,
+		Profile: storagetest.Profile(t, "hotel-12f-kitchen.json")})
 	insp, err := fixtureStore.AssignInspection(ctx, adminP, site.ID, inspector.ID, time.Now().Add(24*time.Hour))
 	if err != nil {
 		t.Fatal(err)

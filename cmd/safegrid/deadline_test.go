@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -31,12 +30,13 @@ import (
 // River client that does not work them: the test works them itself, in
 // scheduled order, at the fake time they are due (runDue).
 type deadlineWorld struct {
-	t     *testing.T
-	ctx   context.Context
-	db    *storage.DB
-	store *storage.Store
-	jobs  *river.Client[pgx.Tx]
-	now   time.Time
+	t       *testing.T
+	ctx     context.Context
+	db      *storage.DB
+	store   *storage.Store
+	factory *storagetest.Factory
+	jobs    *river.Client[pgx.Tx]
+	now     time.Time
 
 	district, sub, community, grid                         inspect.Unit
 	admin, inspector, merchant                             inspect.Principal
@@ -81,30 +81,18 @@ func setupDeadlines(t *testing.T) *deadlineWorld {
 		}),
 	}}}
 
-	adminUser, err := w.store.CreateUserUnchecked(ctx, inspect.User{Username: "admin", Phone: "13900000000", DisplayName: "Admin", Role: inspect.RoleAdmin}, "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.admin = w.principal(adminUser.ID)
-	w.district = w.unit(0, inspect.LevelDistrict, "武侯区")
-	w.sub = w.unit(w.district.ID, inspect.LevelSubdistrict, "玉林街道")
-	w.community = w.unit(w.sub.ID, inspect.LevelCommunity, "玉林北路社区")
-	w.grid = w.unit(w.community.ID, inspect.LevelGrid, "第3网格")
-	w.gridOfficer = w.user("gridofficer", inspect.RoleSafetyOfficer, w.grid.ID, nil)
-	w.communityOfficer = w.user("communityofficer", inspect.RoleSafetyOfficer, w.community.ID, nil)
-	w.subOfficer = w.user("subofficer", inspect.RoleSafetyOfficer, w.sub.ID, nil)
-	w.distOfficer = w.user("districtofficer", inspect.RoleSafetyOfficer, w.district.ID, nil)
-	w.inspector = w.user("inspector", inspect.RoleInspector, w.grid.ID, []int64{w.grid.ID})
-	w.merchant = w.user("merchant", inspect.RoleMerchant, 0, nil)
-	profile, err := os.ReadFile("../../testdata/profiles/shop-street-lpg.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w.site, err = w.store.CreateSite(ctx, w.admin, inspect.Site{Name: "玉林小吃", Type: "shop", Address: "玉林北路 1 号", Lat: 30.64, Lng: 104.05,
-		GridID: w.grid.ID, Profile: profile, MerchantIDs: []int64{w.merchant.User.ID}}); err != nil {
-		t.Fatal(err)
-	}
-	w.merchant = w.principal(w.merchant.User.ID)
+	w.factory = storagetest.NewFactory(t, w.store, "deadline test password")
+	w.admin = w.factory.AdminP
+	tree := w.factory.Tree("武侯区", "玉林街道", "玉林北路社区", "第3网格")
+	w.district, w.sub, w.community, w.grid = tree.District, tree.Subdistrict, tree.Community, tree.Grid
+	w.gridOfficer = w.factory.Principal(w.factory.Officer("gridofficer", w.grid))
+	w.communityOfficer = w.factory.Principal(w.factory.Officer("communityofficer", w.community))
+	w.subOfficer = w.factory.Principal(w.factory.Officer("subofficer", w.sub))
+	w.distOfficer = w.factory.Principal(w.factory.Officer("districtofficer", w.district))
+	w.inspector = w.factory.Principal(w.factory.Inspector("inspector", w.grid))
+	merchant := w.factory.Merchant("merchant")
+	w.site = w.factory.Site(inspect.Site{Name: "玉林小吃", Address: "玉林北路 1 号", GridID: w.grid.ID, MerchantIDs: []int64{merchant.ID}})
+	w.merchant = w.factory.Principal(merchant)
 	return w
 }
 
@@ -115,28 +103,6 @@ func (w *deadlineWorld) principal(id int64) inspect.Principal {
 		w.t.Fatal(err)
 	}
 	return p
-}
-
-func (w *deadlineWorld) unit(parent int64, level inspect.Level, name string) inspect.Unit {
-	w.t.Helper()
-	u, err := w.store.CreateUnit(w.ctx, w.admin, inspect.Unit{ParentID: parent, Level: level, Name: name})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return u
-}
-
-var phoneSeq int
-
-func (w *deadlineWorld) user(name string, role inspect.Role, unit int64, grids []int64) inspect.Principal {
-	w.t.Helper()
-	phoneSeq++
-	u, err := w.store.CreateUserUnchecked(w.ctx, inspect.User{Username: name, Phone: fmt.Sprintf("1380000%04d", phoneSeq), DisplayName: name,
-		Role: role, UnitID: unit, GridIDs: grids}, "x")
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return w.principal(u.ID)
 }
 
 // newHazard records a general hazard at the site through an inspection, with the

@@ -16,9 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
-	"github.com/safegrid/safegrid/storage"
 	"github.com/safegrid/safegrid/storage/storagetest"
 )
 
@@ -82,49 +80,21 @@ func TestReplicasActOnceThroughKill(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build safegrid: %v\n%s", err, out)
 	}
-	db, dbURL := storagetest.NewDB(t)
-	bucket := storagetest.NewBucket(t)
-	rules, err := checklists.LoadEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := storagetest.New(t)
+	db, dbURL, bucket := st.DB, st.URL, st.Objects
 
 	// Seed without jobs: 1 000 hazards, notified, their (long) deadline passed.
-	store := storage.NewStore(db, bucket, rules)
-	admin, _ := store.CreateUserUnchecked(ctx, inspect.User{Username: "admin", Phone: "13900000000", DisplayName: "Admin", Role: inspect.RoleAdmin}, "x")
-	adminP, _ := store.PrincipalOf(ctx, admin.ID)
-	mkUnit := func(parent int64, l inspect.Level, name string) inspect.Unit {
-		u, err := store.CreateUnit(ctx, adminP, inspect.Unit{ParentID: parent, Level: l, Name: name})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	district := mkUnit(0, inspect.LevelDistrict, "District")
-	community := mkUnit(mkUnit(district.ID, inspect.LevelSubdistrict, "Sub").ID, inspect.LevelCommunity, "Community")
-	grid := mkUnit(community.ID, inspect.LevelGrid, "Grid")
+	store := st.Store
 	const password = "replica test password"
-	hash, err := inspect.HashPassword(password, inspect.DefaultPasswordParams())
-	if err != nil {
-		t.Fatal(err)
-	}
-	mkUser := func(name string, role inspect.Role, unit int64, grids []int64) inspect.Principal {
-		phoneSeq++
-		u, err := store.CreateUserUnchecked(ctx, inspect.User{Username: name, Phone: fmt.Sprintf("1370000%04d", phoneSeq), DisplayName: name, Role: role, UnitID: unit, GridIDs: grids}, hash)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, _ := store.PrincipalOf(ctx, u.ID)
-		return p
-	}
-	officer := mkUser("gridofficer", inspect.RoleSafetyOfficer, grid.ID, nil)
-	communityOfficer := mkUser("communityofficer", inspect.RoleSafetyOfficer, community.ID, nil)
-	inspector := mkUser("inspector", inspect.RoleInspector, grid.ID, []int64{grid.ID})
-	merchant := mkUser("merchant", inspect.RoleMerchant, 0, nil)
-	profile, err := os.ReadFile("../../testdata/profiles/shop-street-lpg.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := storagetest.NewFactory(t, store, password)
+	adminP := f.AdminP
+	tree := f.Tree("District", "Sub", "Community", "Grid")
+	district, community, grid := tree.District, tree.Community, tree.Grid
+	officer := f.Principal(f.Officer("gridofficer", grid))
+	communityOfficer := f.Principal(f.Officer("communityofficer", community))
+	inspector := f.Principal(f.Inspector("inspector", grid))
+	merchant := f.Principal(f.Merchant("merchant"))
+	profile := storagetest.Profile(t, "shop-street-lpg.json")
 	var (
 		mu  sync.Mutex
 		ids []int64

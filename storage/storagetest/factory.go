@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/storage"
 )
 
 // Directory is what the factory needs from storage: units, users and sites
@@ -163,4 +166,32 @@ func Profile(t testing.TB, name string) json.RawMessage {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// Env is one test's storage: a database of its own (and its URL), a bucket of its
+// own, the embedded rules and the store on them.
+type Env struct {
+	DB      *storage.DB
+	URL     string
+	Objects *storage.ObjectStore
+	Rules   *checklists.RuleSet
+	Store   *storage.Store
+}
+
+var embeddedRules = sync.OnceValues(checklists.LoadEmbedded)
+
+// New returns a store on a database and a bucket of this test's own, with the
+// embedded rules.
+func New(t testing.TB) Env {
+	t.Helper()
+	var e Env
+	e.DB, e.URL = NewDB(t)
+	e.Objects = NewBucket(t)
+	rules, err := embeddedRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Rules = rules
+	e.Store = storage.NewStore(e.DB, e.Objects, rules)
+	return e
 }

@@ -59,17 +59,7 @@ func NewDB(t testing.TB) (*storage.DB, string) {
 	}
 	t.Cleanup(func() {
 		db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, ServerURL())
-		if err != nil {
-			t.Errorf("storagetest: drop %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name)); err != nil {
-			t.Errorf("storagetest: drop %s: %v", name, err)
-		}
+		dropDB(t, name)
 	})
 	return db, url
 }
@@ -89,20 +79,23 @@ func EmptyDB(t testing.TB) string {
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("storagetest: create database %s: %v", name, err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, ServerURL())
-		if err != nil {
-			t.Errorf("storagetest: drop %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name)); err != nil {
-			t.Errorf("storagetest: drop %s: %v", name, err)
-		}
-	})
+	t.Cleanup(func() { dropDB(t, name) })
 	return WithDatabase(ServerURL(), name)
+}
+
+// dropDB drops a test's database at its end.
+func dropDB(t testing.TB, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, ServerURL())
+	if err != nil {
+		t.Errorf("storagetest: drop %s: %v", name, err)
+		return
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name)); err != nil {
+		t.Errorf("storagetest: drop %s: %v", name, err)
+	}
 }
 
 // ensureTemplate creates the migrated template database for the current migrations
