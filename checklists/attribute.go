@@ -161,7 +161,7 @@ var attributes = []attribute{
 	{name: "floors", kind: kindNumber, num: func(p *Profile) float64 { return float64(p.Floors) }},
 	{name: "floor_area_m2", kind: kindNumber, num: func(p *Profile) float64 { return p.FloorAreaM2 }},
 	{name: "max_floor_area_m2", kind: kindNumber, num: func(p *Profile) float64 { return p.maxFloorArea() }},
-	{name: "building_height_m", kind: kindNumber, num: func(p *Profile) float64 { return p.BuildingHeightM }},
+	{name: "building_height_m", kind: kindNumber, num: func(p *Profile) float64 { h, _ := p.Height(); return h }},
 	{name: "high_rise", kind: kindBool, num: func(p *Profile) float64 { return boolNum(p.IsHighRise()) }},
 	{name: "fire_resistance_class", kind: kindNumber, num: func(p *Profile) float64 { return float64(p.FireResistanceClass) }},
 	{name: "occupants", kind: kindNumber, num: func(p *Profile) float64 { return float64(p.Occupants) }},
@@ -198,11 +198,18 @@ var attributes = []attribute{
 	{name: "public_gathering", kind: kindBool, num: func(p *Profile) float64 { return boolNum(publicGathering(p.SiteType)) }},
 	{name: "crowded_place", kind: kindBool, num: func(p *Profile) float64 { return boolNum(crowdedPlace(p.SiteType)) }},
 	{name: "public_building", kind: kindBool, num: func(p *Profile) float64 { return boolNum(!residential(p.SiteType)) }},
+	// Per-storey facts for the single-exit exception (GB 55037 §7.4.1).
+	{name: "ground_floor_area_m2", kind: kindNumber, num: func(p *Profile) float64 { return p.groundFloorArea() }},
+	{name: "ground_floor_occupants", kind: kindNumber, num: func(p *Profile) float64 { return float64(p.groundFloorOccupants()) }},
+	// Comparisons for overcrowded lets (商品房屋租赁管理办法 §8): 0 when not known.
+	{name: "area_per_occupant_m2", kind: kindNumber, num: func(p *Profile) float64 { return p.areaPerOccupant() }},
+	{name: "occupants_per_room", kind: kindNumber, num: func(p *Profile) float64 { return p.occupantsPerRoom() }},
 }
 
 // Slots of attributes the code refers to directly; a test checks them.
 const (
 	attrJurisdiction   = 1
+	attrFloors         = 2
 	attrBuildingHeight = 5
 	attrHighRise       = 6
 )
@@ -233,10 +240,14 @@ type facts struct {
 	bits   [numAttributes]uint64
 	params []float64
 	jur    *Jurisdiction
+	// heightInferred is set when building_height_m was inferred from the storeys
+	// (storeyM each), so that explanations say so.
+	heightInferred bool
+	storeyM        float64
 }
 
 // numAttributes must equal len(attributes); a test keeps them in step.
-const numAttributes = 36
+const numAttributes = 40
 
 func (f *facts) fill(p *Profile, j *Jurisdiction) {
 	for i := range attributes {
@@ -247,6 +258,11 @@ func (f *facts) fill(p *Profile, j *Jurisdiction) {
 		if a.bits != nil {
 			f.bits[i] = a.bits(p)
 		}
+	}
+	f.heightInferred = p.heightInferred()
+	f.storeyM = TypicalStoreyPublicM
+	if residential(p.SiteType) {
+		f.storeyM = TypicalStoreyResidentialM
 	}
 	f.bits[attrJurisdiction] = j.chain
 	f.params = j.values

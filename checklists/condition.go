@@ -2,6 +2,7 @@ package checklists
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -143,7 +144,7 @@ func (c *cond) explain(f *facts, want bool, out []string) []string {
 		r := attributes[c.attr].name + " = " + strconv.FormatBool(f.num[c.attr] != 0)
 		if c.attr == attrHighRise {
 			// Derived from the height unless given: show what it rests on.
-			r += " (building_height_m = " + formatNumber(f.num[attrBuildingHeight]) + ")"
+			r += " (" + heightReason(f) + ")"
 		}
 		return addReason(out, r)
 	case opCmp:
@@ -155,7 +156,11 @@ func (c *cond) explain(f *facts, want bool, out []string) []string {
 		if c.param >= 0 {
 			rhs = c.pname + " = " + formatNumber(f.params[c.param])
 		}
-		return addReason(out, fmt.Sprintf("%s = %s (%s %s)", attributes[c.attr].name, formatNumber(f.num[c.attr]), cmpText[op], rhs))
+		r := fmt.Sprintf("%s = %s (%s %s)", attributes[c.attr].name, formatNumber(f.num[c.attr]), cmpText[op], rhs)
+		if c.attr == attrBuildingHeight && f.heightInferred {
+			r = heightReason(f) + " (" + cmpText[op] + " " + rhs + ")"
+		}
+		return addReason(out, r)
 	case opBits:
 		a := &attributes[c.attr]
 		switch a.kind {
@@ -178,6 +183,17 @@ func (c *cond) explain(f *facts, want bool, out []string) []string {
 	return out
 }
 
+// heightReason shows the building height a decision rests on, and says so when it
+// was inferred from the storeys rather than given.
+func heightReason(f *facts) string {
+	h := formatNumber(f.num[attrBuildingHeight])
+	if !f.heightInferred {
+		return "building_height_m = " + h
+	}
+	return "building_height_m inferred = " + h + " from floors = " + formatNumber(f.num[attrFloors]) +
+		" × " + formatNumber(f.storeyM) + " m; give building_height_m to confirm"
+}
+
 func addReason(out []string, r string) []string {
 	if slices.Contains(out, r) {
 		return out
@@ -196,8 +212,10 @@ func bitValue(values []string, b uint64) string {
 	return "?"
 }
 
+// formatNumber prints v with at most two decimals (a ratio such as 4.7368… m² per
+// person shows as 4.74).
 func formatNumber(v float64) string {
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
 }
 
 // condEnv is what the compiler resolves names against.

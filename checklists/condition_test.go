@@ -22,7 +22,7 @@ func TestAttributeTableSize(t *testing.T) {
 	if len(attributes) != numAttributes {
 		t.Fatalf("numAttributes = %d, but %d attributes are defined", numAttributes, len(attributes))
 	}
-	for slot, name := range map[int]string{attrJurisdiction: "jurisdiction", attrBuildingHeight: "building_height_m", attrHighRise: "high_rise"} {
+	for slot, name := range map[int]string{attrJurisdiction: "jurisdiction", attrFloors: "floors", attrBuildingHeight: "building_height_m", attrHighRise: "high_rise"} {
 		if attributes[slot].name != name {
 			t.Errorf("slot %d is %s, want %s", slot, attributes[slot].name, name)
 		}

@@ -64,6 +64,24 @@ type Source struct {
 	ID      string
 	Name    string
 	Edition string
+	// Jurisdiction, for a local regulation, is the place it binds: a rule citing it
+	// must be conditioned so that it applies only there.
+	Jurisdiction string
+	// Requires names a boolean site attribute (e.g. high_rise) the source's scope is
+	// limited to: a rule citing it must require that attribute in its condition.
+	Requires string
+	// Note says what the rules need to know about the source (edition changes,
+	// verification status).
+	Note string
+	// Omitted lists the source's clauses the pack deliberately does not turn into
+	// checklist items, with the reason (see Coverage).
+	Omitted []Omission
+}
+
+// Omission is a clause of a source deliberately left out of the rule packs.
+type Omission struct {
+	Clause string `json:"clause"`
+	Why    string `json:"why"`
 }
 
 // RuleSet is a loaded, checked set of rules with its jurisdiction parameter packs.
@@ -150,6 +168,11 @@ func LoadFS(fsys fs.FS, root string) (*RuleSet, error) {
 	rs := &RuleSet{Version: version, byCode: map[string]int{}}
 	rs.Sources = l.loadSources()
 	rs.Jurisdictions = l.loadParamPacks(paramFiles)
+	for _, src := range rs.Sources {
+		if _, ok := rs.Jurisdiction(src.Jurisdiction); src.Jurisdiction != "" && !ok {
+			l.errorf(l.display(sourcesFile), 0, src.ID, "unknown jurisdiction %q", src.Jurisdiction)
+		}
+	}
 	env := &condEnv{params: paramNames(rs.Jurisdictions)}
 	for _, j := range rs.Jurisdictions {
 		env.jurisdictions = append(env.jurisdictions, j.Code)
@@ -334,8 +357,19 @@ func (l *loader) loadSources() []Source {
 					s.Name = l.str(file, fv, id)
 				case "edition":
 					s.Edition = l.str(file, fv, id)
+				case "jurisdiction":
+					s.Jurisdiction = l.str(file, fv, id)
+				case "requires":
+					s.Requires = l.str(file, fv, id)
+					if a := lookupAttribute(s.Requires); a < 0 || attributes[a].kind != kindBool {
+						l.errorf(file, fv.Line, id, "requires: %q is not a boolean site attribute", s.Requires)
+					}
+				case "note":
+					s.Note = l.str(file, fv, id)
+				case "omitted":
+					s.Omitted = l.omissions(file, fv, id)
 				default:
-					l.errorf(file, keyLine, id, "unknown field %q (name, edition)", key)
+					l.errorf(file, keyLine, id, "unknown field %q (name, edition, jurisdiction, requires, note, omitted)", key)
 				}
 			})
 			if s.Name == "" {
@@ -348,5 +382,32 @@ func (l *loader) loadSources() []Source {
 			out = append(out, s)
 		}
 	})
+	return out
+}
+
+func (l *loader) omissions(file string, v *yaml.Node, id string) []Omission {
+	if v.Kind != yaml.SequenceNode {
+		l.errorf(file, v.Line, id, "omitted must be a list of {clause, why}")
+		return nil
+	}
+	var out []Omission
+	for _, n := range v.Content {
+		var o Omission
+		l.eachField(file, n, id, func(key string, keyLine int, fv *yaml.Node) {
+			switch key {
+			case "clause":
+				o.Clause = l.str(file, fv, id)
+			case "why":
+				o.Why = l.str(file, fv, id)
+			default:
+				l.errorf(file, keyLine, id, "omitted: unknown field %q (clause, why)", key)
+			}
+		})
+		if o.Clause == "" || o.Why == "" {
+			l.errorf(file, n.Line, id, "omitted: every entry needs a clause and why it is left out")
+			continue
+		}
+		out = append(out, o)
+	}
 	return out
 }

@@ -22,6 +22,7 @@ type Profile struct {
 	Floors              int      `json:"floors"`                 // storeys the premises occupy
 	FloorAreaM2         float64  `json:"floor_area_m2"`          // total
 	MaxFloorAreaM2      float64  `json:"max_floor_area_m2,omitempty"`
+	GroundFloorAreaM2   float64  `json:"ground_floor_area_m2,omitempty"` // area of the ground floor (首层); default max_floor_area_m2
 	BuildingHeightM     float64  `json:"building_height_m,omitempty"`
 	HighRise            *bool    `json:"high_rise,omitempty"` // overrides the value derived from the height
 	FireResistanceClass int      `json:"fire_resistance_class,omitempty"`
@@ -132,8 +133,14 @@ func (p *Profile) Validate() error {
 	case p.MaxFloorAreaM2 > 0 && p.MaxFloorAreaM2*float64(p.Floors) < p.FloorAreaM2*0.999:
 		return inspect.FieldErrorf("max_floor_area_m2", "is smaller than floor_area_m2 / floors")
 	}
+	if p.GroundFloorAreaM2 < 0 || p.GroundFloorAreaM2 > p.maxFloorArea() {
+		return inspect.FieldErrorf("ground_floor_area_m2", "must be between 0 and max_floor_area_m2 (the largest floor)")
+	}
 	if p.BuildingHeightM < 0 || p.BuildingHeightM > 1000 {
 		return inspect.FieldErrorf("building_height_m", "must be between 0 and 1000 m")
+	}
+	if err := p.validateHeight(); err != nil {
+		return err
 	}
 	if p.FireResistanceClass < 0 || p.FireResistanceClass > 4 {
 		return inspect.FieldErrorf("fire_resistance_class", "must be 1 to 4 (耐火等级 一级–四级), or 0 if not known")
@@ -152,6 +159,15 @@ func (p *Profile) Validate() error {
 	}
 	if p.UpperFloorOccupants > p.Occupants {
 		return inspect.FieldErrorf("upper_floor_occupants", "cannot exceed occupants")
+	}
+	if p.UpperFloorOccupants > 0 && p.Floors == 1 {
+		return inspect.FieldErrorf("upper_floor_occupants", "is set but floors = 1 (a single storey has no 2nd or 3rd floor)")
+	}
+	if p.Sleepers > p.Occupants && p.Occupants > 0 {
+		return inspect.FieldErrorf("sleepers", "cannot exceed occupants")
+	}
+	if p.FireControlRoom && !p.FireAlarm {
+		return inspect.FieldErrorf("fire_control_room", "is true but fire_alarm is false (a fire control room houses the fire-alarm controller, GB 50116 §3.4)")
 	}
 	if p.Gas != "" && !slices.Contains(gasValues, p.Gas) {
 		return inspect.FieldErrorf("gas", "unknown value %q (one of %s)", p.Gas, strings.Join(gasValues, ", "))
@@ -183,16 +199,83 @@ func (p *Profile) Validate() error {
 }
 
 // IsHighRise reports whether the building is high-rise: the explicit high_rise
-// field when given, else a height above 27 m for housing and above 24 m for other
-// buildings (应急管理部令第5号 §50).
+// field when given, else a height above 27 m for housing, and above 24 m for other
+// buildings that are not single-storey (应急管理部令第5号 §50). Without a height the
+// height is inferred from the storeys (see Height).
 func (p *Profile) IsHighRise() bool {
 	if p.HighRise != nil {
 		return *p.HighRise
 	}
-	if residential(p.SiteType) {
-		return p.BuildingHeightM > 27
+	h, _ := p.Height()
+	return highRiseHeight(p.SiteType, p.Floors, h)
+}
+
+func highRiseHeight(t SiteType, floors int, h float64) bool {
+	if residential(t) {
+		return h > highRiseResidentialM
 	}
-	return p.BuildingHeightM > 24
+	return h > highRisePublicM && floors != 1
+}
+
+// High-rise thresholds of 应急管理部令第5号 §50 (and GB 50016 §2.1.1).
+const (
+	highRiseResidentialM = 27
+	highRisePublicM      = 24
+)
+
+// Typical storey heights used to infer a building's height from its storeys when
+// building_height_m is not given. They are deliberately on the high side so that the
+// inferred class errs towards high-rise (the stricter duties):
+//   - housing: 3.0 m — GB 50096-2011 §5.5.1 recommends a 2.80 m storey; rounded up
+//     for the outdoor-ground-to-roof allowance of the height measurement
+//     (GB 50016-2014 Appendix A);
+//   - other buildings: 3.6 m — a hotel, shop or dormitory storey with a suspended
+//     ceiling; an assumption of ours, not a figure from a standard.
+const (
+	TypicalStoreyResidentialM = 3.0
+	TypicalStoreyPublicM      = 3.6
+	minStoreyM                = 2.2 // below this no storey can hold a habitable room (GB 50096 §5.5.2: rooms ≥ 2.40 m clear)
+)
+
+// Height returns the building height used by the rules: building_height_m when
+// given, else floors × the typical storey height of the site's class, with
+// inferred = true. The storeys are those the premises occupy, so for premises in a
+// taller building the inferred height is a lower bound: give building_height_m.
+func (p *Profile) Height() (h float64, inferred bool) {
+	if p.BuildingHeightM > 0 {
+		return p.BuildingHeightM, false
+	}
+	storey := TypicalStoreyPublicM
+	if residential(p.SiteType) {
+		storey = TypicalStoreyResidentialM
+	}
+	return float64(p.Floors) * storey, true
+}
+
+func (p *Profile) heightInferred() bool {
+	_, inferred := p.Height()
+	return inferred && p.HighRise == nil
+}
+
+// validateHeight refuses storey counts and heights that cannot both be true, and an
+// explicit high_rise that contradicts a given height.
+func (p *Profile) validateHeight() error {
+	if p.BuildingHeightM > 0 && p.BuildingHeightM < float64(p.Floors)*minStoreyM {
+		return inspect.FieldErrorf("building_height_m", "%s m cannot hold floors = %d (at least %s m per storey); check building_height_m and floors",
+			formatNumber(p.BuildingHeightM), p.Floors, formatNumber(minStoreyM))
+	}
+	if p.HighRise != nil && p.BuildingHeightM > 0 {
+		derived := highRiseHeight(p.SiteType, p.Floors, p.BuildingHeightM)
+		if *p.HighRise != derived {
+			limit := highRisePublicM
+			if residential(p.SiteType) {
+				limit = highRiseResidentialM
+			}
+			return inspect.FieldErrorf("high_rise", "is %t but building_height_m = %s m with floors = %d says %t (high-rise: above %d m for site_type %s, 应急管理部令第5号 §50)",
+				*p.HighRise, formatNumber(p.BuildingHeightM), p.Floors, derived, limit, p.SiteType)
+		}
+	}
+	return nil
 }
 
 func (p *Profile) maxFloorArea() float64 {
@@ -210,6 +293,41 @@ func (p *Profile) upperFloorOccupants() int {
 		return p.UpperFloorOccupants
 	}
 	return p.Occupants
+}
+
+// groundFloorArea is the area of the ground floor: given, or else the largest floor.
+func (p *Profile) groundFloorArea() float64 {
+	if p.GroundFloorAreaM2 > 0 {
+		return p.GroundFloorAreaM2
+	}
+	return p.maxFloorArea()
+}
+
+// groundFloorOccupants is the number of people on the ground floor: all occupants
+// of a single storey; occupants less those of the 2nd and 3rd floor for a building
+// of two or three floors whose upper count is given; otherwise, not knowing how the
+// rest are spread, all occupants (so an unknown count never earns an exception).
+func (p *Profile) groundFloorOccupants() int {
+	if p.Floors >= 2 && p.Floors <= 3 && p.UpperFloorOccupants > 0 {
+		return p.Occupants - p.UpperFloorOccupants
+	}
+	return p.Occupants
+}
+
+// areaPerOccupant is floor area ÷ occupants, or 0 when occupants is not given.
+func (p *Profile) areaPerOccupant() float64 {
+	if p.Occupants == 0 {
+		return 0
+	}
+	return p.FloorAreaM2 / float64(p.Occupants)
+}
+
+// occupantsPerRoom is occupants ÷ rooms, or 0 when either is not given.
+func (p *Profile) occupantsPerRoom() float64 {
+	if p.Occupants == 0 || p.Rooms == 0 {
+		return 0
+	}
+	return float64(p.Occupants) / float64(p.Rooms)
 }
 
 func (p *Profile) gas() string {

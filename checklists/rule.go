@@ -275,6 +275,8 @@ func (l *loader) parseRule(file string, n *yaml.Node, rs *RuleSet, env *condEnv)
 	c, err := compileCondition(r.When, env)
 	if err != nil {
 		l.errorf(file, whenLine, code, "when: %s", err.Error())
+	} else {
+		l.checkScope(file, whenLine, code, r.Citations, c, rs)
 	}
 	comp.cond = c
 

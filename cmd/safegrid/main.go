@@ -53,6 +53,7 @@ func commands() []command {
 		{name: "help", summary: "list the subcommands", usage: "[COMMAND]", run: nil},
 		{name: "rules lint", summary: "validate rule packs and list every error", usage: "[DIR]", run: runRulesLint},
 		{name: "rules diff", summary: "list rules added, removed and changed between two rule folders", usage: "OLD NEW", run: runRulesDiff},
+		{name: "rules coverage", summary: "list per source the clauses the rules cover and those deliberately left out", usage: "[DIR]", run: runRulesCoverage},
 		{name: "checklist", summary: "print the checklist generated for a site profile", usage: "--profile FILE [--lang zh|en] [--json] [--rules DIR]", run: runChecklist},
 		{name: "seed-demo", summary: "fill an empty database with a demo district and print how to log in", usage: "[--if-empty]", run: runSeedDemo},
 		{name: "report", summary: "print the KPIs of a unit's subtree over a period", usage: "--unit ID --from YYYY-MM-DD --to YYYY-MM-DD [--json]", run: runReport},

@@ -32,6 +32,57 @@ func runRulesLint(ctx context.Context, env *runEnv, args []string) error {
 	return nil
 }
 
+// runRulesCoverage prints, per source, the clauses the rules cite (with their
+// verification status and the rules citing them) and the clauses deliberately left
+// out with the reason, then the share of citations verified against the text.
+func runRulesCoverage(ctx context.Context, env *runEnv, args []string) error {
+	fs := newFlagSet("rules coverage", env.stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return usagef("expected at most one folder, got %d arguments", fs.NArg())
+	}
+	rs, err := loadRules(fs.Arg(0))
+	if err != nil {
+		return reportLoadErrors(env, err)
+	}
+	w := env.stdout
+	for _, sc := range rs.Coverage() {
+		src := sc.Source
+		fmt.Fprintf(w, "== %s  %s", src.ID, src.Name)
+		if src.Edition != "" {
+			fmt.Fprintf(w, "（%s）", src.Edition)
+		}
+		fmt.Fprintf(w, "  [%d/%d citations V]\n", sc.Verified, sc.Cited)
+		if src.Jurisdiction != "" {
+			fmt.Fprintf(w, "   binds only in: %s\n", src.Jurisdiction)
+		}
+		if src.Requires != "" {
+			fmt.Fprintf(w, "   binds only where: %s\n", src.Requires)
+		}
+		if src.Note != "" {
+			fmt.Fprintf(w, "   note: %s\n", src.Note)
+		}
+		for _, u := range sc.Covered {
+			fmt.Fprintf(w, "   covered  %-28s [%s] %s\n", u.Clause, u.Status, strings.Join(u.Rules, " "))
+		}
+		for _, o := range sc.Omitted {
+			fmt.Fprintf(w, "   left out %-28s %s\n", o.Clause, o.Why)
+		}
+		if len(sc.Covered) == 0 && len(sc.Omitted) == 0 {
+			fmt.Fprintln(w, "   (not cited)")
+		}
+	}
+	v, total := rs.VerifiedShare()
+	pct := 0.0
+	if total > 0 {
+		pct = float64(v) * 100 / float64(total)
+	}
+	fmt.Fprintf(w, "\nverified (V): %d of %d citations = %.1f %%\n", v, total, pct)
+	return nil
+}
+
 // runRulesDiff lists the rules added, removed and changed between two rule folders.
 func runRulesDiff(ctx context.Context, env *runEnv, args []string) error {
 	fs := newFlagSet("rules diff", env.stderr)
