@@ -117,3 +117,35 @@ func FuzzParseProfile(f *testing.F) {
 		}
 	})
 }
+
+// Combinations that cannot be true are refused, naming the field.
+func TestParseProfileRejectsImpossibleCombinations(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		json      string
+		wantField string
+	}{
+		{"3 storeys in 4.0 m", `{"site_type":"hotel","floors":3,"floor_area_m2":300,"max_floor_area_m2":100,"building_height_m":4.0}`, "building_height_m"},
+		{"high_rise true at 20 m", `{"site_type":"hotel","floors":6,"floor_area_m2":600,"max_floor_area_m2":100,"building_height_m":20,"high_rise":true}`, "high_rise"},
+		{"high_rise false at 99 m", `{"site_type":"residential_building","floors":33,"floor_area_m2":9900,"max_floor_area_m2":300,"building_height_m":99,"high_rise":false}`, "high_rise"},
+		{"upper floor occupants in one storey", `{"site_type":"hotel","floors":1,"floor_area_m2":100,"occupants":10,"upper_floor_occupants":5}`, "upper_floor_occupants"},
+		{"fire control room without a fire alarm", `{"site_type":"hotel","floors":1,"floor_area_m2":100,"fire_control_room":true}`, "fire_control_room"},
+		{"ground floor larger than the largest", `{"site_type":"hotel","floors":2,"floor_area_m2":200,"max_floor_area_m2":100,"ground_floor_area_m2":150}`, "ground_floor_area_m2"},
+		{"more sleepers than occupants", `{"site_type":"live_work","floors":1,"floor_area_m2":100,"occupants":3,"sleepers":5}`, "sleepers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := checklists.ParseProfile([]byte(tt.json))
+			if got := fieldOf(err); got != tt.wantField {
+				t.Errorf("field = %q, want %q (err: %v)", got, tt.wantField, err)
+			}
+		})
+	}
+	// A single-storey public building above 24 m is not high-rise (令第5号 §50), so
+	// high_rise false agrees with it.
+	if _, err := checklists.ParseProfile([]byte(`{"site_type":"shop","floors":1,"floor_area_m2":5000,"building_height_m":30,"high_rise":false}`)); err != nil {
+		t.Errorf("single-storey 30 m hall with high_rise false refused: %v", err)
+	}
+}
