@@ -16,16 +16,9 @@ import (
 // runRulesLint validates a rule folder (default: the rules built into the binary)
 // and lists every defect as file:line: CODE: message.
 func runRulesLint(ctx context.Context, env *runEnv, args []string) error {
-	fs := newFlagSet("rules lint", env.stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 1 {
-		return usagef("expected at most one folder, got %d arguments", fs.NArg())
-	}
-	rs, err := loadRules(fs.Arg(0))
+	rs, err := loadRulesArg(env, "rules lint", args)
 	if err != nil {
-		return reportLoadErrors(env, err)
+		return err
 	}
 	fmt.Fprintf(env.stdout, "ok: %d rules in %d packs, %d jurisdictions, version %s\n",
 		len(rs.Rules), len(rs.Packs), len(rs.Jurisdictions), rs.Version)
@@ -36,16 +29,9 @@ func runRulesLint(ctx context.Context, env *runEnv, args []string) error {
 // verification status and the rules citing them) and the clauses deliberately left
 // out with the reason, then the share of citations verified against the text.
 func runRulesCoverage(ctx context.Context, env *runEnv, args []string) error {
-	fs := newFlagSet("rules coverage", env.stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 1 {
-		return usagef("expected at most one folder, got %d arguments", fs.NArg())
-	}
-	rs, err := loadRules(fs.Arg(0))
+	rs, err := loadRulesArg(env, "rules coverage", args)
 	if err != nil {
-		return reportLoadErrors(env, err)
+		return err
 	}
 	w := env.stdout
 	for _, sc := range rs.Coverage() {
@@ -179,6 +165,23 @@ func runChecklist(ctx context.Context, env *runEnv, args []string) error {
 }
 
 func formatValue(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// loadRulesArg parses the arguments of a command that takes an optional rule
+// folder ([DIR]) and loads it, reporting load defects.
+func loadRulesArg(env *runEnv, name string, args []string) (*checklists.RuleSet, error) {
+	fs := newFlagSet(name, env.stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 1 {
+		return nil, usagef("expected at most one folder, got %d arguments", fs.NArg())
+	}
+	rs, err := loadRules(fs.Arg(0))
+	if err != nil {
+		return nil, reportLoadErrors(env, err)
+	}
+	return rs, nil
+}
 
 // loadRules loads dir, or the built-in rules when dir is empty.
 func loadRules(dir string) (*checklists.RuleSet, error) {
