@@ -13,9 +13,12 @@ export SAFEGRID_TEST_IMAGES ?= $(if $(wildcard ../shared/images/SOURCES.md),$(ab
 
 .PHONY: run test build devstack check bench clean-cache
 
+# devstack also installs the system packages the build needs (libjpeg-turbo's headers,
+# for the photo package's cgo) when they are missing.
 devstack:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/devstack ./cmd/devstack
+	$(BIN)/devstack --packages
 
 build: devstack
 	$(GO) build -o $(BIN)/safegrid ./cmd/safegrid
@@ -25,17 +28,17 @@ run: build
 	$(BIN)/devstack -- sh -c '$(BIN)/safegrid seed-demo --if-empty && exec $(BIN)/safegrid serve'
 
 ## test: gofmt, go vet, then every test against real Postgres, MinIO and ONNX Runtime
-test: check devstack
+test: devstack check
 	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -count=1 ./...
 
-check:
+check: devstack
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 ## bench: the benchmarks with their in-run baselines (see BENCHMARKS.md)
 bench: devstack
-	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -run '^$$' -bench . -benchtime 2s ./checklists/ ./models/
+	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -run '^$$' -bench . -benchtime 2s ./checklists/ ./models/ ./api/
 
 clean-cache:
 	rm -rf $(CACHE)

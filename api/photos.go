@@ -6,29 +6,24 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"image"
-	"image/jpeg"
-	"image/png"
 	"io"
 	"os"
 	"strings"
 
-	"github.com/disintegration/imaging"
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
-	"golang.org/x/image/webp"
 
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/models/photo"
 )
 
-// ThumbnailSide is the longest side of a photo's thumbnail, in pixels.
-const ThumbnailSide = 320
-
-// putPhoto takes a photo under the client's UUID. The body is the photo's bytes,
-// streamed to a temporary file (never held whole in memory) with the size cap;
-// the type is decided by the bytes, the pixel size is checked from the headers
-// before any pixel is decoded, then the photo is decoded once to prove it is whole
-// and to make the thumbnail. Storage writes both objects before the row.
+// putPhoto takes a photo under the client's UUID. The target is checked first;
+// then the body, the photo's bytes, is streamed to a temporary file (never held
+// whole in memory) with its hash and the size cap; the type is decided by the
+// bytes, the pixel size is checked from the headers before any pixel is decoded,
+// then the photo is decoded once at the thumbnail's size (a JPEG at 1/8 in the DCT
+// domain), which proves it is whole and makes the thumbnail. Storage writes both
+// objects before the row.
 //
 // Answers: 201 stored; 200 the same UUID with the same bytes again (the same
 // body); 400 empty, truncated or corrupt; 404 target not visible; 409 the UUID
@@ -62,6 +57,10 @@ func (h *v1) putPhoto(c *fiber.Ctx) error {
 	}
 	if n := c.Request().Header.ContentLength(); n > 0 && int64(n) > limits.MaxBytes {
 		return inspect.PhotoTooLarge(limits.MaxBytes)
+	}
+	// Who may put a photo where is decided before a byte of it is decoded.
+	if err := h.cfg.Photos.CheckPhotoTarget(RequestContext(c), principal(c), target); err != nil {
+		return err
 	}
 	in, err := receivePhoto(body, limits)
 	if in != nil {
@@ -110,8 +109,9 @@ func (p *receivedPhoto) close() {
 
 // receivePhoto streams r into a temporary file, at most limits.MaxBytes, and checks
 // it: not empty, a JPEG, PNG or WebP by its bytes, within the pixel limits (read
-// from the headers, before decoding), and decodable in full. It returns the photo
-// (to be closed by the caller, even with an error) and its thumbnail.
+// from the headers, before decoding), and decodable to the end (at the thumbnail's
+// scale). It returns the photo (to be closed by the caller, even with an error) and
+// its thumbnail.
 func receivePhoto(r io.Reader, limits inspect.PhotoLimits) (*receivedPhoto, error) {
 	f, err := os.CreateTemp("", "safegrid-photo-*")
 	if err != nil {
@@ -130,7 +130,7 @@ func receivePhoto(r io.Reader, limits inspect.PhotoLimits) (*receivedPhoto, erro
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return p, err
 	}
-	if p.typ, p.width, p.height, err = inspect.PhotoDimensions(f); err != nil {
+	if p.typ, p.width, p.height, err = photo.Dimensions(f); err != nil {
 		return p, err
 	}
 	if err := inspect.CheckDimensions(p.width, p.height, limits); err != nil {
@@ -139,57 +139,14 @@ func receivePhoto(r io.Reader, limits inspect.PhotoLimits) (*receivedPhoto, erro
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return p, err
 	}
-	p.exif, p.exifErr = inspect.ReadEXIF(f)
+	p.exif, p.exifErr = photo.ReadEXIF(f)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return p, err
 	}
-	img, err := decodePhoto(f, p.typ)
-	if err != nil {
-		return p, inspect.PhotoDecodeError(err)
-	}
-	if p.thumbnail, err = thumbnail(img, p.exif.Orientation); err != nil {
+	if p.thumbnail, err = photo.ThumbnailFile(f); err != nil {
 		return p, err
 	}
 	return p, nil
-}
-
-func decodePhoto(r io.Reader, typ inspect.PhotoType) (image.Image, error) {
-	switch typ {
-	case inspect.PhotoJPEG:
-		return jpeg.Decode(r)
-	case inspect.PhotoPNG:
-		return png.Decode(r)
-	case inspect.PhotoWebP:
-		return webp.Decode(r)
-	}
-	return nil, inspect.Errorf(inspect.EUNSUPPORTED, "unsupported photo type %s", typ)
-}
-
-// thumbnail scales img to fit ThumbnailSide, turns it upright by its EXIF
-// orientation and encodes it as JPEG.
-func thumbnail(img image.Image, orientation int) ([]byte, error) {
-	t := image.Image(imaging.Fit(img, ThumbnailSide, ThumbnailSide, imaging.Linear))
-	switch orientation {
-	case 2:
-		t = imaging.FlipH(t)
-	case 3:
-		t = imaging.Rotate180(t)
-	case 4:
-		t = imaging.FlipV(t)
-	case 5:
-		t = imaging.Transpose(t)
-	case 6:
-		t = imaging.Rotate270(t)
-	case 7:
-		t = imaging.Transverse(t)
-	case 8:
-		t = imaging.Rotate90(t)
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, t, &jpeg.Options{Quality: 80}); err != nil {
-		return nil, fmt.Errorf("encode thumbnail: %w", err)
-	}
-	return b.Bytes(), nil
 }
 
 // PhotoUpload is the query of PUT /photos/{uuid}: what the photo is evidence of.

@@ -54,6 +54,7 @@ type InspectionService interface {
 
 // PhotoService is evidence photos: originals, thumbnails and the annotated copy.
 type PhotoService interface {
+	CheckPhotoTarget(ctx context.Context, p inspect.Principal, target inspect.PhotoTarget) error
 	SavePhoto(ctx context.Context, p inspect.Principal, ph inspect.Photo, original io.Reader, thumbnail []byte) (inspect.Photo, bool, error)
 	Photo(ctx context.Context, p inspect.Principal, id string) (inspect.Photo, error)
 	OpenPhoto(ctx context.Context, p inspect.Principal, id string, thumbnail bool) (io.ReadCloser, string, int64, error)

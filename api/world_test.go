@@ -46,7 +46,7 @@ type scope struct {
 // world is a running API on its own database and bucket, with a district of two
 // halves: own (grid 1, community 1) and other (grid 2, community 2).
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	db       *storage.DB
 	objects  *storage.ObjectStore
@@ -70,7 +70,7 @@ func (w *world) app() *fiber.App { return w.srv.App() }
 
 func profileJSON(t testing.TB) json.RawMessage { return storagetest.Profile(t, "shop-street-lpg.json") }
 
-func setup(t *testing.T, limits ...api.LoginLimits) *world {
+func setup(t testing.TB, limits ...api.LoginLimits) *world {
 	t.Helper()
 	ctx := context.Background()
 	env := storagetest.New(t)

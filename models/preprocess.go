@@ -1,42 +1,14 @@
 package models
 
 import (
-	"bytes"
 	"fmt"
 	"image"
-	"io"
 	"math"
-	"os"
 
 	"github.com/disintegration/imaging"
 
 	"github.com/safegrid/safegrid/inspect"
 )
-
-// DecodeImage decodes a photo (JPEG, PNG, GIF, BMP, TIFF) and applies its EXIF
-// orientation, so that the result is upright the way the inspector saw it.
-func DecodeImage(r io.Reader) (image.Image, error) {
-	img, err := imaging.Decode(r, imaging.AutoOrientation(true))
-	if err != nil {
-		return nil, inspect.Errorf(inspect.EUNSUPPORTED, "photo cannot be decoded as JPEG, PNG, GIF, BMP or TIFF: %s", err)
-	}
-	return img, nil
-}
-
-// DecodeImageFile opens and decodes the photo at path, see DecodeImage.
-func DecodeImageFile(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open photo: %w", err)
-	}
-	defer f.Close()
-	return DecodeImage(f)
-}
-
-// DecodeImageBytes decodes an in-memory photo, see DecodeImage.
-func DecodeImageBytes(data []byte) (image.Image, error) {
-	return DecodeImage(bytes.NewReader(data))
-}
 
 // prepared is a photo resized for the model's input, with the scale that maps input
 // pixels back to the photo's pixels.
@@ -50,8 +22,14 @@ type prepared struct {
 // ratio (YOLOX) or a plain stretch to size×size (FastestDet).
 func prepare(m *Manifest, img image.Image) (prepared, error) {
 	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	if w < 1 || h < 1 {
+	return prepareScaled(m, img, b.Dx(), b.Dy())
+}
+
+// prepareScaled is prepare for img, a reduced decode of a w×h photo (a JPEG decoded
+// at 1/8 of its size): the tensor is filled from img, and boxes map back to the
+// photo's w×h pixels.
+func prepareScaled(m *Manifest, img image.Image, w, h int) (prepared, error) {
+	if w < 1 || h < 1 || img.Bounds().Empty() {
 		return prepared{}, inspect.Errorf(inspect.EINVALID, "photo is empty (%d×%d pixels)", w, h)
 	}
 	size := m.Input.Size
@@ -69,7 +47,7 @@ func prepare(m *Manifest, img image.Image) (prepared, error) {
 	default:
 		return prepared{}, fmt.Errorf("letterbox kind %q not supported", m.Input.Letterbox)
 	}
-	if nw == w && nh == h {
+	if b := img.Bounds(); nw == b.Dx() && nh == b.Dy() {
 		p.img = imaging.Clone(img)
 	} else {
 		p.img = imaging.Resize(img, nw, nh, imaging.Linear)

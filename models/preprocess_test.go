@@ -2,13 +2,14 @@ package models
 
 import (
 	"bytes"
-	"encoding/binary"
-	"image"
 	"image/color"
 	"image/jpeg"
 	"testing"
 
 	"github.com/disintegration/imaging"
+
+	"github.com/safegrid/safegrid/models/photo"
+	"github.com/safegrid/safegrid/models/photo/phototest"
 )
 
 func TestFillTensorLetterboxTopLeft(t *testing.T) {
@@ -68,63 +69,8 @@ func TestFillTensorStretch(t *testing.T) {
 	}
 }
 
-// jpegWithOrientation encodes img as JPEG with an EXIF APP1 segment carrying orientation.
-func jpegWithOrientation(t *testing.T, img image.Image, orientation uint16) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
-		t.Fatal(err)
-	}
-	// TIFF, big-endian: header, one IFD with one SHORT entry (0x0112 Orientation).
-	var tiff bytes.Buffer
-	tiff.WriteString("MM\x00\x2a")
-	binary.Write(&tiff, binary.BigEndian, uint32(8))
-	binary.Write(&tiff, binary.BigEndian, uint16(1))
-	binary.Write(&tiff, binary.BigEndian, []uint16{0x0112, 3})
-	binary.Write(&tiff, binary.BigEndian, uint32(1))
-	binary.Write(&tiff, binary.BigEndian, []uint16{orientation, 0})
-	binary.Write(&tiff, binary.BigEndian, uint32(0))
-	app1 := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
-	seg := []byte{0xFF, 0xE1, 0, 0}
-	binary.BigEndian.PutUint16(seg[2:], uint16(len(app1)+2))
-	seg = append(seg, app1...)
-	data := buf.Bytes()
-	return append(append(append([]byte{}, data[:2]...), seg...), data[2:]...)
-}
-
-func TestDecodeAppliesEXIFOrientation(t *testing.T) {
-	// 40×20: red left half, blue right half.
-	src := imaging.New(40, 20, color.NRGBA{B: 255, A: 255})
-	src = imaging.Paste(src, imaging.New(20, 20, color.NRGBA{R: 255, A: 255}), image.Pt(0, 0))
-	tests := []struct {
-		orientation uint16
-		w, h        int
-		redAt       image.Point // a pixel that must be red after orientation
-	}{
-		{1, 40, 20, image.Pt(5, 10)},
-		{6, 20, 40, image.Pt(10, 5)},  // rotate 90° clockwise: the left half goes to the top
-		{8, 20, 40, image.Pt(10, 35)}, // rotate 90° counter-clockwise: the left half goes to the bottom
-		{3, 40, 20, image.Pt(35, 10)}, // rotate 180°
-	}
-	for _, tt := range tests {
-		img, err := DecodeImageBytes(jpegWithOrientation(t, src, tt.orientation))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := img.Bounds()
-		if b.Dx() != tt.w || b.Dy() != tt.h {
-			t.Errorf("orientation %d: %d×%d, want %d×%d", tt.orientation, b.Dx(), b.Dy(), tt.w, tt.h)
-			continue
-		}
-		r, _, bl, _ := img.At(b.Min.X+tt.redAt.X, b.Min.Y+tt.redAt.Y).RGBA()
-		if r>>8 < 200 || bl>>8 > 60 {
-			t.Errorf("orientation %d: pixel %v is not red (r=%d b=%d)", tt.orientation, tt.redAt, r>>8, bl>>8)
-		}
-	}
-}
-
 func TestDecodeRejectsNonImages(t *testing.T) {
-	if _, err := DecodeImageBytes([]byte("%PDF-1.7 not a photo")); err == nil {
+	if _, err := photo.Decode([]byte("%PDF-1.7 not a photo"), 0); err == nil {
 		t.Error("a PDF decoded as a photo")
 	}
 }
@@ -135,10 +81,12 @@ func FuzzDecodeImage(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add([]byte("GIF89a"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, err := DecodeImageBytes(data)
+		ph, err := photo.Decode(data, 0)
 		if err != nil {
 			return
 		}
+		defer ph.Close()
+		img := ph.Image
 		b := img.Bounds()
 		if b.Dx()*b.Dy() > 1<<22 {
 			return // too large to prepare quickly in a fuzz loop
@@ -166,5 +114,33 @@ func TestAnnotateDrawsBoxesAndLeavesOriginal(t *testing.T) {
 	}
 	if c := color.NRGBAModel.Convert(src.At(100, 89)).(color.NRGBA); c.R != 0 {
 		t.Error("Annotate modified its input")
+	}
+}
+
+// TestModelInputOfTwelveMegapixelPhotoIsUpright: a 12 MP phone JPEG with EXIF
+// orientation 6 reaches the model upright, letterboxed from a 1/8 decode, and boxes
+// map back to the upright full-size photo.
+func TestModelInputOfTwelveMegapixelPhotoIsUpright(t *testing.T) {
+	m := embedded(t, "yolox_nano")
+	ph, err := photo.Decode(phototest.PhoneJPEG(t), m.Input.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ph.Close()
+	if b := ph.Image.Bounds(); b.Dx() != 378 || b.Dy() != 504 {
+		t.Errorf("decoded %v for the model, want 378×504 (1/8, upright)", b)
+	}
+	p, err := prepareScaled(&m, ph.Image, ph.Width, ph.Height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.img.Rect.Dx() != 312 || p.img.Rect.Dy() != 416 {
+		t.Errorf("model input %v, want 312×416: the upright photo letterboxed into 416", p.img.Rect)
+	}
+	if !phototest.RedOnTop(p.img) {
+		t.Error("model input is not upright: want red on top (orientation 6 applied)")
+	}
+	if got := p.toPhoto(Rect{0, 0, 312, 416}); got != (Rect{0, 0, 3024, 4032}) {
+		t.Errorf("toPhoto of the whole input = %v, want the whole upright photo 3024×4032", got)
 	}
 }

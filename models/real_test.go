@@ -36,7 +36,7 @@ func realDetector(t testing.TB, name string, opts Options) *Detector {
 	return d
 }
 
-func photo(t testing.TB, name string) string {
+func photoPath(t testing.TB, name string) string {
 	t.Helper()
 	return filepath.Join(requireEnv(t, envTestImages), name)
 }
@@ -73,13 +73,13 @@ func TestYOLOXRealPhotos(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.photo, func(t *testing.T) {
-			dets, img, err := d.DetectFile(t.Context(), photo(t, tt.photo))
+			dets, bounds, err := d.DetectFile(t.Context(), photoPath(t, tt.photo))
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, det := range dets {
 				t.Logf("%s %.3f %v", det.Class, det.Score, det.Box)
-				b := img.Bounds()
+				b := bounds
 				if det.Box.X1 < 0 || det.Box.Y1 < 0 || det.Box.X2 > float32(b.Dx()) || det.Box.Y2 > float32(b.Dy()) || det.Box.Area() <= 0 {
 					t.Errorf("box %v outside the %dx%d photo or empty", det.Box, b.Dx(), b.Dy())
 				}
@@ -107,11 +107,11 @@ func TestYOLOXRealFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.photo, func(t *testing.T) {
-			dets, img, err := d.DetectFile(t.Context(), photo(t, tt.photo))
+			dets, bounds, err := d.DetectFile(t.Context(), photoPath(t, tt.photo))
 			if err != nil {
 				t.Fatal(err)
 			}
-			flags := MapFlags(dets, img.Bounds().Dx(), img.Bounds().Dy(), "corridor", nil)
+			flags := MapFlags(dets, bounds.Dx(), bounds.Dy(), "corridor", nil)
 			got := slices.ContainsFunc(flags, func(f Flag) bool { return f.Code == "two_wheeler_indoor" })
 			if got != tt.want {
 				t.Errorf("two_wheeler_indoor flagged = %v, want %v (flags %+v)", got, tt.want, flags)
@@ -127,7 +127,7 @@ func TestYOLOXRealFlags(t *testing.T) {
 
 func TestFastestDetRealPhotos(t *testing.T) {
 	d := realDetector(t, "fastestdet", Options{Sessions: 1})
-	dets, _, err := d.DetectFile(t.Context(), photo(t, photoMotorcycleEntryway))
+	dets, _, err := d.DetectFile(t.Context(), photoPath(t, photoMotorcycleEntryway))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestDetectConcurrent(t *testing.T) {
 	photos := []string{photoMotorcycleEntryway, photoMotorcycleStore, photoBicyclesEntrance, photoExitChairs, photoBedroom, photoKitchen}
 	want := map[string][]Detection{}
 	for _, p := range photos {
-		dets, _, err := d.DetectFile(t.Context(), photo(t, p))
+		dets, _, err := d.DetectFile(t.Context(), photoPath(t, p))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +156,7 @@ func TestDetectConcurrent(t *testing.T) {
 	for range 2 {
 		for _, p := range photos {
 			wg.Go(func() {
-				dets, _, err := d.DetectFile(t.Context(), photo(t, p))
+				dets, _, err := d.DetectFile(t.Context(), photoPath(t, p))
 				if err != nil {
 					t.Error(err)
 					return

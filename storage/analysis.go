@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -50,13 +51,21 @@ type Analysis struct {
 	Width        int
 	Height       int
 	Detections   json.RawMessage
-	AnnotatedKey string
+	AnnotatedKey string // set by SaveAnalysis when Annotated is given
+	Annotated    []byte // the annotated copy, a JPEG
 	AnalysedAt   time.Time
 }
 
-// SaveAnalysis stores an analysis and its flags in one transaction. A second save
-// for the same photo (a retried job) changes nothing.
+// SaveAnalysis stores an analysis and its flags in one transaction, after writing
+// its annotated copy (when a.Annotated is given) the way originals and thumbnails
+// are written. A second save for the same photo (a retried job) changes nothing.
 func (s *Store) SaveAnalysis(ctx context.Context, a Analysis, siteID int64, ruleCode string, flags []inspect.AIFlag) error {
+	if a.Annotated != nil {
+		a.AnnotatedKey = AnnotatedKey(a.PhotoID)
+		if _, err := s.putObjects(ctx, object{a.AnnotatedKey, "image/jpeg", bytes.NewReader(a.Annotated), int64(len(a.Annotated)), ""}); err != nil {
+			return fmt.Errorf("store annotated copy of photo %s: %w", a.PhotoID, err)
+		}
+	}
 	return s.DB.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO photo_analyses (photo_id, model_name, model_sha256, width, height, detections, annotated_key, analysed_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (photo_id) DO NOTHING`,

@@ -75,6 +75,13 @@ func photoTarget(ctx context.Context, q querier, p inspect.Principal, ph inspect
 	return rec, nil
 }
 
+// CheckPhotoTarget checks that p may add a photo to target (see SavePhoto) without
+// storing anything, so that an upload is refused before its bytes are decoded.
+func (s *Store) CheckPhotoTarget(ctx context.Context, p inspect.Principal, target inspect.PhotoTarget) error {
+	_, err := photoTarget(ctx, s.DB.Pool, p, inspect.Photo{InspectionID: target.InspectionID, ItemCode: target.ItemCode, HazardID: target.HazardID})
+	return err
+}
+
 // samePhoto reports whether a stored photo is the same upload as ph: same bytes,
 // same target.
 func samePhoto(stored PhotoRecord, ph inspect.Photo) bool {
@@ -170,16 +177,25 @@ func photoConflict(id string) error {
 // putPhotoObjects writes the original and the thumbnail unless they exist already
 // (the same bytes uploaded before) and returns the keys it wrote.
 func (s *Store) putPhotoObjects(ctx context.Context, rec PhotoRecord, original io.Reader, thumbnail []byte) ([]string, error) {
+	return s.putObjects(ctx,
+		object{PhotoKey(rec.SHA256), string(rec.Type), original, rec.Size, rec.SHA256},
+		object{ThumbKey(rec.SHA256), "image/jpeg", bytes.NewReader(thumbnail), int64(len(thumbnail)), ""})
+}
+
+// object is one object for putObjects to write: want is the SHA-256 its bytes must
+// have ("" when the caller has not computed it).
+type object struct {
+	key, contentType string
+	r                io.Reader
+	size             int64
+	want             string
+}
+
+// putObjects writes every object that does not exist yet and returns the keys it
+// wrote. It is the one way photo bytes reach the bucket: originals, thumbnails and
+// annotated copies.
+func (s *Store) putObjects(ctx context.Context, objects ...object) ([]string, error) {
 	var wrote []string
-	objects := []struct {
-		key, contentType string
-		r                io.Reader
-		size             int64
-		want             string
-	}{
-		{PhotoKey(rec.SHA256), string(rec.Type), original, rec.Size, rec.SHA256},
-		{ThumbKey(rec.SHA256), "image/jpeg", bytes.NewReader(thumbnail), int64(len(thumbnail)), ""},
-	}
 	for _, o := range objects {
 		if _, err := s.Objects.Stat(ctx, o.key); err == nil {
 			continue

@@ -5,6 +5,11 @@
 // SAFEGRID_S3_ENDPOINT, SAFEGRID_ORT_LIB) are used as they are.
 //
 // usage: devstack [--ephemeral] [--app-db NAME] -- COMMAND [ARGS...]
+//
+//	devstack --packages
+//
+// The second form installs the system packages SafeGrid needs to build (Debian's
+// libjpeg62-turbo-dev) when they are missing, and exits.
 package main
 
 import (
@@ -26,9 +31,11 @@ func main() {
 func run() int {
 	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
 	ephemeral := fs.Bool("ephemeral", false, "keep service data in temporary folders removed at exit (tests)")
+	packages := fs.Bool("packages", false, "install the system packages SafeGrid needs to build (libjpeg62-turbo-dev) when missing, then exit")
 	appDB := fs.String("app-db", "safegrid", "database to create and point DATABASE_URL at when using a local server; empty points at the server's postgres database (tests create their own)")
 	fs.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: devstack [--ephemeral] [--app-db NAME] -- COMMAND [ARGS...]")
+		fmt.Fprintln(os.Stderr, "       devstack --packages")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -36,6 +43,13 @@ func run() int {
 			return 0
 		}
 		return 2
+	}
+	if *packages {
+		if err := ensurePackages(context.Background()); err != nil {
+			logf("%v", err)
+			return 1
+		}
+		return 0
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()

@@ -143,13 +143,8 @@ func postgresBinDir(ctx context.Context) (string, error) {
 		return "", errors.New("initdb/pg_ctl not found: install PostgreSQL (Debian: apt-get install postgresql) or set DATABASE_URL")
 	}
 	logf("postgres: installing Debian's postgresql package (apt-get) ...")
-	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "postgresql"}} {
-		cmd := exec.CommandContext(ctx, "apt-get", args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return "", fmt.Errorf("apt-get %s: %w", args[0], err)
-		}
+	if err := aptInstall(ctx, "postgresql"); err != nil {
+		return "", err
 	}
 	if dir := findPostgresBin(); dir != "" {
 		return dir, nil

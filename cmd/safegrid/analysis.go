@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"image/jpeg"
 	"io"
 	"log/slog"
 	"time"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/models"
+	"github.com/safegrid/safegrid/models/photo"
 	"github.com/safegrid/safegrid/storage"
 )
 
@@ -69,7 +68,7 @@ func (w *analysePhotoWorker) Work(ctx context.Context, job *river.Job[analysePho
 	if err != nil {
 		return fmt.Errorf("read photo %s: %w", t.Photo.ID, err)
 	}
-	dets, img, err := w.detector.DetectBytes(ctx, data)
+	dets, bounds, err := w.detector.DetectBytes(ctx, data)
 	if err != nil {
 		if ctx.Err() != nil {
 			return err
@@ -77,20 +76,16 @@ func (w *analysePhotoWorker) Work(ctx context.Context, job *river.Job[analysePho
 		// The upload already decoded this photo; a failure here will not go away.
 		return river.JobCancel(fmt.Errorf("analyse photo %s: %w", t.Photo.ID, err))
 	}
-	width, height := img.Bounds().Dx(), img.Bounds().Dy()
+	width, height := bounds.Dx(), bounds.Dy()
 	var checks []string
 	if len(t.Photo.AIChecks) > 0 {
 		checks = t.Photo.AIChecks
 	}
 	flags := models.MapFlags(dets, width, height, t.Photo.Location, checks)
 
-	var annotated bytes.Buffer
-	if err := jpeg.Encode(&annotated, models.Annotate(img, dets, flags), &jpeg.Options{Quality: 85}); err != nil {
-		return fmt.Errorf("encode annotated copy of %s: %w", t.Photo.ID, err)
-	}
-	key := storage.AnnotatedKey(t.Photo.ID)
-	if _, err := w.store.Objects.Put(ctx, key, bytes.NewReader(annotated.Bytes()), int64(annotated.Len()), "image/jpeg"); err != nil {
-		return err
+	annotated, err := photo.AnnotatedJPEG(data, models.Annotation(dets, flags))
+	if err != nil {
+		return fmt.Errorf("annotate photo %s: %w", t.Photo.ID, err)
 	}
 	detJSON, err := json.Marshal(dets)
 	if err != nil {
@@ -98,7 +93,7 @@ func (w *analysePhotoWorker) Work(ctx context.Context, job *river.Job[analysePho
 	}
 	a := storage.Analysis{
 		PhotoID: t.Photo.ID, ModelName: w.detector.Name(), ModelSHA256: w.detector.SHA256(),
-		Width: width, Height: height, Detections: detJSON, AnnotatedKey: key, AnalysedAt: time.Now().UTC(),
+		Width: width, Height: height, Detections: detJSON, Annotated: annotated, AnalysedAt: time.Now().UTC(),
 	}
 	if err := w.store.SaveAnalysis(ctx, a, t.Photo.SiteID, t.RuleCode, flagsOf(flags, dets)); err != nil {
 		return err

@@ -11,9 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/disintegration/imaging"
-
 	"github.com/safegrid/safegrid/models"
+	"github.com/safegrid/safegrid/models/photo"
 )
 
 // detectResult is what `safegrid detect` reports for one photo.
@@ -137,11 +136,12 @@ func runDetect(ctx context.Context, env *runEnv, args []string) error {
 	return nil
 }
 
-// photoExtensions are the file name extensions of the formats models.DecodeImage reads.
-var photoExtensions = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".bmp": true, ".tif": true, ".tiff": true}
+// photoExtensions are the file name extensions of the formats the photo package
+// reads: the formats an upload accepts.
+var photoExtensions = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".webp": true}
 
 func photoExtensionList() string {
-	return ".jpg, .jpeg, .png, .gif, .bmp, .tif or .tiff"
+	return ".jpg, .jpeg, .png or .webp"
 }
 
 // detectPhoto analyses one photo; a failure is recorded in the result, not returned, so
@@ -149,13 +149,17 @@ func photoExtensionList() string {
 func detectPhoto(ctx context.Context, det *models.Detector, path, loc, annotateDir string) detectResult {
 	r := detectResult{Photo: path, Detections: []models.Detection{}, Flags: []models.Flag{}}
 	start := time.Now()
-	dets, img, err := det.DetectFile(ctx, path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	dets, b, err := det.DetectBytes(ctx, data)
 	r.Millis = time.Since(start).Milliseconds()
 	if err != nil {
 		r.Error = err.Error()
 		return r
 	}
-	b := img.Bounds()
 	r.Width, r.Height = b.Dx(), b.Dy()
 	r.Detections = append(r.Detections, dets...)
 	if loc != "" {
@@ -164,7 +168,11 @@ func detectPhoto(ctx context.Context, det *models.Detector, path, loc, annotateD
 	if annotateDir != "" {
 		base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 		out := filepath.Join(annotateDir, base+".annotated.jpg")
-		if err := imaging.Save(models.Annotate(img, dets, r.Flags), out, imaging.JPEGQuality(90)); err != nil {
+		annotated, err := photo.AnnotatedJPEG(data, models.Annotation(dets, r.Flags))
+		if err == nil {
+			err = os.WriteFile(out, annotated, 0o644)
+		}
+		if err != nil {
 			r.Error = fmt.Sprintf("write annotated copy: %s", err)
 			return r
 		}

@@ -1,4 +1,4 @@
-package inspect_test
+package photo_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/models/photo"
 )
 
 // byteOrder is a byte order that can also append.
@@ -239,7 +240,7 @@ func TestReadEXIF(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := inspect.ReadEXIF(bytes.NewReader(tt.data))
+			got, err := photo.ReadEXIF(bytes.NewReader(tt.data))
 			if tt.wantCode != "" {
 				assertCode(t, err, tt.wantCode)
 			} else if err != nil {
@@ -257,22 +258,6 @@ func sameEXIF(a, b inspect.EXIF) bool {
 		math.Abs(a.Lat-b.Lat) < 1e-9 && math.Abs(a.Lng-b.Lng) < 1e-9 && a.Orientation == b.Orientation
 }
 
-func TestEXIFTakenIn(t *testing.T) {
-	t.Parallel()
-	shanghai := time.FixedZone("CST", 8*3600)
-	wall := inspect.EXIF{TakenAt: time.Date(2026, 3, 2, 17, 45, 10, 0, time.UTC)}
-	if got, want := wall.TakenIn(shanghai), time.Date(2026, 3, 2, 9, 45, 10, 0, time.UTC); !got.Equal(want) {
-		t.Errorf("wall clock in Shanghai = %s, want %s", got.UTC(), want)
-	}
-	known := inspect.EXIF{TakenAt: time.Date(2026, 3, 2, 17, 45, 10, 0, time.FixedZone("", -5*3600)), TakenAtZoneKnown: true}
-	if got := known.TakenIn(shanghai); !got.Equal(known.TakenAt) {
-		t.Errorf("a recorded offset must win over the deployment's zone: %s", got)
-	}
-	if !(inspect.EXIF{}).TakenIn(shanghai).IsZero() {
-		t.Error("no time stays no time")
-	}
-}
-
 func FuzzReadEXIF(f *testing.F) {
 	le, be := byteOrder(binary.LittleEndian), byteOrder(binary.BigEndian)
 	jpg := encodeJPEG(f, 8, 8)
@@ -283,7 +268,7 @@ func FuzzReadEXIF(f *testing.F) {
 	f.Add(jpg)
 	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x02})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		x, err := inspect.ReadEXIF(bytes.NewReader(data))
+		x, err := photo.ReadEXIF(bytes.NewReader(data))
 		if err != nil {
 			if code := inspect.ErrorCode(err); code != inspect.EINVALID && code != inspect.EUNSUPPORTED {
 				t.Fatalf("error code %q: %v", code, err)
@@ -299,7 +284,7 @@ func FuzzReadEXIF(f *testing.F) {
 			t.Fatalf("position without HasGPS: %v, %v", x.Lat, x.Lng)
 		}
 		// And the header reader must not panic on the same bytes.
-		_, w, h, err := inspect.PhotoDimensions(bytes.NewReader(data))
+		_, w, h, err := photo.Dimensions(bytes.NewReader(data))
 		if err == nil && (w < 0 || h < 0) {
 			t.Fatalf("negative size %d×%d", w, h)
 		}

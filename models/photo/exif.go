@@ -1,4 +1,4 @@
-package inspect
+package photo
 
 import (
 	"bufio"
@@ -10,35 +10,9 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/safegrid/safegrid/inspect"
 )
-
-// EXIF is what SafeGrid reads from a photo's EXIF data: when it was taken, where,
-// and how it must be turned to be shown upright. Absent values are zero.
-type EXIF struct {
-	// TakenAt is DateTimeOriginal (or DateTimeDigitized when that is missing).
-	// When TakenAtZoneKnown, it carries the offset the camera recorded
-	// (OffsetTimeOriginal); otherwise it is the camera's wall clock read as UTC,
-	// and TakenIn gives it the deployment's zone.
-	TakenAt          time.Time `json:"taken_at,omitzero"`
-	TakenAtZoneKnown bool      `json:"taken_at_zone_known,omitempty"`
-	// HasGPS is true when the photo carries a usable GPS position (0, 0 counts as
-	// none: it is what a phone writes without a fix).
-	HasGPS bool    `json:"has_gps,omitempty"`
-	Lat    float64 `json:"lat,omitempty"`
-	Lng    float64 `json:"lng,omitempty"`
-	// Orientation is the EXIF orientation 1–8 (1 = upright), 0 when absent.
-	Orientation int `json:"orientation,omitempty"`
-}
-
-// TakenIn returns TakenAt, reading the camera's wall clock in loc when the photo did
-// not record its offset. Zero when the photo has no time.
-func (x EXIF) TakenIn(loc *time.Location) time.Time {
-	if x.TakenAt.IsZero() || x.TakenAtZoneKnown {
-		return x.TakenAt
-	}
-	t := x.TakenAt
-	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
-}
 
 // maxEXIFBytes bounds the EXIF block we read. A JPEG APP1 segment holds at most
 // 64 KiB; PNG and WebP chunks could claim gigabytes.
@@ -49,34 +23,34 @@ const maxEXIFBytes = 1 << 20
 // at the start of the image data.
 //
 // A photo without EXIF gives a zero EXIF and nil. Malformed EXIF gives what could be
-// read and an EINVALID *Error; a photo with malformed metadata is still a photo, so
+// read and an inspect.EINVALID *Error; a photo with malformed metadata is still a photo, so
 // the upload path should keep it and log the error. A format other than JPEG, PNG
-// or WebP is SniffPhoto's error. ReadEXIF never panics on any input.
-func ReadEXIF(r io.Reader) (EXIF, error) {
+// or WebP is Sniff's error. ReadEXIF never panics on any input.
+func ReadEXIF(r io.Reader) (inspect.EXIF, error) {
 	br := bufio.NewReader(r)
 	head, _ := br.Peek(SniffLen)
-	typ, err := SniffPhoto(head)
+	typ, err := Sniff(head)
 	if err != nil {
-		return EXIF{}, err
+		return inspect.EXIF{}, err
 	}
 	var tiff []byte
 	switch typ {
-	case PhotoJPEG:
+	case inspect.PhotoJPEG:
 		tiff, err = jpegEXIF(br)
-	case PhotoPNG:
+	case inspect.PhotoPNG:
 		tiff, err = pngEXIF(br)
-	case PhotoWebP:
+	case inspect.PhotoWebP:
 		tiff, err = webpEXIF(br)
 	}
 	if err == nil && tiff == nil {
-		return EXIF{}, nil
+		return inspect.EXIF{}, nil
 	}
-	var x EXIF
+	var x inspect.EXIF
 	if err == nil {
 		x, err = parseTIFF(tiff)
 	}
 	if err != nil {
-		return x, &Error{Code: EINVALID, Message: "the photo's EXIF data is malformed", Err: err}
+		return x, &inspect.Error{Code: inspect.EINVALID, Message: "the photo's EXIF data is malformed", Err: err}
 	}
 	return x, nil
 }
@@ -245,8 +219,8 @@ type ifdEntry struct {
 
 // parseTIFF reads orientation, time and GPS from a TIFF block. It returns what it
 // read before any error.
-func parseTIFF(b []byte) (EXIF, error) {
-	var x EXIF
+func parseTIFF(b []byte) (inspect.EXIF, error) {
+	var x inspect.EXIF
 	if len(b) < 8 {
 		return x, errors.New("tiff: header cut short")
 	}

@@ -1,4 +1,4 @@
-package inspect
+package photo_test
 
 import (
 	"bytes"
@@ -6,6 +6,9 @@ import (
 	"image/color"
 	"image/png"
 	"testing"
+
+	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/models/photo"
 )
 
 // FuzzPhotoHeader feeds arbitrary bytes to the header checks an upload runs before
@@ -28,19 +31,19 @@ func FuzzPhotoHeader(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		typ, w, h, err := PhotoDimensions(bytes.NewReader(data))
+		typ, w, h, err := photo.Dimensions(bytes.NewReader(data))
 		if err != nil {
-			if ErrorCode(err) == EINTERNAL {
+			if inspect.ErrorCode(err) == inspect.EINTERNAL {
 				t.Fatalf("header of %d bytes: internal error %v; want a user-facing code", len(data), err)
 			}
 			return
 		}
-		if typ != PhotoJPEG && typ != PhotoPNG && typ != PhotoWebP {
+		if typ != inspect.PhotoJPEG && typ != inspect.PhotoPNG && typ != inspect.PhotoWebP {
 			t.Fatalf("accepted type %q", typ)
 		}
-		if sniffed, err := SniffPhoto(data); err != nil || sniffed != typ {
-			t.Fatalf("PhotoDimensions says %s but SniffPhoto says %s, %v", typ, sniffed, err)
+		if sniffed, err := photo.Sniff(data); err != nil || sniffed != typ {
+			t.Fatalf("Dimensions says %s but Sniff says %s, %v", typ, sniffed, err)
 		}
-		_ = CheckDimensions(w, h, DefaultPhotoLimits())
+		_ = inspect.CheckDimensions(w, h, inspect.DefaultPhotoLimits())
 	})
 }
