@@ -130,12 +130,12 @@ func TestHostileUploadsStayWithinMemory(t *testing.T) {
 			heap, rss := peakGrowth(t, func() {
 				r = w.do(token, "PUT", "/api/v1/photos/"+uuid.NewString()+"?"+target.query, tt.body)
 			})
-			t.Logf("%s → %d: heap +%.1f MB, RSS +%.1f MB", tt.name, r.status, float64(heap)/(1<<20), float64(rss)/(1<<20))
-			if r.status != target.status {
-				t.Errorf("%s to %s: status %d (%s), want %d", tt.name, target.query, r.status, r.body, target.status)
+			t.Logf("%s → %d: heap +%.1f MB, RSS +%.1f MB", tt.name, r.Status, float64(heap)/(1<<20), float64(rss)/(1<<20))
+			if r.Status != target.status {
+				t.Errorf("%s to %s: status %d (%s), want %d", tt.name, target.query, r.Status, r.Body, target.status)
 			}
-			if target.status != 404 && r.errorBody(t).Error != tt.wantCode {
-				t.Errorf("%s: %s, want %s", tt.name, r.body, tt.wantCode)
+			if target.status != 404 && r.ErrorBody(t).Error != tt.wantCode {
+				t.Errorf("%s: %s, want %s", tt.name, r.Body, tt.wantCode)
 			}
 			if heap > limit || rss > limit {
 				t.Errorf("%s: heap +%d MB, RSS +%d MB; want both under 64 MB", tt.name, heap>>20, rss>>20)
@@ -166,18 +166,18 @@ func TestTwelveMegapixelUploads(t *testing.T) {
 		{"header claims 30000×30000", phototest.WithFrameSize(t, jpegPhoto(t), 30000, 30000), 413, "30000×30000 pixels"},
 	} {
 		r := w.do(token, "PUT", path(uuid.NewString()), tt.body)
-		if r.status != tt.status || !strings.Contains(r.errorBody(t).Message, tt.msg) {
-			t.Errorf("%s: %d %s, want %d mentioning %q", tt.name, r.status, r.body, tt.status, tt.msg)
+		if r.Status != tt.status || !strings.Contains(r.ErrorBody(t).Message, tt.msg) {
+			t.Errorf("%s: %d %s, want %d mentioning %q", tt.name, r.Status, r.Body, tt.status, tt.msg)
 		}
 	}
 	id := uuid.NewString()
-	if r := w.do(token, "PUT", path(id), data); r.status != 201 {
-		t.Fatalf("12 MP upload: %d %s", r.status, r.body)
+	if r := w.do(token, "PUT", path(id), data); r.Status != 201 {
+		t.Fatalf("12 MP upload: %d %s", r.Status, r.Body)
 	}
 	r := w.do(token, "GET", "/api/v1/photos/"+id+"/content?variant=thumb", nil)
-	thumb, err := jpeg.Decode(bytes.NewReader(r.body))
-	if r.status != 200 || err != nil {
-		t.Fatalf("thumbnail: %d, %v", r.status, err)
+	thumb, err := jpeg.Decode(bytes.NewReader(r.Body))
+	if r.Status != 200 || err != nil {
+		t.Fatalf("thumbnail: %d, %v", r.Status, err)
 	}
 	b := thumb.Bounds()
 	if b.Dx() != 240 || b.Dy() != 320 {
