@@ -13,7 +13,7 @@ import (
 
 func TestLogin(t *testing.T) {
 	t.Parallel()
-	w := setup(t, api.LoginLimits{AccountFailures: 3, AccountWindow: 15 * time.Minute, AddressAttempts: 20, AddressWindow: time.Minute})
+	w := setup(t, api.LoginLimits{AccountFailures: 3, AccountWindow: 15 * time.Minute, AddressFailures: 20, AddressWindow: time.Minute})
 	u := w.own.inspector
 	login := func(name, pw string) response {
 		return w.do("", "POST", "/api/v1/auth/login", map[string]string{"login": name, "password": pw})

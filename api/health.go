@@ -25,7 +25,7 @@ func DisabledError(reason string) error { return disabledError(reason) }
 
 // CheckState is one check's line in the /readyz answer.
 type CheckState struct {
-	Status string `json:"status"` // ok, disabled or failing
+	Status string `json:"status"` // ok, disabled, failing (down) or quorum_lost (up, cannot write)
 	Detail string `json:"detail,omitempty"`
 }
 
@@ -58,7 +58,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	wg.Wait()
 	for i, chk := range s.cfg.Checks {
 		r.Checks[chk.Name] = states[i]
-		if states[i].Status == "failing" {
+		if states[i].Status != "ok" && states[i].Status != "disabled" {
 			r.Status = "failing"
 			r.Failing = append(r.Failing, chk.Name)
 		}
@@ -76,6 +76,9 @@ func runCheck(ctx context.Context, chk Check) CheckState {
 		return CheckState{Status: "ok"}
 	case disabledError:
 		return CheckState{Status: "disabled", Detail: string(e)}
+	case interface{ CheckStatus() string }:
+		// A part that answers but is degraded (MinIO without write quorum).
+		return CheckState{Status: e.CheckStatus(), Detail: err.Error()}
 	default:
 		return CheckState{Status: "failing", Detail: err.Error()}
 	}

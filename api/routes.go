@@ -11,9 +11,8 @@ import (
 
 // v1 holds the handlers' dependencies.
 type v1 struct {
-	log     *slog.Logger
-	cfg     V1Config
-	limiter *loginLimiter
+	log *slog.Logger
+	cfg V1Config
 }
 
 func (h *v1) now() time.Time {
@@ -37,14 +36,14 @@ func (s *Server) MountV1(cfg V1Config) []Route {
 	if cfg.LoginLimits == (LoginLimits{}) {
 		cfg.LoginLimits = DefaultLoginLimits()
 	}
+	if cfg.LoginLimiter == nil {
+		cfg.LoginLimiter = noLoginLimiter{}
+	}
 	h := &v1{log: s.log, cfg: cfg}
-	h.limiter = newLoginLimiter(cfg.LoginLimits)
+	s.app.Use("/api", noStore)
 	routes := h.routes()
 	for _, r := range routes {
-		handlers := []fiber.Handler{}
-		if !r.Upload {
-			handlers = append(handlers, s.JSONBodyLimit())
-		}
+		handlers := s.inputGuards(r)
 		if r.Roles != nil {
 			handlers = append(handlers, h.authenticate, requireRole(r.Roles))
 		}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,15 +23,19 @@ type Config struct {
 	BodyLimit      int64         // largest JSON body; uploads are limited per route
 	MaxUploadBytes int64         // largest streamed upload (photos)
 	RequestTimeout time.Duration // deadline given to each request's context
-	TrustedProxies []string      // proxies whose X-Forwarded-For is believed
-	Checks         []Check       // readiness checks, reported by /readyz
+	// HeaderTimeout, BodyReadTimeout and UploadReadTimeout bound how long a client
+	// may take to send headers, a JSON body and an upload (defaults in limits.go).
+	HeaderTimeout, BodyReadTimeout, UploadReadTimeout time.Duration
+	TrustedProxies                                    []string // proxies whose X-Forwarded-For is believed
+	Checks                                            []Check  // readiness checks, reported by /readyz
 }
 
 // Server is the Fiber application with SafeGrid's middleware and probes.
 type Server struct {
-	app *fiber.App
-	cfg Config
-	log *slog.Logger
+	app     *fiber.App
+	cfg     Config
+	log     *slog.Logger
+	uploads []uploadRoute
 }
 
 // New builds the server: request ids, access log, panic recovery, the error table,
@@ -42,6 +47,9 @@ func New(cfg Config) *Server {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 60 * time.Second
 	}
+	cfg.HeaderTimeout = cmp.Or(cfg.HeaderTimeout, DefaultHeaderTimeout)
+	cfg.BodyReadTimeout = cmp.Or(cfg.BodyReadTimeout, DefaultBodyReadTimeout)
+	cfg.UploadReadTimeout = cmp.Or(cfg.UploadReadTimeout, DefaultUploadReadTimeout)
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	// The app-wide limit must admit the largest upload; fasthttp streams bodies over
 	// its buffer instead of holding them whole. JSON routes are held to BodyLimit by
@@ -50,7 +58,7 @@ func New(cfg Config) *Server {
 		AppName:                 "safegrid",
 		BodyLimit:               int(cfg.MaxUploadBytes + 1<<20),
 		StreamRequestBody:       true,
-		ReadTimeout:             2 * time.Minute,
+		ReadTimeout:             cfg.HeaderTimeout,
 		WriteTimeout:            2 * time.Minute,
 		IdleTimeout:             2 * time.Minute,
 		DisableStartupMessage:   true,
@@ -59,6 +67,7 @@ func New(cfg Config) *Server {
 		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
 		TrustedProxies:          cfg.TrustedProxies,
 	})
+	s.setReadTimeouts()
 	s.app.Use(requestid.New())
 	s.app.Use(s.accessLog)
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
@@ -84,16 +93,6 @@ func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 // Shutdown stops accepting connections and waits for running requests until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
 
-// LimitBody refuses request bodies over n bytes with 413 before a handler reads them.
-func LimitBody(n int64) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if int64(c.Request().Header.ContentLength()) > n {
-			return inspect.Errorf(inspect.ETOOLARGE, "request body is larger than %d bytes", n)
-		}
-		return c.Next()
-	}
-}
-
 // JSONBodyLimit returns the middleware that holds JSON routes to the configured limit.
 func (s *Server) JSONBodyLimit() fiber.Handler { return LimitBody(s.cfg.BodyLimit) }
 
@@ -103,7 +102,7 @@ type deadlineKey struct{}
 // withDeadline gives every request a context with its own deadline, because a
 // client disconnect does not cancel a fasthttp request.
 func (s *Server) withDeadline(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), s.requestTimeout(c))
 	defer cancel()
 	c.Locals(deadlineKey{}, ctx)
 	return c.Next()

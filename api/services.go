@@ -119,6 +119,9 @@ type V1Config struct {
 	PhotoLimits inspect.PhotoLimits
 	// LoginLimits bound failed logins (default DefaultLoginLimits).
 	LoginLimits LoginLimits
+	// LoginLimiter keeps the login limits' counts, shared by all replicas; with
+	// none, logins are refused.
+	LoginLimiter LoginLimiter
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

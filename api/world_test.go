@@ -78,7 +78,8 @@ func setup(t testing.TB, limits ...api.LoginLimits) *world {
 
 	srv := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimit: 1 << 20, MaxUploadBytes: 20 << 20})
 	cfg := apitest.Services(w.store)
-	cfg.LoginLimits = api.LoginLimits{AccountFailures: 1000, AccountWindow: time.Minute, AddressAttempts: 100000, AddressWindow: time.Minute}
+	cfg.LoginLimits = api.LoginLimits{AccountFailures: 1000, AccountWindow: time.Minute, AddressFailures: 100000, AddressWindow: time.Minute}
+	cfg.LoginLimiter = storage.NewLoginAttempts(env.DB)
 	if len(limits) > 0 {
 		cfg.LoginLimits = limits[0]
 	}

@@ -97,7 +97,7 @@ func (s *ObjectStore) Put(ctx context.Context, key string, r io.Reader, size int
 	if _, err := s.client.PutObject(ctx, s.bucket, key, io.TeeReader(r, h), size, minio.PutObjectOptions{
 		ContentType: contentType,
 	}); err != nil {
-		return "", fmt.Errorf("put object %s: %w", key, err)
+		return "", writeError(err, key)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

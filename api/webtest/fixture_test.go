@@ -86,7 +86,9 @@ func setup(t *testing.T) *fixture {
 		BodyLimit:      1 << 20,
 		MaxUploadBytes: 20 << 20,
 	})
-	srv.MountV1(apitest.Services(store))
+	cfg := apitest.Services(store)
+	cfg.LoginLimiter = storage.NewLoginAttempts(env.DB)
+	srv.MountV1(cfg)
 	srv.MountWeb()
 	f.client = apitest.Serve(t, srv)
 	f.base = f.client.Base

@@ -144,7 +144,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		TrustedProxies: cfg.TrustedProxies,
 		Checks: []api.Check{
 			{Name: "postgres", Run: db.Ping},
-			{Name: "object_store", Run: objects.Ping},
+			{Name: "object_store", Run: objects.Health},
 			{Name: "onnx_runtime", Run: ai.RuntimeCheck},
 			{Name: "model", Run: ai.ModelCheck},
 		},
@@ -152,6 +152,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	srv.MountV1(api.V1Config{
 		Directory: store, Sites: store, Inspections: store, Photos: store, Hazards: store,
 		Flags: store, Notifications: store, Policy: store, Determinations: store,
+		LoginLimiter: storage.NewLoginAttempts(db),
 	})
 	srv.MountWeb()
 
