@@ -10,6 +10,13 @@
 //
 // The second form installs the system packages SafeGrid needs to build (Debian's
 // libjpeg62-turbo-dev) when they are missing, and exits.
+//
+// devstack cluster starts the production shape on loopback instead: a private
+// Postgres, MinIO erasure-coded over four server processes, several safegrid
+// serve replicas and nginx in front, with health checks on /readyz and a small
+// fault-injection API for make chaos (see cluster.go).
+//
+// usage: devstack cluster [--replicas N] [--port PORT] [--safegrid BIN] [-- COMMAND [ARGS...]]
 package main
 
 import (
@@ -21,6 +28,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -29,6 +37,9 @@ func main() {
 }
 
 func run() int {
+	if len(os.Args) > 1 && os.Args[1] == "cluster" {
+		return runCluster(os.Args[2:])
+	}
 	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
 	ephemeral := fs.Bool("ephemeral", false, "keep service data in temporary folders removed at exit (tests)")
 	packages := fs.Bool("packages", false, "install the system packages SafeGrid needs to build (libjpeg62-turbo-dev) when missing, then exit")
@@ -36,6 +47,7 @@ func run() int {
 	fs.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: devstack [--ephemeral] [--app-db NAME] -- COMMAND [ARGS...]")
 		fmt.Fprintln(os.Stderr, "       devstack --packages")
+		fmt.Fprintln(os.Stderr, "       "+strings.TrimPrefix(clusterUsage, "usage: "))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {

@@ -82,8 +82,12 @@ func (st *stack) minioBinary(ctx context.Context) (string, error) {
 		return bin, nil
 	}
 	logf("minio: building %s once into %s (takes about 5 minutes the first time) ...", minioModule, dir)
-	tmp := filepath.Join(st.cacheDir, "minio-build-tmp")
-	os.RemoveAll(tmp)
+	// A folder of our own: several devstacks may build at once; the first rename wins.
+	tmp, err := os.MkdirTemp(st.cacheDir, "minio-build-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
 	cmd := exec.CommandContext(ctx, "go", "install", minioModule)
 	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "CGO_ENABLED=0")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -97,7 +101,6 @@ func (st *stack) minioBinary(ctx context.Context) (string, error) {
 	if err := os.Rename(filepath.Join(tmp, "minio"), bin); err != nil {
 		return "", fmt.Errorf("place minio binary: %w", err)
 	}
-	os.RemoveAll(tmp)
 	logf("minio: built in %s", time.Since(start).Round(time.Second))
 	return bin, nil
 }

@@ -73,16 +73,9 @@ func (st *stack) startCluster(ctx context.Context) (int, error) {
 	}
 	data := filepath.Join(st.workDir, "postgres")
 	logPath := filepath.Join(st.workDir, "postgres.log")
-	// initdb and postgres refuse to run as root: run them as the postgres user.
-	var cred *syscall.Credential
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			return 0, errors.New("running as root and there is no postgres user to run the cluster as")
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	cred, err := postgresOwner()
+	if err != nil {
+		return 0, err
 	}
 	asOwner := func(name string, args ...string) *exec.Cmd {
 		cmd := exec.CommandContext(ctx, filepath.Join(bindir, name), args...)
@@ -121,6 +114,7 @@ func (st *stack) startCluster(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("pg_ctl start: %w\n%s(see %s)", err, out, logPath)
 	}
+	st.pg = &pgCluster{bindir: bindir, data: data, logPath: logPath, opts: opts, cred: cred}
 	st.onStop(func() {
 		logf("postgres: stopping private cluster")
 		stop := exec.Command(filepath.Join(bindir, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop")
@@ -164,4 +158,35 @@ func findPostgresBin() string {
 		}
 	}
 	return ""
+}
+
+// pgCluster is a private cluster devstack started: what pg_ctl needs to restart it.
+type pgCluster struct {
+	bindir, data, logPath, opts string
+	cred                        *syscall.Credential
+}
+
+// restart runs pg_ctl restart with the given shutdown mode (immediate: a crash).
+func (pg *pgCluster) restart(mode string) error {
+	cmd := exec.Command(filepath.Join(pg.bindir, "pg_ctl"), "-D", pg.data, "-o", pg.opts, "-l", pg.logPath, "-m", mode, "-w", "-t", "60", "restart")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: pg.cred, Setpgid: true}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl restart -m %s: %w\n%s", mode, err, out)
+	}
+	return nil
+}
+
+// postgresOwner is who runs initdb and postgres: they refuse to run as root, so
+// as root it is the postgres user; nil means the current user.
+func postgresOwner() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, errors.New("running as root and there is no postgres user to run the cluster as")
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }

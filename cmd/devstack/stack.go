@@ -13,8 +13,9 @@ type stack struct {
 	cacheDir  string
 	ephemeral bool
 	appDB     string
-	workDir   string   // service data and logs: dataDir(), or a temporary folder when ephemeral
-	stops     []func() // run in reverse order by stopAll
+	workDir   string     // service data and logs: dataDir(), or a temporary folder when ephemeral
+	stops     []func()   // run in reverse order by stopAll
+	pg        *pgCluster // the private Postgres cluster, when devstack started one
 }
 
 // start makes every part available and returns the environment for the command.
