@@ -11,7 +11,7 @@ GO    ?= go
 export SAFEGRID_MODEL_SOURCE ?= $(if $(wildcard ../shared/models/yolox_nano.onnx),$(abspath ../shared/models),)
 export SAFEGRID_TEST_IMAGES ?= $(if $(wildcard ../shared/images/SOURCES.md),$(abspath ../shared/images),)
 
-.PHONY: run test build devstack check bench clean-cache
+.PHONY: run test build devstack check bench clean-cache cluster chaos fuzz
 
 # devstack also installs the system packages the build needs (libjpeg-turbo's headers,
 # for the photo package's cgo) when they are missing.
@@ -39,6 +39,26 @@ check: devstack
 ## bench: the benchmarks with their in-run baselines (see BENCHMARKS.md)
 bench: devstack
 	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -run '^$$' -bench . -benchtime 2s ./checklists/ ./models/ ./api/
+
+## cluster: the production shape on loopback — Postgres, MinIO erasure-coded over 4 nodes, 3 replicas, nginx with /readyz checks; Ctrl-C stops all
+cluster: build
+	$(BIN)/devstack cluster --safegrid $(BIN)/safegrid
+
+## chaos: start the cluster and break it under load for CHAOS_DURATION, then verify nothing was lost (not part of make test)
+CHAOS_DURATION ?= 10m
+chaos: build
+	$(GO) build -o $(BIN)/chaos ./cmd/chaos
+	$(BIN)/devstack cluster --safegrid $(BIN)/safegrid -- $(BIN)/chaos --duration $(CHAOS_DURATION) $(CHAOS_FLAGS)
+
+## fuzz: run every fuzz target for FUZZTIME each (FUZZTIME=10m for a soak); a crasher stays in testdata/fuzz as a regression test
+FUZZTIME ?= 60s
+fuzz: devstack
+	$(BIN)/devstack --ephemeral --app-db= -- sh -c '\
+	  grep -rHo --include="*_test.go" "^func Fuzz[A-Za-z0-9_]*" . | sort | while IFS=: read -r file fn; do \
+	    name=$${fn#func }; dir=$$(dirname $$file); \
+	    echo "== $$dir $$name ($(FUZZTIME))"; \
+	    $(GO) test -run "^$$" -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$dir || exit 1; \
+	  done'
 
 clean-cache:
 	rm -rf $(CACHE)

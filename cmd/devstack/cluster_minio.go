@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -37,8 +38,11 @@ func (c *cluster) startMinIO(ctx context.Context, accessKey, secretKey string) e
 		"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_CI_CD=1")
 	for i := range minioNodes {
 		port := base + i
+		// In a container MinIO will not take loopback addresses as its own unless
+		// told which endpoint is local (harmless elsewhere).
+		nodeEnv := append(slices.Clone(env), fmt.Sprintf("_MINIO_SERVER_LOCAL=127.0.0.1:%d", port))
 		p := &proc{
-			name: fmt.Sprintf("minio-%d", i+1), port: port, env: env,
+			name: fmt.Sprintf("minio-%d", i+1), port: port, env: nodeEnv,
 			log:  filepath.Join(c.st.workDir, fmt.Sprintf("minio-%d.log", i+1)),
 			args: append([]string{bin, "server", "--quiet", "--address", fmt.Sprintf("127.0.0.1:%d", port)}, endpoints...),
 		}
