@@ -124,13 +124,13 @@ func (ch *chaos) killReplica(kind string) {
 func (ch *chaos) uploadProbe(ctx context.Context, v *verifier) (int, bool) {
 	site := ch.l.sites[0]
 	tok := ch.l.token(ch.l.grid[site.GridID], inspectorPassword)
-	var hz []struct{ ID int64 }
-	if _, err := ch.l.c.do("probe", tok, "GET", "/api/v1/hazards?limit=1", nil, &hz); err != nil || len(hz) == 0 {
+	var hz struct{ Items []struct{ ID int64 } }
+	if _, err := ch.l.c.do("probe", tok, "GET", "/api/v1/hazards?limit=1", nil, &hz); err != nil || len(hz.Items) == 0 {
 		return 0, false
 	}
 	id := uuid.NewString()
 	data, sha := ch.l.photos.next(id)
-	st, _ := ch.l.c.do("probe-upload", tok, "PUT", fmt.Sprintf("/api/v1/photos/%s?hazard_id=%d", id, hz[0].ID), rawBody{data, "image/jpeg"}, nil)
+	st, _ := ch.l.c.do("probe-upload", tok, "PUT", fmt.Sprintf("/api/v1/photos/%s?hazard_id=%d", id, hz.Items[0].ID), rawBody{data, "image/jpeg"}, nil)
 	ch.l.mu.Lock()
 	ch.l.uploads = append(ch.l.uploads, upload{ID: id, SHA: sha, Status: st})
 	ch.l.mu.Unlock()

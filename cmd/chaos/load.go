@@ -66,11 +66,11 @@ func newLoad(c *client, p *photos) (*load, error) {
 	if l.office, err = c.login("officer-district", officerPassword); err != nil {
 		return nil, err
 	}
-	var users []inspect.User
+	var users api.List[inspect.User]
 	if _, err := c.do("setup", l.admin, "GET", "/api/v1/users", nil, &users); err != nil {
 		return nil, err
 	}
-	for _, u := range users {
+	for _, u := range users.Items {
 		l.users[u.ID] = u
 		if u.Role == inspect.RoleInspector && len(u.GridIDs) > 0 {
 			if _, ok := l.grid[u.GridIDs[0]]; !ok {
@@ -78,11 +78,11 @@ func newLoad(c *client, p *photos) (*load, error) {
 			}
 		}
 	}
-	var sites []inspect.Site
-	if _, err := c.do("setup", l.admin, "GET", "/api/v1/sites?limit=200", nil, &sites); err != nil {
+	var sites api.List[inspect.Site]
+	if _, err := c.do("setup", l.admin, "GET", "/api/v1/sites?limit=100", nil, &sites); err != nil {
 		return nil, err
 	}
-	for _, s := range sites {
+	for _, s := range sites.Items {
 		if _, ok := l.grid[s.GridID]; ok && len(s.MerchantIDs) > 0 {
 			l.sites = append(l.sites, s)
 		}
@@ -96,7 +96,7 @@ func newLoad(c *client, p *photos) (*load, error) {
 // setPolicy gives every district a 3-minute rectification limit with reminders 2
 // and 1 minutes before, so deadlines, reminders and their jobs happen during the run.
 func (l *load) setPolicy() error {
-	var units []inspect.Unit
+	var units api.List[inspect.Unit]
 	if _, err := l.c.do("setup", l.admin, "GET", "/api/v1/units", nil, &units); err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (l *load) setPolicy() error {
 			o.Rectify[level][sev] = inspect.Duration(3 * time.Minute)
 		}
 	}
-	for _, u := range units {
+	for _, u := range units.Items {
 		if u.Level == inspect.LevelDistrict {
 			if _, err := l.c.do("setup", l.admin, "PUT", fmt.Sprintf("/api/v1/policy?district_id=%d", u.ID), o, nil); err != nil {
 				return err

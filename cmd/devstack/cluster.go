@@ -28,6 +28,7 @@ type cluster struct {
 	st       *stack
 	safegrid string   // the safegrid binary
 	env      []string // the replicas' environment
+	pgPort   int      // the private Postgres cluster
 	lbPort   int      // nginx, in front of the replicas
 	s3Port   int      // nginx, in front of the MinIO nodes
 	nginx    *proc
@@ -83,7 +84,9 @@ func runCluster(args []string) int {
 	defer stop()
 
 	c := &cluster{st: &stack{cacheDir: cacheDir(), ephemeral: true, appDB: "safegrid"}, safegrid: *safegrid}
-	code := c.run(ctx, *replicas, *port, fs.Args())
+	runCtx, cancel := context.WithCancel(ctx) // ends the health checker before the stop
+	code := c.run(runCtx, *replicas, *port, fs.Args())
+	cancel()
 	c.mu.Lock()
 	c.stopping = true
 	c.mu.Unlock()
@@ -155,15 +158,14 @@ func (c *cluster) start(ctx context.Context, replicas, port int) (ClusterState, 
 	if err != nil {
 		return ClusterState{}, fmt.Errorf("ONNX Runtime: %w", err)
 	}
-	pgPort, err := st.startCluster(ctx)
-	if err != nil {
+	if c.pgPort, err = st.startCluster(ctx); err != nil {
 		return ClusterState{}, fmt.Errorf("postgres: %w", err)
 	}
-	server := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", pgPort)
+	server := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.pgPort)
 	if err := createDatabase(ctx, server, st.appDB); err != nil {
 		return ClusterState{}, err
 	}
-	dbURL := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", pgPort, st.appDB)
+	dbURL := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.pgPort, st.appDB)
 
 	accessKey, secretKey := envOr("SAFEGRID_S3_ACCESS_KEY", "safegrid"), envOr("SAFEGRID_S3_SECRET_KEY", "safegrid-dev-secret")
 	if err := c.startMinIO(ctx, accessKey, secretKey); err != nil {
@@ -235,7 +237,7 @@ func (c *cluster) start(ctx context.Context, replicas, port int) (ClusterState, 
 
 // ports lists every port the cluster listens on.
 func (c *cluster) ports() []int {
-	ports := []int{c.lbPort, c.s3Port}
+	ports := []int{c.pgPort, c.lbPort, c.s3Port}
 	for _, p := range append(slices.Clone(c.replicas), c.minio...) {
 		ports = append(ports, p.port)
 	}
