@@ -20,12 +20,13 @@ import (
 )
 
 // Read timeouts, chosen for phones on slow links (see README "Limits"):
-//   - headers must arrive within DefaultHeaderTimeout of the first byte;
+//   - headers must arrive within DefaultHeaderTimeout (browsers open spare
+//     connections ahead of need, so this is not made short);
 //   - a JSON body within DefaultBodyReadTimeout after its headers;
 //   - an upload within DefaultUploadReadTimeout: 20 MiB in 10 minutes is about
 //     35 KB/s (280 kbit/s), below a weak 3G uplink.
 const (
-	DefaultHeaderTimeout     = 15 * time.Second
+	DefaultHeaderTimeout     = 60 * time.Second
 	DefaultBodyReadTimeout   = 30 * time.Second
 	DefaultUploadReadTimeout = 10 * time.Minute
 )
