@@ -90,14 +90,15 @@ func (ch *chaos) record(f fault) {
 	log.Printf("chaos: %s %s (%d requests in flight): %s %s", f.Kind, f.Target, f.InFlight, took, f.Note)
 }
 
-func (ch *chaos) replicaReady(name string) bool {
+// replicaBack reports whether the replica runs again under a new pid and is ready.
+func (ch *chaos) replicaBack(name string, killed int) bool {
 	reps, _, err := ch.ct.state()
 	if err != nil {
 		return false
 	}
 	for _, r := range reps {
 		if r.Name == name {
-			return r.PID != 0 && r.Ready
+			return r.PID != 0 && r.PID != killed && r.Ready
 		}
 	}
 	return false
@@ -108,14 +109,16 @@ func (ch *chaos) killReplica(kind string) {
 	if err != nil || len(reps) == 0 {
 		return
 	}
-	name := reps[rand.IntN(len(reps))].Name
+	victim := reps[rand.IntN(len(reps))]
+	name := victim.Name
 	f := fault{Kind: kind, Target: name, At: time.Now(), InFlight: ch.l.c.inflight.Load()}
 	if err := ch.ct.post("/kill?name=" + name); err != nil {
 		log.Printf("chaos: kill %s: %v", name, err)
 		return
 	}
-	time.Sleep(300 * time.Millisecond)
-	f.Recovered = waitFor(60*time.Second, func() bool { return ch.replicaReady(name) })
+	// Back means restarted (a new pid) and passing /readyz in the cluster's
+	// health checker, which polls each second.
+	f.Recovered = waitFor(2*time.Minute, func() bool { return ch.replicaBack(name, victim.PID) })
 	ch.record(f)
 }
 
