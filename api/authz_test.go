@@ -107,7 +107,7 @@ func matrix() []matrixRoute {
 		}, [actors][2]int{same(403), {403, 404}, ownOnly(200), same(403), same(401)}},
 		{"POST /api/v1/inspections/:id/return", func(w *world, s *scope, n int) request {
 			d := w.completeInspection(s)
-			if _, err := w.store.SubmitInspection(w.ctx, s.inspectorP, d.ID); err != nil {
+			if _, err := w.svc.Inspections.SubmitInspection(w.ctx, s.inspectorP, d.ID); err != nil {
 				w.t.Fatal(err)
 			}
 			return request{"POST", fmt.Sprintf("%s/inspections/%d/return", p, d.ID), map[string]string{"reason": "photo of the extinguisher gauge is blurred"}}
@@ -167,7 +167,7 @@ func siteInput(w *world, s *scope, name string) api.SiteInput {
 // assigned returns a fresh inspection of s's site, assigned to its inspector.
 func (w *world) assigned(s *scope) inspect.Inspection {
 	w.t.Helper()
-	insp, err := w.store.AssignInspection(w.ctx, s.officerP, s.site.ID, s.inspector.ID, time.Now().Add(48*time.Hour))
+	insp, err := w.svc.Inspections.AssignInspection(w.ctx, s.officerP, s.site.ID, s.inspector.ID, time.Now().Add(48*time.Hour))
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // first use), who sees both halves.
 func (w *world) districtOfficer() inspect.User {
 	w.t.Helper()
-	if u, _, err := w.store.Credentials(w.ctx, "districtofficer"); err == nil {
+	if u, _, err := w.svc.Directory.Credentials(w.ctx, "districtofficer"); err == nil {
 		return u
 	}
 	return w.user(inspect.User{Username: "districtofficer", Phone: "10000000099", DisplayName: "District officer",
@@ -34,12 +34,12 @@ func (w *world) panel(s *scope) []int64 {
 func (w *world) underDetermination(s *scope, voted bool) inspect.HazardDetail {
 	w.t.Helper()
 	h, _ := w.hazard(s)
-	if _, err := w.store.OpenDetermination(w.ctx, s.officerP, h.ID, w.panel(s), "possibly major"); err != nil {
+	if _, err := w.svc.Determinations.OpenDetermination(w.ctx, s.officerP, h.ID, w.panel(s), "possibly major"); err != nil {
 		w.t.Fatal(err)
 	}
 	if voted {
 		for _, id := range w.panel(s) {
-			if _, err := w.store.CastVote(w.ctx, w.principal(inspect.User{ID: id}), h.ID, inspect.VoteMajor, "LPG in a basement"); err != nil {
+			if _, err := w.svc.Determinations.CastVote(w.ctx, w.principal(inspect.User{ID: id}), h.ID, inspect.VoteMajor, "LPG in a basement"); err != nil {
 				w.t.Fatalf("vote of %d: %v", id, err)
 			}
 		}
@@ -57,7 +57,7 @@ func deadlineMatrix() []matrixRoute {
 			[actors][2]int{same(200), same(200), same(200), same(200), same(401)}},
 		{"POST /api/v1/notifications/:id/read", func(w *world, s *scope, n int) request {
 			// A notification of s's merchant: only they may mark it.
-			stored, _, err := w.db.EnqueueNotification(w.ctx, nil, inspect.Notification{UserID: s.merchant.ID, Channel: inspect.ChannelInApp,
+			stored, _, err := w.svc.Notifications.Enqueue(w.ctx, inspect.Notification{UserID: s.merchant.ID, Channel: inspect.ChannelInApp,
 				Kind: inspect.KindHazardNotified, TextZH: "通知", TextEN: "notice", DedupKey: fmt.Sprintf("matrix:%d", n)})
 			if err != nil {
 				w.t.Fatal(err)

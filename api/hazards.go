@@ -44,7 +44,23 @@ func (h *v1) getHazard(ctx context.Context, p inspect.Principal, in ByID) (inspe
 }
 
 func (h *v1) hazardAction(ctx context.Context, p inspect.Principal, in HazardActionInput) (inspect.HazardDetail, error) {
+	if route, ok := determinationRoute(in.Action); ok {
+		return inspect.HazardDetail{}, inspect.FieldErrorf("action", "%s is taken through %s: a determination needs a panel of at least %d reviewers",
+			in.Action, route, inspect.MinDeterminationReviewers)
+	}
 	return h.cfg.Hazards.HazardAction(ctx, p, in.ID, in.Action, in.HazardActionInput)
+}
+
+// determinationRoute returns the route that takes a, when a is one of the
+// actions only a determination takes (inspect.DeterminationOnly).
+func determinationRoute(a inspect.Action) (string, bool) {
+	switch {
+	case a == inspect.ActionOpenDetermination:
+		return "POST /api/v1/hazards/{id}/determination", true
+	case inspect.DeterminationOnly(a):
+		return "POST /api/v1/hazards/{id}/determination/conclude", true
+	}
+	return "", false
 }
 
 // submitProof is the merchant's "I fixed it": photos already uploaded to the

@@ -20,7 +20,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/safegrid/safegrid/api"
-	"github.com/safegrid/safegrid/api/apitest"
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
 )
@@ -144,7 +143,7 @@ func limitedWorld(t *testing.T) (*world, string) {
 func replica(t *testing.T, w *world, cfg api.Config, limits api.LoginLimits) string {
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := api.New(cfg)
-	v1 := apitest.Services(w.store)
+	v1 := v1Config(w.svc)
 	v1.LoginLimits, v1.LoginLimiter = limits, storage.NewLoginAttempts(w.db)
 	srv.MountV1(v1)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

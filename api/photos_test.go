@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
@@ -127,7 +125,7 @@ func TestPhotoRowFailureLeavesNoObject(t *testing.T) {
 	path := fmt.Sprintf("/api/v1/photos/%s?inspection_id=%d&item_code=%s", id, d.ID, d.Items[0].Code)
 	photo := jpegPhoto(t)
 
-	w.store.PhotoInserted = func(context.Context, pgx.Tx, storage.PhotoRecord) error { return errors.New("job queue unavailable") }
+	w.queue.photoInserted = func(storage.PhotoRecord) error { return errors.New("job queue unavailable") }
 	if r := w.do(token, "PUT", path, photo); r.Status != 500 {
 		t.Fatalf("upload with a failing hook: status %d, want 500", r.Status)
 	}
@@ -137,7 +135,7 @@ func TestPhotoRowFailureLeavesNoObject(t *testing.T) {
 	w.checkPhotoConsistency(t)
 
 	var hooked []string
-	w.store.PhotoInserted = func(_ context.Context, _ pgx.Tx, p storage.PhotoRecord) error {
+	w.queue.photoInserted = func(p storage.PhotoRecord) error {
 		hooked = append(hooked, fmt.Sprintf("%s site=%d item=%s location=%q", p.ID, p.SiteID, p.ItemCode, p.Location))
 		return nil
 	}

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -28,24 +27,21 @@ func (w *world) itemPhoto(s *scope) uuid.UUID {
 func (w *world) analysedPhoto(s *scope) (uuid.UUID, inspect.AIFlag) {
 	w.t.Helper()
 	id := w.itemPhoto(s)
-	rec, err := w.store.PhotoForAnalysis(w.ctx, id)
+	rec, err := w.svc.Photos.PhotoForAnalysis(w.ctx, id)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	annotated := jpegPhoto(w.t)
-	key := storage.AnnotatedKey(id)
-	if _, err := w.objects.Put(w.ctx, key, bytes.NewReader(annotated), int64(len(annotated)), "image/jpeg"); err != nil {
-		w.t.Fatal(err)
-	}
 	dets := json.RawMessage(`[{"class":"motorcycle","class_id":3,"score":0.88,"box":{"x1":5,"y1":10,"x2":50,"y2":45}}]`)
 	flag := inspect.AIFlag{Code: "two_wheeler_indoor", Status: "flag", Score: 0.88, Reason: "motorcycle 0.88 in a corridor photo",
 		Boxes: []inspect.FlagBox{{Class: "motorcycle", Score: 0.88, X1: 5, Y1: 10, X2: 50, Y2: 45}}}
 	a := storage.Analysis{PhotoID: id, ModelName: "yolox_nano", ModelSHA256: strings.Repeat("ab", 32), Width: 64, Height: 48,
-		Detections: dets, AnnotatedKey: key, AnalysedAt: time.Now()}
-	if err := w.store.SaveAnalysis(w.ctx, a, rec.Photo.SiteID, rec.RuleCode, []inspect.AIFlag{flag}); err != nil {
+		Detections: dets, AnalysedAt: time.Now()}
+	a.Annotated = annotated
+	if err := w.svc.Photos.SaveAnalysis(w.ctx, a, rec.Photo.SiteID, rec.RuleCode, []inspect.AIFlag{flag}); err != nil {
 		w.t.Fatal(err)
 	}
-	flags, err := w.store.PhotoFlags(w.ctx, s.inspectorP, id)
+	flags, err := w.svc.Flags.PhotoFlags(w.ctx, s.inspectorP, id)
 	if err != nil || len(flags) != 1 {
 		w.t.Fatalf("flags of analysed photo: %v, %v", flags, err)
 	}
@@ -101,21 +97,23 @@ func TestReviewFlags(t *testing.T) {
 	item := d.Items[0]
 	flagFor := func() inspect.AIFlag {
 		id := uuid.MustParse(w.photo(s.inspectorP, inspect.PhotoTarget{InspectionID: d.ID, ItemCode: item.Code}))
-		rec, err := w.store.PhotoForAnalysis(w.ctx, id)
+		rec, err := w.svc.Photos.PhotoForAnalysis(w.ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		a := storage.Analysis{PhotoID: id, ModelName: "yolox_nano", ModelSHA256: strings.Repeat("cd", 32), Width: 64, Height: 48,
-			Detections: json.RawMessage(`[]`), AnnotatedKey: storage.AnnotatedKey(id), AnalysedAt: time.Now()}
+			Detections: json.RawMessage(`[]`), AnalysedAt: time.Now()}
 		f := inspect.AIFlag{Code: "two_wheeler_indoor", Status: "flag", Score: 0.9, Reason: "motorcycle in a corridor photo", Boxes: []inspect.FlagBox{}}
-		if err := w.store.SaveAnalysis(w.ctx, a, rec.Photo.SiteID, rec.RuleCode, []inspect.AIFlag{f}); err != nil {
+		a.Annotated = jpegPhoto(t)
+		if err := w.svc.Photos.SaveAnalysis(w.ctx, a, rec.Photo.SiteID, rec.RuleCode, []inspect.AIFlag{f}); err != nil {
 			t.Fatal(err)
 		}
 		// A retried job stores nothing twice.
-		if err := w.store.SaveAnalysis(w.ctx, a, rec.Photo.SiteID, rec.RuleCode, []inspect.AIFlag{f}); err != nil {
+		a.Annotated = jpegPhoto(t)
+		if err := w.svc.Photos.SaveAnalysis(w.ctx, a, rec.Photo.SiteID, rec.RuleCode, []inspect.AIFlag{f}); err != nil {
 			t.Fatal(err)
 		}
-		flags, err := w.store.PhotoFlags(w.ctx, s.inspectorP, id)
+		flags, err := w.svc.Flags.PhotoFlags(w.ctx, s.inspectorP, id)
 		if err != nil || len(flags) != 1 {
 			t.Fatalf("photo %s has flags %v (err %v), want exactly one", id, flags, err)
 		}
@@ -135,7 +133,7 @@ func TestReviewFlags(t *testing.T) {
 	if confirmed.Review != inspect.ReviewConfirmed || confirmed.HazardID == 0 || confirmed.ReviewedBy != s.officer.ID {
 		t.Fatalf("confirmed flag = %+v, want confirmed with a hazard and the reviewer", confirmed)
 	}
-	h, err := w.store.Hazard(w.ctx, s.officerP, confirmed.HazardID)
+	h, err := w.svc.Hazards.Hazard(w.ctx, s.officerP, confirmed.HazardID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +156,7 @@ func TestReviewFlags(t *testing.T) {
 	if joined.HazardID != confirmed.HazardID {
 		t.Errorf("second confirmed flag of the same site and rule made hazard %d, want it to join %d", joined.HazardID, confirmed.HazardID)
 	}
-	if h2, _ := w.store.Hazard(w.ctx, s.officerP, confirmed.HazardID); h2.Observations != h.Observations+1 {
+	if h2, _ := w.svc.Hazards.Hazard(w.ctx, s.officerP, confirmed.HazardID); h2.Observations != h.Observations+1 {
 		t.Errorf("observations after joining = %d, want %d", h2.Observations, h.Observations+1)
 	}
 
@@ -184,7 +182,7 @@ func TestReviewFlags(t *testing.T) {
 		t.Errorf("stats = %+v, want 2 confirmed, 1 rejected, precision 2/3", got)
 	}
 
-	examples, err := w.store.LabelledExamples(w.ctx)
+	examples, err := w.svc.Flags.LabelledExamples(w.ctx)
 	if err != nil || len(examples) != 3 {
 		t.Fatalf("labelled examples: %d (err %v), want 3", len(examples), err)
 	}

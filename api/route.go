@@ -14,13 +14,13 @@ import (
 	"github.com/safegrid/safegrid/inspect"
 )
 
-// Role sets used by the route table.
+// Role sets used by the route table; inspect decides them (inspect/authz.go).
 var (
-	anyRole   = []inspect.Role{inspect.RoleAdmin, inspect.RoleSafetyOfficer, inspect.RoleInspector, inspect.RoleMerchant}
-	staff     = []inspect.Role{inspect.RoleAdmin, inspect.RoleSafetyOfficer, inspect.RoleInspector}
-	managers  = []inspect.Role{inspect.RoleAdmin, inspect.RoleSafetyOfficer}
-	admins    = []inspect.Role{inspect.RoleAdmin}
-	merchants = []inspect.Role{inspect.RoleMerchant}
+	anyRole   = inspect.AllRoles()
+	staff     = inspect.StaffRoles()
+	managers  = inspect.ManagerRoles()
+	admins    = inspect.AdminRoles()
+	merchants = inspect.MerchantRoles()
 )
 
 // Route is one documented API route: the route table drives registration, the

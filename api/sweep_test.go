@@ -52,7 +52,7 @@ func TestSweepOrphanPhotos(t *testing.T) {
 		}
 	}
 
-	deleted, err := w.store.SweepOrphanPhotos(w.ctx, time.Hour)
+	deleted, err := w.svc.Photos.SweepOrphanPhotos(w.ctx, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

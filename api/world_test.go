@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/safegrid/safegrid/api"
 	"github.com/safegrid/safegrid/api/apitest"
@@ -50,7 +51,8 @@ type world struct {
 	ctx      context.Context
 	db       *storage.DB
 	objects  *storage.ObjectStore
-	store    *storage.Store
+	svc      *storage.Services
+	queue    *hookQueue
 	rules    *checklists.RuleSet
 	base     string
 	admin    inspect.User
@@ -68,16 +70,42 @@ type world struct {
 
 func (w *world) app() *fiber.App { return w.srv.App() }
 
+// v1Config wires the storage services into the API, as cmd does.
+func v1Config(s *storage.Services) api.V1Config {
+	return api.V1Config{Directory: s.Directory, Sites: s.Sites, Inspections: s.Inspections, Photos: s.Photos, Hazards: s.Hazards,
+		Flags: s.Flags, Notifications: s.Notifications, Policy: s.Policy, Determinations: s.Determinations}
+}
+
+// hookQueue is the job queue of the API tests: it schedules nothing, and runs
+// photoInserted (when set) where the analysis job would be enqueued, inside the
+// transaction that inserts a photo row.
+type hookQueue struct {
+	photoInserted func(storage.PhotoRecord) error
+}
+
+func (q *hookQueue) ScheduleDeadline(context.Context, pgx.Tx, inspect.DeadlineSchedule) error {
+	return nil
+}
+func (q *hookQueue) DeliverNotification(context.Context, pgx.Tx, int64) error { return nil }
+func (q *hookQueue) AnalysePhoto(_ context.Context, _ pgx.Tx, p storage.PhotoRecord) error {
+	if q.photoInserted == nil {
+		return nil
+	}
+	return q.photoInserted(p)
+}
+
 func profileJSON(t testing.TB) json.RawMessage { return storagetest.Profile(t, "shop-street-lpg.json") }
 
 func setup(t testing.TB, limits ...api.LoginLimits) *world {
 	t.Helper()
 	ctx := context.Background()
 	env := storagetest.New(t)
-	w := &world{t: t, ctx: ctx, db: env.DB, objects: env.Objects, store: env.Store, rules: env.Rules, tokens: map[int64]string{}}
+	q := &hookQueue{}
+	w := &world{t: t, ctx: ctx, db: env.DB, objects: env.Objects, queue: q, rules: env.Rules, tokens: map[int64]string{},
+		svc: storage.New(storage.Deps{DB: env.DB, Objects: env.Objects, Rules: env.Rules, Queue: q})}
 
 	srv := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimit: 1 << 20, MaxUploadBytes: 20 << 20})
-	cfg := apitest.Services(w.store)
+	cfg := v1Config(w.svc)
 	cfg.LoginLimits = api.LoginLimits{AccountFailures: 1000, AccountWindow: time.Minute, AddressFailures: 100000, AddressWindow: time.Minute}
 	cfg.LoginLimiter = storage.NewLoginAttempts(env.DB)
 	if len(limits) > 0 {
@@ -87,7 +115,7 @@ func setup(t testing.TB, limits ...api.LoginLimits) *world {
 	w.client = apitest.Serve(t, srv)
 	w.base = w.client.Base
 
-	w.factory = storagetest.NewFactory(t, w.store, testPassword)
+	w.factory = storagetest.NewFactory(t, storagetest.DirectoryOf(w.svc), testPassword)
 	w.admin, w.adminP = w.factory.Admin, w.factory.AdminP
 	w.district = w.unit(0, inspect.LevelDistrict, "District")
 	w.sub = w.unit(w.district.ID, inspect.LevelSubdistrict, "Subdistrict")
@@ -127,11 +155,11 @@ func (w *world) half(n int) *scope {
 // startedInspection assigns an inspection of s's site to its inspector and starts it.
 func (w *world) startedInspection(s *scope) inspect.InspectionDetail {
 	w.t.Helper()
-	insp, err := w.store.AssignInspection(w.ctx, s.officerP, s.site.ID, s.inspector.ID, time.Now().Add(48*time.Hour))
+	insp, err := w.svc.Inspections.AssignInspection(w.ctx, s.officerP, s.site.ID, s.inspector.ID, time.Now().Add(48*time.Hour))
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	d, err := w.store.StartInspection(w.ctx, s.inspectorP, insp.ID)
+	d, err := w.svc.Inspections.StartInspection(w.ctx, s.inspectorP, insp.ID)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -148,11 +176,11 @@ func (w *world) hazard(s *scope, actions ...inspect.Action) (inspect.HazardDetai
 		// exists (a new finding would join it instead).
 		site := w.factory.Site(inspect.Site{Name: "Work shop", Address: "2 Work Road", GridID: s.grid.ID, MerchantIDs: []int64{s.merchant.ID}})
 		s.merchantP = w.principal(s.merchant)
-		insp, err := w.store.AssignInspection(w.ctx, s.officerP, site.ID, s.inspector.ID, time.Now().Add(48*time.Hour))
+		insp, err := w.svc.Inspections.AssignInspection(w.ctx, s.officerP, site.ID, s.inspector.ID, time.Now().Add(48*time.Hour))
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		if s.work, err = w.store.StartInspection(w.ctx, s.inspectorP, insp.ID); err != nil {
+		if s.work, err = w.svc.Inspections.StartInspection(w.ctx, s.inspectorP, insp.ID); err != nil {
 			w.t.Fatal(err)
 		}
 		s.nextItem = 0
@@ -160,7 +188,7 @@ func (w *world) hazard(s *scope, actions ...inspect.Action) (inspect.HazardDetai
 	it := s.work.Items[s.nextItem]
 	s.nextItem++
 	photo := w.photo(s.inspectorP, inspect.PhotoTarget{InspectionID: s.work.ID, ItemCode: it.Code})
-	d, err := w.store.AnswerItem(w.ctx, s.inspectorP, s.work.ID, inspect.Item{Code: it.Code, Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard, Note: "found"})
+	d, err := w.svc.Inspections.AnswerItem(w.ctx, s.inspectorP, s.work.ID, inspect.Item{Code: it.Code, Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard, Note: "found"})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -176,11 +204,11 @@ func (w *world) hazard(s *scope, actions ...inspect.Action) (inspect.HazardDetai
 		default:
 			p = s.officerP
 		}
-		if _, err := w.store.HazardAction(w.ctx, p, d.HazardID, a, in); err != nil {
+		if _, err := w.svc.Hazards.HazardAction(w.ctx, p, d.HazardID, a, in); err != nil {
 			w.t.Fatalf("%s hazard %d: %v", a, d.HazardID, err)
 		}
 	}
-	h, err := w.store.Hazard(w.ctx, w.adminP, d.HazardID)
+	h, err := w.svc.Hazards.Hazard(w.ctx, w.adminP, d.HazardID)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -196,7 +224,7 @@ func (w *world) completeInspection(s *scope) inspect.InspectionDetail {
 		if it.NeedsPhoto {
 			w.photo(s.inspectorP, inspect.PhotoTarget{InspectionID: d.ID, ItemCode: it.Code})
 		}
-		if _, err := w.store.AnswerItem(w.ctx, s.inspectorP, d.ID, inspect.Item{Code: it.Code, Answer: inspect.AnswerPass}); err != nil {
+		if _, err := w.svc.Inspections.AnswerItem(w.ctx, s.inspectorP, d.ID, inspect.Item{Code: it.Code, Answer: inspect.AnswerPass}); err != nil {
 			w.t.Fatal(err)
 		}
 	}
@@ -234,7 +262,7 @@ func (w *world) photo(p inspect.Principal, target inspect.PhotoTarget) string {
 	sum := sha256.Sum256(b)
 	ph := inspect.Photo{ID: uuid.New(), InspectionID: target.InspectionID, ItemCode: target.ItemCode, HazardID: target.HazardID,
 		SHA256: hex.EncodeToString(sum[:]), Type: inspect.PhotoJPEG, Size: int64(len(b)), Width: 64, Height: 48}
-	saved, _, err := w.store.SavePhoto(w.ctx, p, ph, bytes.NewReader(b), b)
+	saved, _, err := w.svc.Photos.SavePhoto(w.ctx, p, ph, bytes.NewReader(b), b)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -276,7 +304,7 @@ func (w *world) call(token, method, path string, body, out any) int {
 // every photo object has a row.
 func (w *world) checkPhotoConsistency(t *testing.T) {
 	t.Helper()
-	missing, orphans, err := w.store.PhotoConsistency(w.ctx)
+	missing, orphans, err := w.svc.Photos.PhotoConsistency(w.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

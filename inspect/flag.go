@@ -48,12 +48,6 @@ type AIFlag struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-// CanReview reports whether the principal's role reviews AI flags at all; which
-// flags is decided by the site's scope.
-func (p Principal) CanReview() bool {
-	return p.User.Role == RoleSafetyOfficer || p.User.Role == RoleAdmin
-}
-
 // CheckReview validates a decision on flag f: only pending flags are decided, and a
 // rejection needs a reason (it is what the next model learns from).
 func CheckReview(f AIFlag, confirm bool, reason string) error {

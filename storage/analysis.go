@@ -14,8 +14,8 @@ import (
 	"github.com/safegrid/safegrid/inspect"
 )
 
-// AnnotatedKey is the object key of a photo's annotated copy (boxes and labels drawn).
-func AnnotatedKey(photoID uuid.UUID) string { return "annotated/" + photoID.String() + ".jpg" }
+// annotatedKey is the object key of a photo's annotated copy (boxes and labels drawn).
+func annotatedKey(photoID uuid.UUID) string { return "annotated/" + photoID.String() + ".jpg" }
 
 // AnalysisTarget is what the analysis job needs to know about a photo.
 type AnalysisTarget struct {
@@ -25,13 +25,13 @@ type AnalysisTarget struct {
 }
 
 // PhotoForAnalysis reads the photo the analysis job is about.
-func (s *Store) PhotoForAnalysis(ctx context.Context, id uuid.UUID) (AnalysisTarget, error) {
-	rec, err := photoByID(ctx, s.DB.Pool, id.String())
+func (s *PhotoService) PhotoForAnalysis(ctx context.Context, id uuid.UUID) (AnalysisTarget, error) {
+	rec, err := photoByID(ctx, s.db.Pool, id.String())
 	if err != nil {
 		return AnalysisTarget{}, err
 	}
 	t := AnalysisTarget{Photo: rec, RuleCode: rec.ItemCode}
-	err = s.DB.Pool.QueryRow(ctx, `SELECT
+	err = s.db.Pool.QueryRow(ctx, `SELECT
 			EXISTS (SELECT 1 FROM photo_analyses WHERE photo_id = $1),
 			COALESCE((SELECT rule_code FROM hazards WHERE id = $2), '')`, id, rec.HazardID).Scan(&t.Analysed, &t.RuleCode)
 	if err != nil {
@@ -45,31 +45,31 @@ func (s *Store) PhotoForAnalysis(ctx context.Context, id uuid.UUID) (AnalysisTar
 
 // Analysis is what the detector made of one photo.
 type Analysis struct {
-	PhotoID      uuid.UUID
-	ModelName    string
-	ModelSHA256  string
-	Width        int
-	Height       int
-	Detections   json.RawMessage
-	AnnotatedKey string // set by SaveAnalysis when Annotated is given
-	Annotated    []byte // the annotated copy, a JPEG
-	AnalysedAt   time.Time
+	PhotoID     uuid.UUID
+	ModelName   string
+	ModelSHA256 string
+	Width       int
+	Height      int
+	Detections  json.RawMessage
+	Annotated   []byte // the annotated copy, a JPEG (nil: none)
+	AnalysedAt  time.Time
 }
 
 // SaveAnalysis stores an analysis and its flags in one transaction, after writing
 // its annotated copy (when a.Annotated is given) the way originals and thumbnails
 // are written. A second save for the same photo (a retried job) changes nothing.
-func (s *Store) SaveAnalysis(ctx context.Context, a Analysis, siteID int64, ruleCode string, flags []inspect.AIFlag) error {
+func (s *PhotoService) SaveAnalysis(ctx context.Context, a Analysis, siteID int64, ruleCode string, flags []inspect.AIFlag) error {
+	key := ""
 	if a.Annotated != nil {
-		a.AnnotatedKey = AnnotatedKey(a.PhotoID)
-		if _, err := s.putObjects(ctx, object{a.AnnotatedKey, "image/jpeg", bytes.NewReader(a.Annotated), int64(len(a.Annotated)), ""}); err != nil {
+		key = annotatedKey(a.PhotoID)
+		if _, err := s.putObjects(ctx, object{key, "image/jpeg", bytes.NewReader(a.Annotated), int64(len(a.Annotated)), ""}); err != nil {
 			return fmt.Errorf("store annotated copy of photo %s: %w", a.PhotoID, err)
 		}
 	}
-	return s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO photo_analyses (photo_id, model_name, model_sha256, width, height, detections, annotated_key, analysed_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (photo_id) DO NOTHING`,
-			a.PhotoID, a.ModelName, a.ModelSHA256, a.Width, a.Height, a.Detections, a.AnnotatedKey, a.AnalysedAt)
+			a.PhotoID, a.ModelName, a.ModelSHA256, a.Width, a.Height, a.Detections, key, a.AnalysedAt)
 		if err != nil {
 			return fmt.Errorf("store analysis of photo %s: %w", a.PhotoID, err)
 		}
@@ -102,9 +102,9 @@ func insertFlag(ctx context.Context, tx pgx.Tx, photoID uuid.UUID, siteID int64,
 // AddManualFlag records a hazard an inspector saw on their own photo that the model
 // cannot see (cardboard boxes, a charging cable). It enters the review queue like a
 // model's flag.
-func (s *Store) AddManualFlag(ctx context.Context, p inspect.Principal, photoID uuid.UUID, f inspect.AIFlag) (inspect.AIFlag, error) {
+func (s *FlagService) AddManualFlag(ctx context.Context, p inspect.Principal, photoID uuid.UUID, f inspect.AIFlag) (inspect.AIFlag, error) {
 	var out inspect.AIFlag
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		rec, err := photoByID(ctx, tx, photoID.String())
 		if err != nil {
 			return notVisible("photo", photoID)
@@ -198,11 +198,11 @@ func visibleFlag(ctx context.Context, tx querier, p inspect.Principal, id int64,
 
 // PhotoFlags lists the flags of one photo the principal may see, so the inspector
 // who took it sees what the model found.
-func (s *Store) PhotoFlags(ctx context.Context, p inspect.Principal, photoID uuid.UUID) ([]inspect.AIFlag, error) {
-	if _, err := s.Photo(ctx, p, photoID.String()); err != nil {
+func (s *FlagService) PhotoFlags(ctx context.Context, p inspect.Principal, photoID uuid.UUID) ([]inspect.AIFlag, error) {
+	if _, err := s.visiblePhoto(ctx, p, photoID.String()); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Pool.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f WHERE f.photo_id = $1 ORDER BY f.id`, photoID)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f WHERE f.photo_id = $1 ORDER BY f.id`, photoID)
 	rs, err := collectAll[flagRow](rows, err)
 	if err != nil {
 		return nil, err
@@ -216,16 +216,16 @@ func (s *Store) PhotoFlags(ctx context.Context, p inspect.Principal, photoID uui
 
 // OpenAnnotated opens the annotated copy of a photo the principal may see; not_found
 // until the photo has been analysed.
-func (s *Store) OpenAnnotated(ctx context.Context, p inspect.Principal, photoID uuid.UUID) (io.ReadCloser, string, int64, error) {
-	if _, err := s.Photo(ctx, p, photoID.String()); err != nil {
+func (s *PhotoService) OpenAnnotated(ctx context.Context, p inspect.Principal, photoID uuid.UUID) (io.ReadCloser, string, int64, error) {
+	if _, err := s.visiblePhoto(ctx, p, photoID.String()); err != nil {
 		return nil, "", 0, err
 	}
 	var key string
-	err := s.DB.Pool.QueryRow(ctx, `SELECT annotated_key FROM photo_analyses WHERE photo_id = $1`, photoID).Scan(&key)
+	err := s.db.Pool.QueryRow(ctx, `SELECT annotated_key FROM photo_analyses WHERE photo_id = $1`, photoID).Scan(&key)
 	if err != nil {
 		return nil, "", 0, mapPgError(err, "analysis of photo "+photoID.String())
 	}
-	rc, info, err := s.Objects.Get(ctx, key)
+	rc, info, err := s.objects.Get(ctx, key)
 	if err != nil {
 		return nil, "", 0, fmt.Errorf("open annotated photo %s: %w", photoID, err)
 	}
@@ -233,13 +233,13 @@ func (s *Store) OpenAnnotated(ctx context.Context, p inspect.Principal, photoID 
 }
 
 // Flag returns one flag the principal reviews.
-func (s *Store) Flag(ctx context.Context, p inspect.Principal, id int64) (inspect.AIFlag, error) {
-	f, _, err := visibleFlag(ctx, s.DB.Pool, p, id, false)
+func (s *FlagService) Flag(ctx context.Context, p inspect.Principal, id int64) (inspect.AIFlag, error) {
+	f, _, err := visibleFlag(ctx, s.db.Pool, p, id, false)
 	return f, err
 }
 
 // Flags lists the flags in the principal's scope, oldest first.
-func (s *Store) Flags(ctx context.Context, p inspect.Principal, f inspect.FlagFilter) ([]inspect.AIFlag, error) {
+func (s *FlagService) Flags(ctx context.Context, p inspect.Principal, f inspect.FlagFilter) ([]inspect.AIFlag, error) {
 	switch f.Review {
 	case "":
 		f.Review = inspect.ReviewPending
@@ -254,7 +254,7 @@ func (s *Store) Flags(ctx context.Context, p inspect.Principal, f inspect.FlagFi
 	if !p.CanReview() {
 		return nil, forbidden("the review queue is for the safety office")
 	}
-	rows, err := s.DB.Pool.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f JOIN sites s ON s.id = f.site_id
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f JOIN sites s ON s.id = f.site_id
 		WHERE ($1 OR s.grid_id = ANY($2))
 		  AND ($3 = 'all' OR f.review = $3) AND ($4 = '' OR f.code = $4) AND f.id > $5
 		ORDER BY f.id LIMIT $6`,
@@ -273,10 +273,10 @@ func (s *Store) Flags(ctx context.Context, p inspect.Principal, f inspect.FlagFi
 // ReviewFlag records a reviewer's decision. Confirming turns the flag into a hazard
 // for the photo's site and rule — or another observation of the open one — in the
 // same transaction; rejecting keeps the reason.
-func (s *Store) ReviewFlag(ctx context.Context, p inspect.Principal, id int64, confirm bool, reason string) (inspect.AIFlag, error) {
+func (s *FlagService) ReviewFlag(ctx context.Context, p inspect.Principal, id int64, confirm bool, reason string) (inspect.AIFlag, error) {
 	now := s.now()
 	var out inspect.AIFlag
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		f, site, err := visibleFlag(ctx, tx, p, id, true)
 		if err != nil {
 			return err
@@ -311,7 +311,7 @@ func (s *Store) ReviewFlag(ctx context.Context, p inspect.Principal, id int64, c
 
 // flagFinding builds the finding a confirmed flag records: from the inspection item
 // the photo answers, or from the hazard a proof photo belongs to.
-func (s *Store) flagFinding(ctx context.Context, tx pgx.Tx, f inspect.AIFlag, site inspect.Site, note string) (inspect.Finding, json.RawMessage, error) {
+func (s *base) flagFinding(ctx context.Context, tx pgx.Tx, f inspect.AIFlag, site inspect.Site, note string) (inspect.Finding, json.RawMessage, error) {
 	rec, err := photoByID(ctx, tx, f.PhotoID.String())
 	if err != nil {
 		return inspect.Finding{}, nil, err
@@ -346,12 +346,12 @@ func (s *Store) flagFinding(ctx context.Context, tx pgx.Tx, f inspect.AIFlag, si
 
 // FlagStats counts, per AI check, the flags in the principal's scope by review
 // state: precision as reviewed = confirmed / (confirmed + rejected).
-func (s *Store) FlagStats(ctx context.Context, p inspect.Principal) ([]inspect.FlagStats, error) {
+func (s *FlagService) FlagStats(ctx context.Context, p inspect.Principal) ([]inspect.FlagStats, error) {
 	if !p.CanReview() {
 		return nil, forbidden("flag statistics are for the safety office")
 	}
 	units, all := p.ScopeUnitIDs()
-	rows, err := s.DB.Pool.Query(ctx, `SELECT f.code,
+	rows, err := s.db.Pool.Query(ctx, `SELECT f.code,
 			count(*) FILTER (WHERE f.review = 'pending'),
 			count(*) FILTER (WHERE f.review = 'confirmed'),
 			count(*) FILTER (WHERE f.review = 'rejected')
@@ -388,8 +388,8 @@ type LabelledExample struct {
 }
 
 // LabelledExamples returns every analysed photo that has at least one decided flag.
-func (s *Store) LabelledExamples(ctx context.Context) ([]LabelledExample, error) {
-	rows, err := s.DB.Pool.Query(ctx, `SELECT a.photo_id, p.sha256, p.type, a.width, a.height, a.detections
+func (s *FlagService) LabelledExamples(ctx context.Context) ([]LabelledExample, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT a.photo_id, p.sha256, p.type, a.width, a.height, a.detections
 		FROM photo_analyses a JOIN photos p ON p.id = a.photo_id
 		WHERE EXISTS (SELECT 1 FROM ai_flags f WHERE f.photo_id = a.photo_id AND f.review <> 'pending')
 		ORDER BY p.uploaded_at, a.photo_id`)
@@ -405,7 +405,7 @@ func (s *Store) LabelledExamples(ctx context.Context) ([]LabelledExample, error)
 		return nil, fmt.Errorf("read labelled examples: %w", err)
 	}
 	for i := range examples {
-		rows, err := s.DB.Pool.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f WHERE f.photo_id = $1 AND f.review <> 'pending' ORDER BY f.id`, examples[i].PhotoID)
+		rows, err := s.db.Pool.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f WHERE f.photo_id = $1 AND f.review <> 'pending' ORDER BY f.id`, examples[i].PhotoID)
 		fs, err := collectAll[flagRow](rows, err)
 		if err != nil {
 			return nil, err

@@ -6,12 +6,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
 	"github.com/safegrid/safegrid/inspect"
 )
 
-// The deadline scheduler. Whenever a hazard's deadline is set or changes, the
+// The deadline path in storage. Whenever a hazard's deadline is set or changes, the
 // transaction that changes it inserts River jobs for it: a reminder at each
 // offset of the policy's RemindBefore still in the future, and the deadline job at
 // the deadline. Jobs carry the deadline they were planned for and re-read the
@@ -22,70 +21,6 @@ import (
 // deadline twice inserts them once; the outbox's dedup key and the state machine
 // make a job that runs twice (a crash after the work, before River recorded it)
 // change nothing the second time.
-
-// deadlineJobAttempts bounds the retries of a deadline or reminder job; a job
-// that keeps failing is a bug to look at, not something to hammer the database
-// with.
-const deadlineJobAttempts = 10
-
-// DeadlineReminderArgs is the River job that reminds the people responsible for a
-// hazard Before its Deadline.
-type DeadlineReminderArgs struct {
-	HazardID int64            `json:"hazard_id"`
-	Deadline time.Time        `json:"deadline"`
-	Before   inspect.Duration `json:"before"`
-}
-
-// Kind names the job for River.
-func (DeadlineReminderArgs) Kind() string { return "deadline_reminder" }
-
-// InsertOpts makes the job unique by its arguments: one reminder per hazard,
-// deadline and offset.
-func (DeadlineReminderArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: deadlineJobAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-// HazardDeadlineArgs is the River job that runs at a hazard's Deadline: when the
-// hazard is still waiting for the fix, it becomes reinspection_due and its
-// inspector gets the re-inspection task.
-type HazardDeadlineArgs struct {
-	HazardID int64     `json:"hazard_id"`
-	Deadline time.Time `json:"deadline"`
-}
-
-// Kind names the job for River.
-func (HazardDeadlineArgs) Kind() string { return "hazard_deadline" }
-
-// InsertOpts makes the job unique by its arguments: one per hazard and deadline.
-func (HazardDeadlineArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: deadlineJobAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-// scheduleDeadline inserts, in tx, the reminder jobs and the deadline job of h's
-// current deadline under policy p. It does nothing for a closed hazard or without
-// Store.Jobs. Reminders already past are skipped; the deadline job is inserted even
-// when the deadline is past, so that it runs at once.
-func (s *Store) scheduleDeadline(ctx context.Context, tx pgx.Tx, h inspect.Hazard, p inspect.TimeLimitPolicy) error {
-	if s.Jobs == nil || !inspect.IsOpen(h.State) {
-		return nil
-	}
-	now := s.now()
-	deadline := h.Deadline.UTC()
-	for _, before := range p.RemindBefore {
-		at := deadline.Add(-time.Duration(before))
-		if !at.After(now) {
-			continue
-		}
-		args := DeadlineReminderArgs{HazardID: h.ID, Deadline: deadline, Before: before}
-		if _, err := s.Jobs.InsertTx(ctx, tx, args, &river.InsertOpts{ScheduledAt: at}); err != nil {
-			return fmt.Errorf("schedule %s reminder of hazard %d: %w", before, h.ID, err)
-		}
-	}
-	if _, err := s.Jobs.InsertTx(ctx, tx, HazardDeadlineArgs{HazardID: h.ID, Deadline: deadline}, &river.InsertOpts{ScheduledAt: deadline}); err != nil {
-		return fmt.Errorf("schedule deadline of hazard %d: %w", h.ID, err)
-	}
-	return nil
-}
 
 // DeadlineOutcome says what a deadline or reminder job did.
 type DeadlineOutcome string
@@ -105,44 +40,25 @@ const (
 // deadline, and enqueues the reminder for the site's merchants (while the clock
 // runs) and the responsible inspector, in-app and (when on) by SMS. The outbox's
 // dedup key (inspect.DeadlineReminderKey) makes a second run store nothing.
-func (s *Store) RemindDeadline(ctx context.Context, a DeadlineReminderArgs) (DeadlineOutcome, error) {
+func (s *HazardService) RemindDeadline(ctx context.Context, hazardID int64, deadline time.Time, before inspect.Duration) (DeadlineOutcome, error) {
 	outcome := DeadlineStale
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := hazardByID(ctx, tx, a.HazardID, true)
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
+		h, err := hazardByID(ctx, tx, hazardID, true)
 		if inspect.ErrorCode(err) == inspect.ENOTFOUND {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if !inspect.IsOpen(h.State) || !h.Deadline.Equal(a.Deadline) {
-			return nil
-		}
-		var users []int64
-		if inspect.RemindMerchant(h.State) {
-			if users, err = siteMerchants(ctx, tx, h.SiteID); err != nil {
-				return err
-			}
-		}
-		if inspect.RemindInspector(h.State) && h.InspectorID != 0 {
-			users = append(users, h.InspectorID)
-		}
-		if len(users) == 0 {
-			return nil
-		}
 		site, err := siteName(ctx, tx, h.SiteID)
 		if err != nil {
 			return err
 		}
-		msg := inspect.ReminderMessage(h.Hazard, site, a.Before)
-		key := inspect.DeadlineReminderKey(h.ID, h.Deadline, a.Before)
-		for _, u := range users {
-			if err := s.notifyUser(ctx, tx, u, msg, key); err != nil {
-				return err
-			}
+		notified, err := s.execute(ctx, tx, inspect.Effects{Notices: inspect.RemindDeadline(h.Hazard, deadline, before, site)})
+		if notified > 0 {
+			outcome = DeadlineActed
 		}
-		outcome = DeadlineActed
-		return nil
+		return err
 	})
 	return outcome, err
 }
@@ -153,36 +69,38 @@ func (s *Store) RemindDeadline(ctx context.Context, a DeadlineReminderArgs) (Dea
 // reinspection_due, the event is appended and the inspector gets the
 // re-inspection task — all in one transaction. A second run finds the hazard
 // reinspection_due and does nothing.
-func (s *Store) PassDeadline(ctx context.Context, a HazardDeadlineArgs) (DeadlineOutcome, error) {
+func (s *HazardService) PassDeadline(ctx context.Context, hazardID int64, deadline time.Time) (DeadlineOutcome, error) {
 	outcome := DeadlineStale
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := hazardByID(ctx, tx, a.HazardID, true)
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
+		h, err := hazardByID(ctx, tx, hazardID, true)
 		if inspect.ErrorCode(err) == inspect.ENOTFOUND {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if !h.Deadline.Equal(a.Deadline) || !inspect.ClockRuns(h.State) {
-			return nil
+		req, err := s.actionRequest(ctx, tx, &h, s.now())
+		if err != nil {
+			return err
 		}
-		if err := s.applyAction(ctx, tx, &h, inspect.ActionDeadlinePassed, inspect.HazardActionInput{}, 0, s.now()); err != nil {
+		out, acted, err := inspect.PassDeadline(req, deadline)
+		if err != nil || !acted {
 			return err
 		}
 		outcome = DeadlineActed
-		return nil
+		return s.record(ctx, tx, &h, out)
 	})
 	return outcome, err
 }
 
 // notifyUser enqueues msg for user in tx: in-app always, and by SMS to the user's
 // phone when SMS is on and jobs can be inserted. key names the event.
-func (s *Store) notifyUser(ctx context.Context, tx pgx.Tx, userID int64, msg inspect.HazardMessage, key string) error {
+func (s *base) notifyUser(ctx context.Context, tx pgx.Tx, userID int64, msg inspect.HazardMessage, key string) error {
 	n := inspect.Notification{UserID: userID, Channel: inspect.ChannelInApp, Kind: msg.Kind, TextZH: msg.TextZH, TextEN: msg.TextEN, DedupKey: key}
-	if _, _, err := EnqueueNotificationTx(ctx, tx, s.Jobs, n); err != nil {
+	if _, _, err := s.enqueueNotification(ctx, tx, n); err != nil {
 		return err
 	}
-	if !s.SMS || s.Jobs == nil {
+	if !s.sms {
 		return nil
 	}
 	var phone string
@@ -193,59 +111,58 @@ func (s *Store) notifyUser(ctx context.Context, tx pgx.Tx, userID int64, msg ins
 		return nil
 	}
 	n.Channel, n.Phone = inspect.ChannelSMS, phone
-	_, _, err := EnqueueNotificationTx(ctx, tx, s.Jobs, n)
+	_, _, err := s.enqueueNotification(ctx, tx, n)
 	return err
 }
 
-// notifyAfter sends what an action on h (just taken in tx, recorded as event e)
-// tells people: the merchant of the notice and of the deadline after a
-// determination of general; the inspector of the re-inspection task; the safety
-// officers of the unit a hazard was escalated to.
-func (s *Store) notifyAfter(ctx context.Context, tx pgx.Tx, h inspect.Hazard, a inspect.Action, e inspect.Event) error {
-	var (
-		users []int64
-		msg   inspect.HazardMessage
-		err   error
-	)
-	site, err := siteName(ctx, tx, h.SiteID)
-	if err != nil {
-		return err
-	}
-	key := inspect.HazardEventKey(h.ID, e.Seq)
-	switch a {
-	case inspect.ActionNotify, inspect.ActionDetermineGeneral:
-		users, err = siteMerchants(ctx, tx, h.SiteID)
-		msg = inspect.NotifiedMessage(h, site)
-	case inspect.ActionDeadlinePassed:
-		if h.InspectorID != 0 {
-			users = []int64{h.InspectorID}
-		}
-		msg = inspect.ReinspectionMessage(h, site, h.Deadline)
-		key = inspect.DeadlineDueKey(h.ID, h.Deadline)
-	case inspect.ActionReinspectPresent, inspect.ActionEscalate, inspect.ActionDetermineMajor:
-		users, err = unitOfficers(ctx, tx, h.UnitID)
-		msg = inspect.EscalatedMessage(h, site)
-	default:
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, u := range users {
-		if err := s.notifyUser(ctx, tx, u, msg, key); err != nil {
-			return err
+// execute carries out effects in tx, as the domain decided them: it lists a
+// hazard for supervision, resolves each notice's audience to users and enqueues
+// the notice for each (notifyUser), and has the queue schedule the deadline's
+// jobs. It returns how many users were notified.
+func (s *base) execute(ctx context.Context, tx pgx.Tx, e inspect.Effects) (notified int, err error) {
+	if e.Supervise != nil {
+		if err := supervise(ctx, tx, *e.Supervise, s.now()); err != nil {
+			return 0, err
 		}
 	}
-	return nil
+	for _, n := range e.Notices {
+		var users []int64
+		switch n.To {
+		case inspect.ToSiteMerchants:
+			users, err = siteMerchants(ctx, tx, n.SiteID)
+		case inspect.ToUnitOfficers:
+			users, err = unitOfficers(ctx, tx, n.UnitID)
+		case inspect.ToUsers:
+			users = n.UserIDs
+		default:
+			err = fmt.Errorf("notice %q: unknown audience %q", n.DedupKey, n.To)
+		}
+		if err != nil {
+			return notified, err
+		}
+		for _, u := range users {
+			if err := s.notifyUser(ctx, tx, u, n.Message, n.DedupKey); err != nil {
+				return notified, err
+			}
+			notified++
+		}
+	}
+	if e.Schedule != nil && s.queue != nil {
+		if err := s.queue.ScheduleDeadline(ctx, tx, *e.Schedule); err != nil {
+			return notified, fmt.Errorf("schedule deadline of hazard %d: %w", e.Schedule.HazardID, err)
+		}
+	}
+	return notified, nil
 }
 
-// superviseIfMajor creates (or moves the deadline of) the listed-supervision record
-// of h when h is a major hazard at the district.
-func superviseIfMajor(ctx context.Context, tx pgx.Tx, h inspect.Hazard, now time.Time) error {
-	if !inspect.NeedsSupervision(h) {
-		return nil
+// supervise creates (or moves the deadline of) the listed-supervision record the
+// domain asked for; the site's first merchant is responsible for the fix.
+func supervise(ctx context.Context, tx pgx.Tx, sv inspect.Supervision, now time.Time) error {
+	var siteID int64
+	if err := tx.QueryRow(ctx, `SELECT site_id FROM hazards WHERE id = $1`, sv.HazardID).Scan(&siteID); err != nil {
+		return fmt.Errorf("site of hazard %d: %w", sv.HazardID, err)
 	}
-	merchants, err := siteMerchants(ctx, tx, h.SiteID)
+	merchants, err := siteMerchants(ctx, tx, siteID)
 	if err != nil {
 		return err
 	}
@@ -256,9 +173,9 @@ func superviseIfMajor(ctx context.Context, tx pgx.Tx, h inspect.Hazard, now time
 	_, err = tx.Exec(ctx, `INSERT INTO listed_supervisions (hazard_id, supervising_unit_id, responsible_user_id, deadline, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $5)
 		ON CONFLICT (hazard_id) DO UPDATE SET supervising_unit_id = EXCLUDED.supervising_unit_id, deadline = EXCLUDED.deadline, updated_at = EXCLUDED.updated_at`,
-		h.ID, h.UnitID, responsible, h.Deadline, now)
+		sv.HazardID, sv.SupervisingUnitID, responsible, sv.Deadline, now)
 	if err != nil {
-		return fmt.Errorf("list hazard %d for supervision: %w", h.ID, err)
+		return fmt.Errorf("list hazard %d for supervision: %w", sv.HazardID, err)
 	}
 	return nil
 }
@@ -302,7 +219,7 @@ func siteName(ctx context.Context, q querier, siteID int64) (string, error) {
 
 // policyFor returns the time-limit policy for hazards of grid gridID: the base
 // policy with the override of the grid's district applied.
-func (s *Store) policyFor(ctx context.Context, q querier, gridID int64) (inspect.TimeLimitPolicy, error) {
+func (s *base) policyFor(ctx context.Context, q querier, gridID int64) (inspect.TimeLimitPolicy, error) {
 	district, err := ancestorOfLevel(ctx, q, gridID, inspect.LevelDistrict)
 	if err != nil {
 		return inspect.TimeLimitPolicy{}, fmt.Errorf("district of unit %d: %w", gridID, err)
@@ -310,21 +227,13 @@ func (s *Store) policyFor(ctx context.Context, q querier, gridID int64) (inspect
 	return s.districtPolicy(ctx, q, district.ID)
 }
 
-// basePolicy is Store.Policy, or the default when it was left empty.
-func (s *Store) basePolicy() inspect.TimeLimitPolicy {
-	if s.Policy.Rectify == nil {
-		return inspect.DefaultPolicy()
-	}
-	return s.Policy
-}
-
 // districtPolicy returns the base policy with district's stored override.
-func (s *Store) districtPolicy(ctx context.Context, q querier, district int64) (inspect.TimeLimitPolicy, error) {
+func (s *base) districtPolicy(ctx context.Context, q querier, district int64) (inspect.TimeLimitPolicy, error) {
 	o, err := districtOverride(ctx, q, district)
 	if err != nil {
 		return inspect.TimeLimitPolicy{}, err
 	}
-	p, err := s.basePolicy().WithOverride(o)
+	p, err := s.policy.WithOverride(o)
 	if err != nil {
 		return inspect.TimeLimitPolicy{}, fmt.Errorf("apply stored policy of district %d: %w", district, err)
 	}

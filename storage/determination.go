@@ -65,11 +65,11 @@ func openDetermination(ctx context.Context, tx pgx.Tx, id int64) (inspect.Determ
 
 // Determination returns the latest determination of hazard id; not_found when
 // the hazard has none (or the principal may not see the hazard).
-func (s *Store) Determination(ctx context.Context, p inspect.Principal, hazardID int64) (inspect.Determination, error) {
-	if _, err := visibleHazard(ctx, s.DB.Pool, p, hazardID, false); err != nil {
+func (s *DeterminationService) Determination(ctx context.Context, p inspect.Principal, hazardID int64) (inspect.Determination, error) {
+	if _, err := visibleHazard(ctx, s.db.Pool, p, hazardID, false); err != nil {
 		return inspect.Determination{}, err
 	}
-	d, err := latestDetermination(ctx, s.DB.Pool, hazardID)
+	d, err := latestDetermination(ctx, s.db.Pool, hazardID)
 	if err != nil {
 		return inspect.Determination{}, err
 	}
@@ -84,10 +84,10 @@ func (s *Store) Determination(ctx context.Context, p inspect.Principal, hazardID
 // hazard takes open_determination (becoming possibly major, under_determination),
 // the record is stored and the panel is invited, in one transaction. Only the
 // safety office responsible for the hazard opens one.
-func (s *Store) OpenDetermination(ctx context.Context, p inspect.Principal, hazardID int64, participants []int64, note string) (inspect.Determination, error) {
+func (s *DeterminationService) OpenDetermination(ctx context.Context, p inspect.Principal, hazardID int64, participants []int64, note string) (inspect.Determination, error) {
 	now := s.now()
 	var out inspect.Determination
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		h, err := visibleHazard(ctx, tx, p, hazardID, true)
 		if err != nil {
 			return err
@@ -101,11 +101,11 @@ func (s *Store) OpenDetermination(ctx context.Context, p inspect.Principal, haza
 		}
 		for i, id := range participants {
 			u, err := userByID(ctx, tx, id)
-			if err != nil || (u.Role != inspect.RoleSafetyOfficer && u.Role != inspect.RoleAdmin) {
+			if err != nil || !inspect.CanSitOnPanel(u) {
 				return inspect.FieldErrorf(fmt.Sprintf("participants[%d]", i), "user %d is not a safety officer or admin", id)
 			}
 		}
-		if err := s.applyAction(ctx, tx, &h, inspect.ActionOpenDetermination, inspect.HazardActionInput{Note: note}, p.User.ID, now); err != nil {
+		if err := s.act(ctx, tx, &h, inspect.ActionOpenDetermination, inspect.HazardActionInput{Note: note}, p.User.ID, now, time.Time{}); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO determinations (hazard_id, opened_by, opened_at, participants)
@@ -116,11 +116,8 @@ func (s *Store) OpenDetermination(ctx context.Context, p inspect.Principal, haza
 		if err != nil {
 			return err
 		}
-		msg := inspect.DeterminationRequestedMessage(h.Hazard, site)
-		for _, u := range d.Participants {
-			if err := s.notifyUser(ctx, tx, u, msg, fmt.Sprintf("determination:%d:requested", d.ID)); err != nil {
-				return err
-			}
+		if _, err := s.execute(ctx, tx, inspect.Effects{Notices: inspect.DeterminationNotices(d, h.Hazard, site)}); err != nil {
+			return err
 		}
 		d.Ballots = []inspect.Ballot{}
 		out = d
@@ -131,10 +128,10 @@ func (s *Store) OpenDetermination(ctx context.Context, p inspect.Principal, haza
 
 // CastVote records the principal's vote in the open determination of a hazard.
 // Only a reviewer on the panel votes, once.
-func (s *Store) CastVote(ctx context.Context, p inspect.Principal, hazardID int64, v inspect.Vote, reason string) (inspect.Determination, error) {
+func (s *DeterminationService) CastVote(ctx context.Context, p inspect.Principal, hazardID int64, v inspect.Vote, reason string) (inspect.Determination, error) {
 	now := s.now()
 	var out inspect.Determination
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := visibleHazard(ctx, tx, p, hazardID, true); err != nil {
 			return err
 		}
@@ -160,10 +157,10 @@ func (s *Store) CastVote(ctx context.Context, p inspect.Principal, hazardID int6
 // district at once, under listed supervision) or determine_general (back to the
 // merchant), with the panel's deadline, and the panel and the merchants are told.
 // Only the safety office responsible for the hazard concludes.
-func (s *Store) ConcludeDetermination(ctx context.Context, p inspect.Principal, hazardID int64, measures string, deadline time.Time) (inspect.Determination, error) {
+func (s *DeterminationService) ConcludeDetermination(ctx context.Context, p inspect.Principal, hazardID int64, measures string, deadline time.Time) (inspect.Determination, error) {
 	now := s.now()
 	var out inspect.Determination
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		h, err := visibleHazard(ctx, tx, p, hazardID, true)
 		if err != nil {
 			return err
@@ -179,26 +176,19 @@ func (s *Store) ConcludeDetermination(ctx context.Context, p inspect.Principal, 
 		if err != nil {
 			return err
 		}
-		if err := s.applyActionWith(ctx, tx, &h, action, inspect.HazardActionInput{Note: d.Measures}, p.User.ID, now, d.Deadline); err != nil {
+		if err := s.act(ctx, tx, &h, action, inspect.HazardActionInput{Note: d.Measures}, p.User.ID, now, d.Deadline); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE determinations SET conclusion = $2, measures = $3, deadline = $4, concluded_at = $5 WHERE id = $1`,
 			d.ID, d.Conclusion, d.Measures, d.Deadline, d.ConcludedAt); err != nil {
 			return fmt.Errorf("conclude determination %d: %w", d.ID, err)
 		}
-		merchants, err := siteMerchants(ctx, tx, h.SiteID)
-		if err != nil {
-			return err
-		}
 		site, err := siteName(ctx, tx, h.SiteID)
 		if err != nil {
 			return err
 		}
-		msg := inspect.DeterminationConcludedMessage(h.Hazard, site, d)
-		for _, u := range append(append([]int64{}, d.Participants...), merchants...) {
-			if err := s.notifyUser(ctx, tx, u, msg, fmt.Sprintf("determination:%d:concluded", d.ID)); err != nil {
-				return err
-			}
+		if _, err := s.execute(ctx, tx, inspect.Effects{Notices: inspect.DeterminationNotices(d, h.Hazard, site)}); err != nil {
+			return err
 		}
 		out = d
 		return nil

@@ -3,14 +3,11 @@ package storage
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
-	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/safegrid/safegrid/inspect"
 )
@@ -71,15 +68,21 @@ func appendEvent(ctx context.Context, tx pgx.Tx, h *hazardRow, actor int64, at t
 	if err != nil {
 		return e, err
 	}
+	return e, storeEvent(ctx, tx, h, e)
+}
+
+// storeEvent writes event e, the next of h's chain, and moves the chain head on
+// the hazard row.
+func storeEvent(ctx context.Context, tx pgx.Tx, h *hazardRow, e inspect.Event) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO hazard_events (hazard_id, seq, actor, at, kind, payload, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.HazardID, e.Seq, e.Actor, e.At, e.Kind, []byte(e.Payload), e.PrevHash, e.Hash); err != nil {
-		return e, fmt.Errorf("append event %d of hazard %d: %w", e.Seq, h.ID, err)
+		return fmt.Errorf("append event %d of hazard %d: %w", e.Seq, h.ID, err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE hazards SET head_seq = $2, head_hash = $3 WHERE id = $1`, h.ID, e.Seq, e.Hash); err != nil {
-		return e, fmt.Errorf("move chain head of hazard %d: %w", h.ID, err)
+		return fmt.Errorf("move chain head of hazard %d: %w", h.ID, err)
 	}
 	h.HeadSeq, h.HeadHash = e.Seq, e.Hash
-	return e, nil
+	return nil
 }
 
 // saveHazard writes the fields an action may change.
@@ -94,217 +97,17 @@ func saveHazard(ctx context.Context, tx pgx.Tx, h inspect.Hazard) error {
 	return nil
 }
 
-// openHazardFor returns the open hazard of the site and rule, locked, if any.
-func openHazardFor(ctx context.Context, tx pgx.Tx, siteID int64, rule string) (hazardRow, bool, error) {
-	rows, err := tx.Query(ctx, `SELECT `+hazardColumns+`, h.head_seq, h.head_hash FROM hazards h
-		WHERE h.site_id = $1 AND h.rule_code = $2 AND h.state = ANY($3) FOR UPDATE`, siteID, rule, openStates())
-	h, err := collectOne[hazardRow](rows, err, "hazard")
-	if inspect.ErrorCode(err) == inspect.ENOTFOUND {
-		return h, false, nil
-	}
-	return h, err == nil, err
-}
-
-// recordFinding turns a failed item into a hazard: it joins the open hazard of the
-// same site and rule as another observation, or opens a new one. fixedOnSpot closes
-// it at once (a new hazard with fix_on_spot; an open one found fixed).
-func (s *Store) recordFinding(ctx context.Context, tx pgx.Tx, f inspect.Finding, rule json.RawMessage, fixedOnSpot bool, actor int64, now time.Time) (inspect.Hazard, error) {
-	for attempt := 0; ; attempt++ {
-		h, found, err := openHazardFor(ctx, tx, f.SiteID, f.RuleCode)
-		if err != nil {
-			return inspect.Hazard{}, err
-		}
-		if found {
-			return s.joinHazard(ctx, tx, h, f, fixedOnSpot, actor, now)
-		}
-		h, err = s.insertHazard(ctx, tx, f, rule, actor, now)
-		if isUniqueViolation(err) && attempt == 0 {
-			continue // another transaction opened it first: join that one
-		}
-		if err != nil {
-			return inspect.Hazard{}, err
-		}
-		if fixedOnSpot {
-			if err := s.applyAction(ctx, tx, &h, inspect.ActionFixOnSpot, inspect.HazardActionInput{Note: f.Note}, actor, now); err != nil {
-				return inspect.Hazard{}, err
-			}
-		}
-		return h.Hazard, nil
-	}
-}
-
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation
-}
-
-// insertHazard inserts the new hazard for f under a savepoint, so that losing the
-// race for the one open hazard per site and rule leaves the transaction usable.
-func (s *Store) insertHazard(ctx context.Context, tx pgx.Tx, f inspect.Finding, rule json.RawMessage, actor int64, now time.Time) (hazardRow, error) {
-	policy, err := s.policyFor(ctx, tx, f.GridID)
-	if err != nil {
-		return hazardRow{}, err
-	}
-	nh, err := inspect.NewHazard(f, now, policy)
-	if err != nil {
-		return hazardRow{}, err
-	}
-	h := hazardRow{Hazard: nh}
-	err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-		return sp.QueryRow(ctx, `INSERT INTO hazards (site_id, grid_id, rule_code, rule_version, rule, inspection_id, state, severity,
-			level, unit_id, inspector_id, note, observations, deadline, created_at)
-			VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
-			h.SiteID, h.GridID, h.RuleCode, h.RuleVersion, rule, h.InspectionID, h.State, h.Severity, h.Level, h.UnitID,
-			h.InspectorID, h.Note, h.Observations, h.Deadline, h.CreatedAt).Scan(&h.ID)
-	})
-	if err != nil {
-		return h, err
-	}
-	_, err = appendEvent(ctx, tx, &h, actor, now, inspect.EventCreated, map[string]any{
-		"state": h.State, "severity": h.Severity, "deadline": h.Deadline.UTC().Format(time.RFC3339),
-		"level": h.Level, "unit_id": h.UnitID, "rule_code": h.RuleCode, "rule_version": h.RuleVersion,
-		"inspection_id": h.InspectionID, "inspector_id": h.InspectorID, "note": h.Note,
-	})
-	if err != nil {
-		return h, err
-	}
-	return h, s.scheduleDeadline(ctx, tx, h.Hazard, policy)
-}
-
-// joinHazard records another observation of open hazard h.
-func (s *Store) joinHazard(ctx context.Context, tx pgx.Tx, h hazardRow, f inspect.Finding, fixedOnSpot bool, actor int64, now time.Time) (inspect.Hazard, error) {
-	next, raised, err := h.AddObservation(f.Severity)
-	if err != nil {
-		return inspect.Hazard{}, err
-	}
-	h.Hazard = next
-	if err := saveHazard(ctx, tx, h.Hazard); err != nil {
-		return inspect.Hazard{}, err
-	}
-	if _, err := appendEvent(ctx, tx, &h, actor, now, inspect.EventObservation, map[string]any{
-		"inspection_id": f.InspectionID, "inspector_id": f.InspectorID, "note": f.Note,
-		"severity": h.Severity, "raised": raised, "observations": h.Observations,
-	}); err != nil {
-		return inspect.Hazard{}, err
-	}
-	if fixedOnSpot {
-		action := inspect.ActionFixOnSpot
-		if _, err := inspect.Transition(h.State, action); err != nil {
-			action = inspect.ActionReinspectFixed
-		}
-		if _, err := inspect.Transition(h.State, action); err != nil {
-			return inspect.Hazard{}, inspect.Errorf(inspect.ECONFLICT, "hazard %d for this rule at this site is %s; record this finding as a hazard, not as fixed on the spot", h.ID, h.State)
-		}
-		if err := s.applyAction(ctx, tx, &h, action, inspect.HazardActionInput{Note: f.Note}, actor, now); err != nil {
-			return inspect.Hazard{}, err
-		}
-	}
-	return h.Hazard, nil
-}
-
-// applyAction takes a non-escalating or escalating action on the locked hazard h
-// and appends its event. In the same transaction it sends the notifications the
-// action calls for (notifyAfter), puts a major hazard that reached the district
-// under listed supervision, and schedules the jobs of the hazard's deadline
-// (scheduleDeadline; unique jobs make planning an unchanged deadline again a
-// no-op). Deadlines come from the policy of the hazard's district.
-func (s *Store) applyAction(ctx context.Context, tx pgx.Tx, h *hazardRow, a inspect.Action, in inspect.HazardActionInput, actor int64, now time.Time) error {
-	return s.applyActionWith(ctx, tx, h, a, in, actor, now, time.Time{})
-}
-
-// applyActionWith is applyAction with the deadline the action sets replaced by
-// deadline when that is not zero: a determination's panel sets its own.
-func (s *Store) applyActionWith(ctx context.Context, tx pgx.Tx, h *hazardRow, a inspect.Action, in inspect.HazardActionInput, actor int64, now time.Time, deadline time.Time) error {
-	from := h.State
-	policy, err := s.policyFor(ctx, tx, h.GridID)
-	if err != nil {
-		return err
-	}
-	var payload any
-	escalating := false
-	switch a {
-	case inspect.ActionReinspectPresent, inspect.ActionEscalate, inspect.ActionDetermineMajor:
-		if _, err := inspect.Transition(h.State, a); err != nil {
-			return err
-		}
-		level := inspect.EscalationTarget(h.Hazard, a)
-		target, err := ancestorOfLevel(ctx, tx, h.UnitID, level)
-		if err != nil {
-			return fmt.Errorf("escalate hazard %d: %w", h.ID, err)
-		}
-		next, esc, err := inspect.Escalate(h.Hazard, a, target, now, policy)
-		if err != nil {
-			return err
-		}
-		if !deadline.IsZero() {
-			next.Deadline, esc.Deadline = deadline, deadline
-		}
-		escalating = true
-		h.Hazard = next
-		payload = struct {
-			inspect.Escalation
-			inspect.TransitionPayload
-		}{esc, inspect.TransitionPayload{From: from, To: next.State, Note: in.Note, PhotoIDs: in.PhotoIDs}}
-	default:
-		next, err := h.Apply(a, now, policy)
-		if err != nil {
-			return err
-		}
-		if !deadline.IsZero() {
-			next.Deadline = deadline
-		}
-		h.Hazard = next
-		payload = inspect.TransitionPayload{From: from, To: next.State, Note: in.Note, PhotoIDs: in.PhotoIDs}
-	}
-	if err := saveHazard(ctx, tx, h.Hazard); err != nil {
-		return err
-	}
-	e, err := appendEvent(ctx, tx, h, actor, now, string(a), payload)
-	if err != nil {
-		return err
-	}
-	if escalating {
-		if err := superviseIfMajor(ctx, tx, h.Hazard, now); err != nil {
-			return err
-		}
-	}
-	if err := s.notifyAfter(ctx, tx, h.Hazard, a, e); err != nil {
-		return err
-	}
-	return s.scheduleDeadline(ctx, tx, h.Hazard, policy)
-}
-
-// determinationRoute returns the route that takes a, when a is one of the actions
-// only a determination takes: a determination needs a panel of reviewers, so one
-// officer must not declare a hazard major (or general) through the generic route.
-func determinationRoute(a inspect.Action) (string, bool) {
-	switch a {
-	case inspect.ActionOpenDetermination:
-		return "POST /api/v1/hazards/{id}/determination", true
-	case inspect.ActionDetermineMajor, inspect.ActionDetermineGeneral:
-		return "POST /api/v1/hazards/{id}/determination/conclude", true
-	}
-	return "", false
-}
-
 // HazardAction takes action a on hazard id for the principal: who may is the
 // domain's policy table (Principal.CanPerform), when is its state machine. Photo
 // ids must be photos already uploaded to this hazard; submit_proof needs at least
-// one. The determination actions are refused: OpenDetermination and
+// one. The determination actions are refused (inspect.CheckHazardAction): OpenDetermination and
 // ConcludeDetermination take them, with their panel.
-func (s *Store) HazardAction(ctx context.Context, p inspect.Principal, id int64, a inspect.Action, in inspect.HazardActionInput) (inspect.HazardDetail, error) {
+func (s *HazardService) HazardAction(ctx context.Context, p inspect.Principal, id int64, a inspect.Action, in inspect.HazardActionInput) (inspect.HazardDetail, error) {
 	now := s.now()
-	if _, err := inspect.Transition(inspect.StateOpen, a); inspect.ErrorCode(err) == inspect.EINVALID {
+	if err := inspect.CheckHazardAction(a); err != nil {
 		return inspect.HazardDetail{}, err
 	}
-	if route, ok := determinationRoute(a); ok {
-		return inspect.HazardDetail{}, inspect.FieldErrorf("action", "%s is taken through %s: a determination needs a panel of at least %d reviewers",
-			a, route, inspect.MinDeterminationReviewers)
-	}
-	if a == inspect.ActionDeadlinePassed {
-		return inspect.HazardDetail{}, forbidden("%s is recorded by the scheduler only", a)
-	}
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		h, err := visibleHazard(ctx, tx, p, id, true)
 		if err != nil {
 			return err
@@ -318,10 +121,7 @@ func (s *Store) HazardAction(ctx context.Context, p inspect.Principal, id int64,
 		if err := checkHazardPhotos(ctx, tx, id, in.PhotoIDs); err != nil {
 			return err
 		}
-		if a == inspect.ActionResubmit && in.Note != "" {
-			h.Note = in.Note
-		}
-		return s.applyAction(ctx, tx, &h, a, in, p.User.ID, now)
+		return s.act(ctx, tx, &h, a, in, p.User.ID, now, time.Time{})
 	})
 	if err != nil {
 		return inspect.HazardDetail{}, err
@@ -349,9 +149,9 @@ func checkHazardPhotos(ctx context.Context, tx pgx.Tx, hazardID int64, ids []str
 }
 
 // RateHazard records the merchant's 1–5 rating of a closed hazard's handling.
-func (s *Store) RateHazard(ctx context.Context, p inspect.Principal, id int64, rating int) (inspect.HazardDetail, error) {
+func (s *HazardService) RateHazard(ctx context.Context, p inspect.Principal, id int64, rating int) (inspect.HazardDetail, error) {
 	now := s.now()
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		h, err := visibleHazard(ctx, tx, p, id, true)
 		if err != nil {
 			return err
@@ -378,9 +178,9 @@ func (s *Store) RateHazard(ctx context.Context, p inspect.Principal, id int64, r
 
 // ReassignHazard gives an open hazard (its re-inspection) to another inspector of
 // the site's grid.
-func (s *Store) ReassignHazard(ctx context.Context, p inspect.Principal, id, inspectorID int64, note string) (inspect.HazardDetail, error) {
+func (s *HazardService) ReassignHazard(ctx context.Context, p inspect.Principal, id, inspectorID int64, note string) (inspect.HazardDetail, error) {
 	now := s.now()
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		h, err := visibleHazard(ctx, tx, p, id, true)
 		if err != nil {
 			return err
@@ -415,20 +215,20 @@ func (s *Store) ReassignHazard(ctx context.Context, p inspect.Principal, id, ins
 }
 
 // Hazard returns the hazard with its rule, site, events and photos.
-func (s *Store) Hazard(ctx context.Context, p inspect.Principal, id int64) (inspect.HazardDetail, error) {
-	h, err := visibleHazard(ctx, s.DB.Pool, p, id, false)
+func (s *HazardService) Hazard(ctx context.Context, p inspect.Principal, id int64) (inspect.HazardDetail, error) {
+	h, err := visibleHazard(ctx, s.db.Pool, p, id, false)
 	if err != nil {
 		return inspect.HazardDetail{}, err
 	}
 	d := inspect.HazardDetail{Hazard: h.Hazard}
-	if err := s.DB.Pool.QueryRow(ctx, `SELECT h.rule, s.name, s.address FROM hazards h JOIN sites s ON s.id = h.site_id WHERE h.id = $1`, id).
+	if err := s.db.Pool.QueryRow(ctx, `SELECT h.rule, s.name, s.address FROM hazards h JOIN sites s ON s.id = h.site_id WHERE h.id = $1`, id).
 		Scan(&d.Rule, &d.SiteName, &d.SiteAddress); err != nil {
 		return d, mapPgError(err, "hazard")
 	}
-	if d.Events, err = hazardEvents(ctx, s.DB.Pool, id); err != nil {
+	if d.Events, err = hazardEvents(ctx, s.db.Pool, id); err != nil {
 		return d, err
 	}
-	rows, err := s.DB.Pool.Query(ctx, `SELECT p.id::text FROM photos p
+	rows, err := s.db.Pool.Query(ctx, `SELECT p.id::text FROM photos p
 		WHERE p.hazard_id = $1
 		   OR (p.inspection_id, p.item_code) IN (SELECT inspection_id, code FROM inspection_items WHERE hazard_id = $1)
 		   OR p.id IN (SELECT photo_id FROM ai_flags WHERE hazard_id = $1)
@@ -439,10 +239,10 @@ func (s *Store) Hazard(ctx context.Context, p inspect.Principal, id int64) (insp
 	if d.PhotoIDs, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
 		return d, err
 	}
-	if d.Supervision, err = supervisionOf(ctx, s.DB.Pool, id); err != nil {
+	if d.Supervision, err = supervisionOf(ctx, s.db.Pool, id); err != nil {
 		return d, err
 	}
-	if d.Determination, err = latestDetermination(ctx, s.DB.Pool, id); err != nil {
+	if d.Determination, err = latestDetermination(ctx, s.db.Pool, id); err != nil {
 		return d, err
 	}
 	return d, nil
@@ -458,16 +258,16 @@ func hazardEvents(ctx context.Context, q querier, id int64) ([]inspect.Event, er
 // admins all; inspectors and safety officers those whose grid is in their scope;
 // merchants those of their premises. filter.UnitID selects the responsible unit's
 // subtree.
-func (s *Store) Hazards(ctx context.Context, p inspect.Principal, f inspect.HazardFilter) ([]inspect.HazardDetail, error) {
+func (s *HazardService) Hazards(ctx context.Context, p inspect.Principal, f inspect.HazardFilter) ([]inspect.HazardDetail, error) {
 	if err := f.Normalize(); err != nil {
 		return nil, err
 	}
 	units, all := p.ScopeUnitIDs()
-	merchant := p.User.Role == inspect.RoleMerchant
+	merchant := inspect.SeesOwnSitesOnly(p)
 	var subtree []int64
 	if f.UnitID != 0 {
 		var err error
-		if subtree, err = subtreeIDs(ctx, s.DB.Pool, f.UnitID); err != nil {
+		if subtree, err = subtreeIDs(ctx, s.db.Pool, f.UnitID); err != nil {
 			return nil, err
 		}
 	}
@@ -485,7 +285,7 @@ func (s *Store) Hazards(ctx context.Context, p inspect.Principal, f inspect.Haza
 		SiteName    string
 		SiteAddress string
 	}
-	rows, err := s.DB.Pool.Query(ctx, `SELECT `+hazardColumns+`, h.rule, s.name AS site_name, s.address AS site_address
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+hazardColumns+`, h.rule, s.name AS site_name, s.address AS site_address
 		FROM hazards h JOIN sites s ON s.id = h.site_id
 		WHERE (CASE WHEN $1 THEN h.site_id = ANY($2) ELSE ($3 OR h.grid_id = ANY($4)) END)
 		  AND (cardinality($5::text[]) = 0 OR h.state = ANY($5))
@@ -512,15 +312,15 @@ func (s *Store) Hazards(ctx context.Context, p inspect.Principal, f inspect.Haza
 
 // SystemHazardAction takes an action as the system (actor 0), for the deadline
 // scheduler: deadline_passed, or escalate when a re-inspection went overdue.
-func (s *Store) SystemHazardAction(ctx context.Context, id int64, a inspect.Action, note string) (inspect.Hazard, error) {
+func (s *HazardService) SystemHazardAction(ctx context.Context, id int64, a inspect.Action, note string) (inspect.Hazard, error) {
 	now := s.now()
 	var out inspect.Hazard
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		h, err := hazardByID(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}
-		if err := s.applyAction(ctx, tx, &h, a, inspect.HazardActionInput{Note: note}, 0, now); err != nil {
+		if err := s.act(ctx, tx, &h, a, inspect.HazardActionInput{Note: note}, 0, now, time.Time{}); err != nil {
 			return err
 		}
 		out = h.Hazard

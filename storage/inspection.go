@@ -49,9 +49,9 @@ func visibleInspection(ctx context.Context, q querier, p inspect.Principal, id i
 }
 
 // AssignInspection creates an inspection of a site for an inspector, due at due.
-func (s *Store) AssignInspection(ctx context.Context, p inspect.Principal, siteID, inspectorID int64, due time.Time) (inspect.Inspection, error) {
+func (s *InspectionService) AssignInspection(ctx context.Context, p inspect.Principal, siteID, inspectorID int64, due time.Time) (inspect.Inspection, error) {
 	var insp inspect.Inspection
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		site, err := siteByID(ctx, tx, siteID, false)
 		if err != nil || !p.CanSeeSite(site) {
 			if err == nil || inspect.ErrorCode(err) == inspect.ENOTFOUND {
@@ -83,8 +83,8 @@ func (s *Store) AssignInspection(ctx context.Context, p inspect.Principal, siteI
 // Inspections lists the inspections the principal may see: an inspector their own,
 // a safety officer those of sites in their area, an admin all. Merchants see the
 // hazards, not the inspections.
-func (s *Store) Inspections(ctx context.Context, p inspect.Principal, f inspect.InspectionFilter) ([]inspect.Inspection, error) {
-	if p.User.Role == inspect.RoleMerchant {
+func (s *InspectionService) Inspections(ctx context.Context, p inspect.Principal, f inspect.InspectionFilter) ([]inspect.Inspection, error) {
+	if !inspect.CanListInspections(p) {
 		return nil, forbidden("merchants see the hazards of their premises, not inspections")
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
@@ -92,10 +92,10 @@ func (s *Store) Inspections(ctx context.Context, p inspect.Principal, f inspect.
 	}
 	units, all := p.ScopeUnitIDs()
 	inspector := int64(0)
-	if p.User.Role == inspect.RoleInspector {
+	if inspect.OwnInspectionsOnly(p) {
 		inspector, all = p.User.ID, true
 	}
-	rows, err := s.DB.Pool.Query(ctx, `SELECT `+inspectionSummaryColumns+` FROM inspections i JOIN sites s ON s.id = i.site_id
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+inspectionSummaryColumns+` FROM inspections i JOIN sites s ON s.id = i.site_id
 		WHERE ($1 OR s.grid_id = ANY($2)) AND ($3 = 0 OR i.inspector_id = $3)
 		  AND ($4 = '' OR i.status = $4) AND ($5 = 0 OR i.site_id = $5) AND i.id > $6
 		ORDER BY i.id LIMIT $7`, all, units, inspector, string(f.Status), f.SiteID, f.AfterID, f.Limit)
@@ -168,12 +168,12 @@ func itemByCode(ctx context.Context, q querier, inspectionID int64, code string,
 }
 
 // Inspection returns the inspection with its site and items.
-func (s *Store) Inspection(ctx context.Context, p inspect.Principal, id int64) (inspect.InspectionDetail, error) {
-	insp, site, err := visibleInspection(ctx, s.DB.Pool, p, id, false)
+func (s *InspectionService) Inspection(ctx context.Context, p inspect.Principal, id int64) (inspect.InspectionDetail, error) {
+	insp, site, err := visibleInspection(ctx, s.db.Pool, p, id, false)
 	if err != nil {
 		return inspect.InspectionDetail{}, err
 	}
-	items, err := inspectionItems(ctx, s.DB.Pool, id)
+	items, err := inspectionItems(ctx, s.db.Pool, id)
 	if err != nil {
 		return inspect.InspectionDetail{}, err
 	}
@@ -183,8 +183,8 @@ func (s *Store) Inspection(ctx context.Context, p inspect.Principal, id int64) (
 // StartInspection generates the site's checklist from the current rules and stores
 // it with the inspection, with one item row per checklist item. Only the assigned
 // inspector starts it.
-func (s *Store) StartInspection(ctx context.Context, p inspect.Principal, id int64) (inspect.InspectionDetail, error) {
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+func (s *InspectionService) StartInspection(ctx context.Context, p inspect.Principal, id int64) (inspect.InspectionDetail, error) {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		insp, site, err := visibleInspection(ctx, tx, p, id, true)
 		if err != nil {
 			return err
@@ -200,7 +200,7 @@ func (s *Store) StartInspection(ctx context.Context, p inspect.Principal, id int
 		if err != nil {
 			return inspect.Errorf(inspect.ECONFLICT, "the profile of site %d is not valid (%s); ask the safety office to correct it", site.ID, inspect.ErrorMessage(err))
 		}
-		cl, err := s.Rules.Generate(profile)
+		cl, err := s.rules.Generate(profile)
 		if err != nil {
 			return inspect.Errorf(inspect.ECONFLICT, "cannot generate the checklist of site %d: %s", site.ID, inspect.ErrorMessage(err))
 		}
@@ -248,9 +248,9 @@ func nonNil(s []string) []string {
 // same site and rule), or, fixed on the spot, a hazard closed at once. An item
 // that led to a hazard keeps its answer: a retry with the same answer only updates
 // the note; another answer is a conflict.
-func (s *Store) AnswerItem(ctx context.Context, p inspect.Principal, inspectionID int64, in inspect.Item) (inspect.ItemDetail, error) {
+func (s *InspectionService) AnswerItem(ctx context.Context, p inspect.Principal, inspectionID int64, in inspect.Item) (inspect.ItemDetail, error) {
 	now := s.now()
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		insp, site, err := visibleInspection(ctx, tx, p, inspectionID, true)
 		if err != nil {
 			return err
@@ -305,7 +305,7 @@ func (s *Store) AnswerItem(ctx context.Context, p inspect.Principal, inspectionI
 	if err != nil {
 		return inspect.ItemDetail{}, err
 	}
-	it, err := itemByCode(ctx, s.DB.Pool, inspectionID, in.Code, false)
+	it, err := itemByCode(ctx, s.db.Pool, inspectionID, in.Code, false)
 	if err != nil {
 		return inspect.ItemDetail{}, err
 	}
@@ -314,9 +314,9 @@ func (s *Store) AnswerItem(ctx context.Context, p inspect.Principal, inspectionI
 
 // SubmitInspection checks that every item is answered and every item that needs a
 // photo has one, and marks the inspection submitted.
-func (s *Store) SubmitInspection(ctx context.Context, p inspect.Principal, id int64) (inspect.Inspection, error) {
+func (s *InspectionService) SubmitInspection(ctx context.Context, p inspect.Principal, id int64) (inspect.Inspection, error) {
 	var insp inspect.Inspection
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		insp, _, err = visibleInspection(ctx, tx, p, id, true)
 		if err != nil {
@@ -345,9 +345,9 @@ func (s *Store) SubmitInspection(ctx context.Context, p inspect.Principal, id in
 
 // ReturnInspection sends a submitted inspection back to its inspector for
 // correction; it counts toward the inspector's return rate.
-func (s *Store) ReturnInspection(ctx context.Context, p inspect.Principal, id int64, reason string) (inspect.Inspection, error) {
+func (s *InspectionService) ReturnInspection(ctx context.Context, p inspect.Principal, id int64, reason string) (inspect.Inspection, error) {
 	var insp inspect.Inspection
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		var site inspect.Site
 		var err error
 		insp, site, err = visibleInspection(ctx, tx, p, id, true)
@@ -369,9 +369,9 @@ func (s *Store) ReturnInspection(ctx context.Context, p inspect.Principal, id in
 
 // ReassignInspection gives an inspection that has not started to another
 // inspector.
-func (s *Store) ReassignInspection(ctx context.Context, p inspect.Principal, id, inspectorID int64) (inspect.Inspection, error) {
+func (s *InspectionService) ReassignInspection(ctx context.Context, p inspect.Principal, id, inspectorID int64) (inspect.Inspection, error) {
 	var insp inspect.Inspection
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		var site inspect.Site
 		var err error
 		insp, site, err = visibleInspection(ctx, tx, p, id, true)

@@ -34,9 +34,9 @@ const kpiCountsSQL = `WITH RECURSIVE down AS (
 		count(*) FILTER (WHERE rating >= 4) AS ratings_at_least_4
 	FROM period`
 
-// KPICounts counts the KPI figures of unit unitID's subtree over period, without
-// access checks (for the report command). An unknown unit is not_found.
-func (db *DB) KPICounts(ctx context.Context, unitID int64, period inspect.Period) (inspect.Unit, inspect.KPICounts, error) {
+// kpiCounts counts the KPI figures of unit unitID's subtree over period. An
+// unknown unit is not_found.
+func (db *DB) kpiCounts(ctx context.Context, unitID int64, period inspect.Period) (inspect.Unit, inspect.KPICounts, error) {
 	u, err := unitByID(ctx, db.Pool, unitID)
 	if err != nil {
 		return u, inspect.KPICounts{}, err
@@ -51,22 +51,21 @@ func (db *DB) KPICounts(ctx context.Context, unitID int64, period inspect.Period
 
 // KPIReport computes the KPIs of unit unitID's subtree over period (see
 // kpiCountsSQL for what is counted, inspect.ComputeKPI for the formulas). Admins
-// ask for any unit, safety officers for units in their subtree; another unit is
-// not_found, like one that does not exist.
-func (s *Store) KPIReport(ctx context.Context, p inspect.Principal, unitID int64, period inspect.Period) (inspect.KPIReport, error) {
-	if p.User.Role != inspect.RoleAdmin && p.User.Role != inspect.RoleSafetyOfficer {
+// ask for any unit (the report command as inspect.Operator), safety officers for
+// units in their subtree; another unit is not_found, like one that does not exist.
+func (s *PolicyService) KPIReport(ctx context.Context, p inspect.Principal, unitID int64, period inspect.Period) (inspect.KPIReport, error) {
+	if !inspect.CanReadKPIs(p) {
 		return inspect.KPIReport{}, forbidden("KPIs are for the safety office")
 	}
 	if !p.InScope(unitID) {
 		return inspect.KPIReport{}, notVisible("unit", unitID)
 	}
-	return s.DB.KPIReport(ctx, unitID, period)
+	return s.db.kpiReport(ctx, unitID, period)
 }
 
-// KPIReport computes the KPIs of unit unitID's subtree over period without access
-// checks, for the report command.
-func (db *DB) KPIReport(ctx context.Context, unitID int64, period inspect.Period) (inspect.KPIReport, error) {
-	u, c, err := db.KPICounts(ctx, unitID, period)
+// kpiReport computes the KPIs of unit unitID's subtree over period.
+func (db *DB) kpiReport(ctx context.Context, unitID int64, period inspect.Period) (inspect.KPIReport, error) {
+	u, c, err := db.kpiCounts(ctx, unitID, period)
 	if err != nil {
 		return inspect.KPIReport{}, err
 	}

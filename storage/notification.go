@@ -7,59 +7,34 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/safegrid/safegrid/inspect"
 )
-
-// NotificationQueue is the River queue of delivery jobs, apart from the default
-// queue so that a slow SMS provider holds up no other work.
-const NotificationQueue = "notifications"
-
-// DeliverNotificationArgs is the River job that delivers one outbox notification.
-type DeliverNotificationArgs struct {
-	NotificationID int64 `json:"notification_id"`
-}
-
-// Kind names the job for River.
-func (DeliverNotificationArgs) Kind() string { return "deliver_notification" }
-
-// InsertOpts puts delivery jobs on NotificationQueue with inspect's attempt limit.
-func (DeliverNotificationArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: NotificationQueue, MaxAttempts: inspect.MaxDeliveryAttempts}
-}
-
-// JobInserter inserts a River job inside a caller's transaction; the product's
-// *river.Client[pgx.Tx] is one.
-type JobInserter interface {
-	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
 
 // notificationColumns are the columns of inspect.Notification, for
 // pgx.RowToStructByName.
 const notificationColumns = `id, user_id, channel, kind, text_zh, text_en, phone, dedup_key,
 	created_at, sent_at, failed_at, read_at, attempts, last_error`
 
-// EnqueueNotification stores n in the outbox and schedules its delivery, in a
-// transaction of its own. See EnqueueNotificationTx.
-func (db *DB) EnqueueNotification(ctx context.Context, jobs JobInserter, n inspect.Notification) (stored inspect.Notification, created bool, err error) {
-	err = db.inTx(ctx, func(tx pgx.Tx) error {
-		stored, created, err = EnqueueNotificationTx(ctx, tx, jobs, n)
+// Enqueue stores n in the outbox and schedules its delivery, in a transaction of
+// its own. See enqueueNotification.
+func (s *NotificationService) Enqueue(ctx context.Context, n inspect.Notification) (stored inspect.Notification, created bool, err error) {
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		stored, created, err = s.enqueueNotification(ctx, tx, n)
 		return err
 	})
 	return stored, created, err
 }
 
-// EnqueueNotificationTx stores n in the outbox inside tx, the transaction of the
+// enqueueNotification stores n in the outbox inside tx, the transaction of the
 // change the notification is about, and inserts the River job that delivers it in
 // the same transaction: both happen or neither does. An in-app notification is
 // delivered by being stored and needs no job.
 //
 // A notification with the same user, channel and dedup key as a stored one is not
-// stored again and gets no second job: EnqueueNotificationTx returns the stored
+// stored again and gets no second job: enqueueNotification returns the stored
 // one and created false.
-func EnqueueNotificationTx(ctx context.Context, tx pgx.Tx, jobs JobInserter, n inspect.Notification) (inspect.Notification, bool, error) {
+func (s *base) enqueueNotification(ctx context.Context, tx pgx.Tx, n inspect.Notification) (inspect.Notification, bool, error) {
 	if err := n.Validate(); err != nil {
 		return inspect.Notification{}, false, err
 	}
@@ -85,14 +60,17 @@ func EnqueueNotificationTx(ctx context.Context, tx pgx.Tx, jobs JobInserter, n i
 		return inspect.Notification{}, false, fmt.Errorf("store notification %q of user %d: %w", n.DedupKey, n.UserID, err)
 	}
 	if stored.Channel != inspect.ChannelInApp {
-		if _, err := jobs.InsertTx(ctx, tx, DeliverNotificationArgs{NotificationID: stored.ID}, nil); err != nil {
+		if s.queue == nil {
+			return inspect.Notification{}, false, fmt.Errorf("notification %d on channel %s: no job queue to deliver it", stored.ID, stored.Channel)
+		}
+		if err := s.queue.DeliverNotification(ctx, tx, stored.ID); err != nil {
 			return inspect.Notification{}, false, fmt.Errorf("schedule delivery of notification %d: %w", stored.ID, err)
 		}
 	}
 	return stored, true, nil
 }
 
-// DeliveryOutcome says what one DeliverNotification call did.
+// DeliveryOutcome says what one Deliver call did.
 type DeliveryOutcome string
 
 // The delivery outcomes.
@@ -112,7 +90,7 @@ const (
 // maxLastError bounds the error text kept on a notification.
 const maxLastError = 1000
 
-// DeliverNotification delivers notification id through send, at most once however
+// Deliver delivers notification id through send, at most once however
 // many workers try at the same time. In one transaction it claims the outbox row
 // (SELECT ... FOR UPDATE SKIP LOCKED, so a second worker does not wait but gets
 // DeliveryBusy), skips a row already sent or given up (DeliveryDone), sends, and
@@ -123,7 +101,7 @@ const maxLastError = 1000
 // On DeliveryFailed the send error is returned too, so that the job system can
 // retry or give up. The record of the attempt is written even when ctx ends during
 // send, so that a message the provider took is not sent again.
-func (db *DB) DeliverNotification(ctx context.Context, id int64, lastAttempt bool, send inspect.Sender) (DeliveryOutcome, error) {
+func (s *NotificationService) Deliver(ctx context.Context, id int64, lastAttempt bool, send inspect.Sender) (DeliveryOutcome, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -136,7 +114,7 @@ func (db *DB) DeliverNotification(ctx context.Context, id int64, lastAttempt boo
 		outcome DeliveryOutcome
 		sendErr error
 	)
-	err := db.inTx(recordCtx, func(tx pgx.Tx) error {
+	err := s.db.inTx(recordCtx, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(recordCtx, `SELECT `+notificationColumns+` FROM notifications
 			WHERE id = $1 FOR UPDATE SKIP LOCKED`, id)
 		n, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[inspect.Notification])
@@ -189,20 +167,21 @@ func (db *DB) DeliverNotification(ctx context.Context, id int64, lastAttempt boo
 	return outcome, nil
 }
 
-// maxNotificationPage is the most notifications ListNotifications returns at once.
+// maxNotificationPage is the most notifications Notifications returns at once.
 const maxNotificationPage = 100
 
-// ListNotifications returns user's in-app notifications, newest first: at most
-// limit (1 to 100) of them, with ids below before (0 for the newest). The id of
-// the last one is the before of the next page.
-func (db *DB) ListNotifications(ctx context.Context, userID int64, limit int, before int64) ([]inspect.Notification, error) {
+// Notifications returns the principal's own in-app notifications, newest first:
+// at most limit (1 to 100) of them, with ids below before (0 for the newest). The
+// id of the last one is the before of the next page.
+func (s *NotificationService) Notifications(ctx context.Context, p inspect.Principal, limit int, before int64) ([]inspect.Notification, error) {
+	userID := p.User.ID
 	if limit < 1 || limit > maxNotificationPage {
 		return nil, inspect.FieldErrorf("limit", "must be from 1 to %d", maxNotificationPage)
 	}
 	if before < 0 {
 		return nil, inspect.FieldErrorf("before", "must be a notification id, or 0 for the newest")
 	}
-	rows, _ := db.Pool.Query(ctx, `SELECT `+notificationColumns+` FROM notifications
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+notificationColumns+` FROM notifications
 		WHERE user_id = $1 AND channel = 'in_app' AND ($2 = 0 OR id < $2)
 		ORDER BY id DESC LIMIT $3`, userID, before, limit)
 	ns, err := pgx.CollectRows(rows, pgx.RowToStructByName[inspect.Notification])
@@ -215,11 +194,11 @@ func (db *DB) ListNotifications(ctx context.Context, userID int64, limit int, be
 	return ns, nil
 }
 
-// MarkRead marks user's in-app notification id read. Marking it again keeps the
-// first time; another user's notification is not_found.
-func (db *DB) MarkRead(ctx context.Context, userID, id int64) error {
-	tag, err := db.Pool.Exec(ctx, `UPDATE notifications SET read_at = coalesce(read_at, now())
-		WHERE id = $1 AND user_id = $2 AND channel = 'in_app'`, id, userID)
+// MarkNotificationRead marks one of the principal's in-app notifications read.
+// Marking it again keeps the first time; anyone else's is not_found.
+func (s *NotificationService) MarkNotificationRead(ctx context.Context, p inspect.Principal, id int64) error {
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE notifications SET read_at = coalesce(read_at, now())
+		WHERE id = $1 AND user_id = $2 AND channel = 'in_app'`, id, p.User.ID)
 	if err != nil {
 		return fmt.Errorf("mark notification %d read: %w", id, err)
 	}
@@ -227,15 +206,4 @@ func (db *DB) MarkRead(ctx context.Context, userID, id int64) error {
 		return inspect.Errorf(inspect.ENOTFOUND, "notification not found")
 	}
 	return nil
-}
-
-// Notifications lists the principal's own in-app notifications (ListNotifications).
-func (s *Store) Notifications(ctx context.Context, p inspect.Principal, limit int, before int64) ([]inspect.Notification, error) {
-	return s.DB.ListNotifications(ctx, p.User.ID, limit, before)
-}
-
-// MarkNotificationRead marks one of the principal's in-app notifications read;
-// anyone else's is not_found.
-func (s *Store) MarkNotificationRead(ctx context.Context, p inspect.Principal, id int64) error {
-	return s.DB.MarkRead(ctx, p.User.ID, id)
 }

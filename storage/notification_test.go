@@ -9,29 +9,44 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/jobs"
 	"github.com/safegrid/safegrid/storage/storagetest"
 )
 
-// outboxBundle is what the outbox tests need: a database of their own and an
-// insert-only River client on it.
+// outboxBundle is what the outbox tests need: a database of their own, the
+// insert-only job scheduler on it and the notification service using it.
 type outboxBundle struct {
-	db   *storage.DB
-	jobs *river.Client[pgx.Tx]
+	db    *storage.DB
+	sched *jobs.Scheduler
+	n     *storage.NotificationService
 }
 
 func setupOutbox(t *testing.T) outboxBundle {
 	t.Helper()
 	db, _ := storagetest.NewDB(t)
-	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{})
+	sched, err := jobs.NewScheduler(db, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return outboxBundle{db: db, jobs: jobs}
+	return outboxBundle{db: db, sched: sched, n: storage.New(storage.Deps{DB: db, Queue: sched}).Notifications}
+}
+
+// principal is a principal that is user id, for the inbox methods.
+func principal(id int64) inspect.Principal { return inspect.Principal{User: inspect.User{ID: id}} }
+
+// failAfterQueue inserts every delivery job through its scheduler and then fails,
+// so that the transaction that stored the notification rolls back after both
+// the row and the job were written in it.
+type failAfterQueue struct{ *jobs.Scheduler }
+
+func (q failAfterQueue) DeliverNotification(ctx context.Context, tx pgx.Tx, id int64) error {
+	if err := q.Scheduler.DeliverNotification(ctx, tx, id); err != nil {
+		return err
+	}
+	return errors.New("the change the notification is about failed")
 }
 
 // smsReminder returns a valid SMS notification for user.
@@ -76,14 +91,14 @@ func TestEnqueueSameEventTwiceSendsOnce(t *testing.T) {
 	ctx := context.Background()
 	b := setupOutbox(t)
 
-	first, created, err := b.db.EnqueueNotification(ctx, b.jobs, smsReminder(5, "hazard:1:remind:1d"))
+	first, created, err := b.n.Enqueue(ctx, smsReminder(5, "hazard:1:remind:1d"))
 	if err != nil || !created {
 		t.Fatalf("first enqueue: created %v, err %v", created, err)
 	}
 	if first.Phone != "13800138000" || first.SentAt != nil || first.Attempts != 0 {
 		t.Errorf("stored %+v", first)
 	}
-	again, created, err := b.db.EnqueueNotification(ctx, b.jobs, smsReminder(5, "hazard:1:remind:1d"))
+	again, created, err := b.n.Enqueue(ctx, smsReminder(5, "hazard:1:remind:1d"))
 	if err != nil || created {
 		t.Fatalf("second enqueue: created %v, err %v", created, err)
 	}
@@ -100,7 +115,7 @@ func TestEnqueueSameEventTwiceSendsOnce(t *testing.T) {
 	// Even if the delivery runs twice (a rescued job), the message goes out once.
 	sender := &countingSender{}
 	for i, want := range []storage.DeliveryOutcome{storage.DeliverySent, storage.DeliveryDone} {
-		got, err := b.db.DeliverNotification(ctx, first.ID, false, sender)
+		got, err := b.n.Deliver(ctx, first.ID, false, sender)
 		if err != nil || got != want {
 			t.Errorf("delivery %d: %q, %v; want %q", i+1, got, err, want)
 		}
@@ -114,7 +129,7 @@ func TestEnqueueSameEventTwiceSendsOnce(t *testing.T) {
 	inApp := smsReminder(5, "hazard:1:remind:1d")
 	inApp.Channel, inApp.Phone = inspect.ChannelInApp, ""
 	for _, n := range []inspect.Notification{other, inApp} {
-		if _, created, err := b.db.EnqueueNotification(ctx, b.jobs, n); err != nil || !created {
+		if _, created, err := b.n.Enqueue(ctx, n); err != nil || !created {
 			t.Errorf("enqueue for user %d on %s: created %v, err %v", n.UserID, n.Channel, created, err)
 		}
 	}
@@ -130,7 +145,7 @@ func TestEnqueueConcurrentlyStoresOnce(t *testing.T) {
 	ids := make([]int64, writers)
 	for i := range writers {
 		wg.Go(func() {
-			n, created, err := b.db.EnqueueNotification(ctx, b.jobs, smsReminder(5, "same-event"))
+			n, created, err := b.n.Enqueue(ctx, smsReminder(5, "same-event"))
 			if err != nil {
 				t.Error(err)
 				return
@@ -160,15 +175,9 @@ func TestEnqueueIsPartOfTheCallersTransaction(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setupOutbox(t)
-	tx, err := b.db.Pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := storage.EnqueueNotificationTx(ctx, tx, b.jobs, smsReminder(5, "rolled-back")); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
+	n := storage.New(storage.Deps{DB: b.db, Queue: failAfterQueue{b.sched}}).Notifications
+	if _, _, err := n.Enqueue(ctx, smsReminder(5, "rolled-back")); err == nil {
+		t.Fatal("enqueue whose transaction failed after the job was inserted: no error")
 	}
 	if n := outboxCount(t, b.db, "SELECT count(*) FROM notifications"); n != 0 {
 		t.Errorf("%d notifications survived the rollback", n)
@@ -184,7 +193,7 @@ func TestEnqueueRefusesInvalidNotification(t *testing.T) {
 	b := setupOutbox(t)
 	n := smsReminder(5, "k")
 	n.Phone = ""
-	_, _, err := b.db.EnqueueNotification(ctx, b.jobs, n)
+	_, _, err := b.n.Enqueue(ctx, n)
 	var e *inspect.Error
 	if !errors.As(err, &e) || e.Code != inspect.EINVALID || e.Field != "phone" {
 		t.Fatalf("error %v, want invalid phone", err)
@@ -217,12 +226,12 @@ func TestDeliverRecordsEachAttempt(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := setupOutbox(t)
-			n, _, err := b.db.EnqueueNotification(ctx, b.jobs, smsReminder(5, "k"))
+			n, _, err := b.n.Enqueue(ctx, smsReminder(5, "k"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			sender := &countingSender{err: tt.sendErr}
-			got, err := b.db.DeliverNotification(ctx, n.ID, tt.lastAttempt, sender)
+			got, err := b.n.Deliver(ctx, n.ID, tt.lastAttempt, sender)
 			if got != tt.wantOutcome {
 				t.Errorf("outcome %q, want %q", got, tt.wantOutcome)
 			}
@@ -245,7 +254,7 @@ func TestDeliverRecordsEachAttempt(t *testing.T) {
 			// A retry after a retryable failure sends; after success or giving up it
 			// does nothing.
 			retry := &countingSender{}
-			again, err := b.db.DeliverNotification(ctx, n.ID, false, retry)
+			again, err := b.n.Deliver(ctx, n.ID, false, retry)
 			wantAgain, wantSends := storage.DeliveryDone, int64(0)
 			if !tt.wantSent && !tt.wantFailed {
 				wantAgain, wantSends = storage.DeliverySent, 1
@@ -261,7 +270,7 @@ func TestDeliverSkipsARowAnotherWorkerHolds(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setupOutbox(t)
-	n, _, err := b.db.EnqueueNotification(ctx, b.jobs, smsReminder(5, "k"))
+	n, _, err := b.n.Enqueue(ctx, smsReminder(5, "k"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,18 +284,18 @@ func TestDeliverSkipsARowAnotherWorkerHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	sender := &countingSender{}
-	got, err := b.db.DeliverNotification(ctx, n.ID, false, sender)
+	got, err := b.n.Deliver(ctx, n.ID, false, sender)
 	if err != nil || got != storage.DeliveryBusy || sender.sent.Load() != 0 {
 		t.Errorf("while held elsewhere: %q, %v, %d sends; want busy and no send", got, err, sender.sent.Load())
 	}
 	if err := other.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := b.db.DeliverNotification(ctx, n.ID, false, sender); err != nil || got != storage.DeliverySent {
+	if got, err := b.n.Deliver(ctx, n.ID, false, sender); err != nil || got != storage.DeliverySent {
 		t.Errorf("after release: %q, %v; want sent", got, err)
 	}
 
-	if _, err := b.db.DeliverNotification(ctx, n.ID+1000, false, sender); inspect.ErrorCode(err) != inspect.ENOTFOUND {
+	if _, err := b.n.Deliver(ctx, n.ID+1000, false, sender); inspect.ErrorCode(err) != inspect.ENOTFOUND {
 		t.Errorf("missing notification: %v, want not_found", err)
 	}
 }
@@ -302,7 +311,7 @@ func TestInAppNotifications(t *testing.T) {
 	}
 	var ids []int64
 	for _, key := range []string{"a", "b", "c", "d", "e"} {
-		n, _, err := b.db.EnqueueNotification(ctx, b.jobs, inApp(5, key))
+		n, _, err := b.n.Enqueue(ctx, inApp(5, key))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -312,21 +321,21 @@ func TestInAppNotifications(t *testing.T) {
 		ids = append(ids, n.ID)
 	}
 	// Not in user 5's list: another user's, and user 5's SMS.
-	if _, _, err := b.db.EnqueueNotification(ctx, b.jobs, inApp(6, "a")); err != nil {
+	if _, _, err := b.n.Enqueue(ctx, inApp(6, "a")); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := b.db.EnqueueNotification(ctx, b.jobs, smsReminder(5, "a")); err != nil {
+	if _, _, err := b.n.Enqueue(ctx, smsReminder(5, "a")); err != nil {
 		t.Fatal(err)
 	}
 	if n := deliveryJobs(t, b.db); n != 1 {
 		t.Errorf("%d delivery jobs, want 1 (for the SMS only)", n)
 	}
 
-	page1, err := b.db.ListNotifications(ctx, 5, 3, 0)
+	page1, err := b.n.Notifications(ctx, principal(5), 3, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	page2, err := b.db.ListNotifications(ctx, 5, 3, page1[len(page1)-1].ID)
+	page2, err := b.n.Notifications(ctx, principal(5), 3, page1[len(page1)-1].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +350,7 @@ func TestInAppNotifications(t *testing.T) {
 	if len(page1) != 3 || len(page2) != 2 || !slices.Equal(got, want) {
 		t.Errorf("pages %d + %d: %v, want %v newest first", len(page1), len(page2), got, want)
 	}
-	if none, err := b.db.ListNotifications(ctx, 99, 10, 0); err != nil || none == nil || len(none) != 0 {
+	if none, err := b.n.Notifications(ctx, principal(99), 10, 0); err != nil || none == nil || len(none) != 0 {
 		t.Errorf("user without notifications: %v, %v; want an empty list", none, err)
 	}
 	for _, bad := range []struct {
@@ -349,21 +358,21 @@ func TestInAppNotifications(t *testing.T) {
 		before int64
 		field  string
 	}{{0, 0, "limit"}, {101, 0, "limit"}, {10, -1, "before"}} {
-		_, err := b.db.ListNotifications(ctx, 5, bad.limit, bad.before)
+		_, err := b.n.Notifications(ctx, principal(5), bad.limit, bad.before)
 		var e *inspect.Error
 		if !errors.As(err, &e) || e.Field != bad.field {
 			t.Errorf("limit %d before %d: %v, want an error on %s", bad.limit, bad.before, err, bad.field)
 		}
 	}
 
-	if err := b.db.MarkRead(ctx, 5, ids[1]); err != nil {
+	if err := b.n.MarkNotificationRead(ctx, principal(5), ids[1]); err != nil {
 		t.Fatal(err)
 	}
-	first, _ := b.db.ListNotifications(ctx, 5, 100, 0)
-	if err := b.db.MarkRead(ctx, 5, ids[1]); err != nil {
+	first, _ := b.n.Notifications(ctx, principal(5), 100, 0)
+	if err := b.n.MarkNotificationRead(ctx, principal(5), ids[1]); err != nil {
 		t.Errorf("marking read twice: %v", err)
 	}
-	second, _ := b.db.ListNotifications(ctx, 5, 100, 0)
+	second, _ := b.n.Notifications(ctx, principal(5), 100, 0)
 	for i, n := range second {
 		switch {
 		case n.ID == ids[1] && (n.ReadAt == nil || !n.ReadAt.Equal(*first[i].ReadAt)):
@@ -372,7 +381,7 @@ func TestInAppNotifications(t *testing.T) {
 			t.Errorf("notification %d is read", n.ID)
 		}
 	}
-	if err := b.db.MarkRead(ctx, 6, ids[0]); inspect.ErrorCode(err) != inspect.ENOTFOUND {
+	if err := b.n.MarkNotificationRead(ctx, principal(6), ids[0]); inspect.ErrorCode(err) != inspect.ENOTFOUND {
 		t.Errorf("marking another user's notification read: %v, want not_found", err)
 	}
 }

@@ -77,8 +77,8 @@ func photoTarget(ctx context.Context, q querier, p inspect.Principal, ph inspect
 
 // CheckPhotoTarget checks that p may add a photo to target (see SavePhoto) without
 // storing anything, so that an upload is refused before its bytes are decoded.
-func (s *Store) CheckPhotoTarget(ctx context.Context, p inspect.Principal, target inspect.PhotoTarget) error {
-	_, err := photoTarget(ctx, s.DB.Pool, p, inspect.Photo{InspectionID: target.InspectionID, ItemCode: target.ItemCode, HazardID: target.HazardID})
+func (s *PhotoService) CheckPhotoTarget(ctx context.Context, p inspect.Principal, target inspect.PhotoTarget) error {
+	_, err := photoTarget(ctx, s.db.Pool, p, inspect.Photo{InspectionID: target.InspectionID, ItemCode: target.ItemCode, HazardID: target.HazardID})
 	return err
 }
 
@@ -102,18 +102,18 @@ func samePhoto(stored PhotoRecord, ph inspect.Photo) bool {
 // objects): the upload is recorded in photo_uploads before any object is written
 // and the record is deleted with the commit, so SweepOrphanPhotos finds exactly
 // those uploads.
-func (s *Store) SavePhoto(ctx context.Context, p inspect.Principal, ph inspect.Photo, original io.Reader, thumbnail []byte) (inspect.Photo, bool, error) {
-	rec, err := photoTarget(ctx, s.DB.Pool, p, ph)
+func (s *PhotoService) SavePhoto(ctx context.Context, p inspect.Principal, ph inspect.Photo, original io.Reader, thumbnail []byte) (inspect.Photo, bool, error) {
+	rec, err := photoTarget(ctx, s.db.Pool, p, ph)
 	if err != nil {
 		return inspect.Photo{}, false, err
 	}
 	rec.UploadedBy, rec.UploadedAt = p.User.ID, s.now()
-	if _, err := s.DB.Pool.Exec(ctx, `INSERT INTO photo_uploads (photo_id, sha256, started_at) VALUES ($1, $2, $3)
+	if _, err := s.db.Pool.Exec(ctx, `INSERT INTO photo_uploads (photo_id, sha256, started_at) VALUES ($1, $2, $3)
 		ON CONFLICT (photo_id, sha256) DO UPDATE SET started_at = EXCLUDED.started_at`, rec.ID, rec.SHA256, rec.UploadedAt); err != nil {
 		return inspect.Photo{}, false, fmt.Errorf("record upload of photo %s: %w", rec.ID, err)
 	}
 	created := false
-	err = s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		if created, err = s.savePhotoTx(ctx, tx, &rec, original, thumbnail); err != nil {
 			return err // the upload record stays for the sweeper
@@ -130,7 +130,7 @@ func (s *Store) SavePhoto(ctx context.Context, p inspect.Principal, ph inspect.P
 // savePhotoTx is SavePhoto's transaction: it stores the objects and the row of rec,
 // or finds rec already stored (an idempotent retry, rec then becomes the stored
 // photo), and reports whether this call inserted the row.
-func (s *Store) savePhotoTx(ctx context.Context, tx pgx.Tx, rec *PhotoRecord, original io.Reader, thumbnail []byte) (created bool, err error) {
+func (s *base) savePhotoTx(ctx context.Context, tx pgx.Tx, rec *PhotoRecord, original io.Reader, thumbnail []byte) (created bool, err error) {
 	// Uploads of the same bytes serialise here, so that the clean-up of one
 	// cannot delete an object another is about to reference.
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, rec.SHA256); err != nil {
@@ -152,8 +152,9 @@ func (s *Store) savePhotoTx(ctx context.Context, tx pgx.Tx, rec *PhotoRecord, or
 			if err := insertPhoto(ctx, sp, *rec); err != nil {
 				return err
 			}
-			if s.PhotoInserted != nil {
-				return s.PhotoInserted(ctx, sp, *rec)
+			// Every stored photo gets its analysis job in the same transaction as its row.
+			if s.queue != nil {
+				return s.queue.AnalysePhoto(ctx, sp, *rec)
 			}
 			return nil
 		})
@@ -176,7 +177,7 @@ func photoConflict(id string) error {
 
 // putPhotoObjects writes the original and the thumbnail unless they exist already
 // (the same bytes uploaded before) and returns the keys it wrote.
-func (s *Store) putPhotoObjects(ctx context.Context, rec PhotoRecord, original io.Reader, thumbnail []byte) ([]string, error) {
+func (s *base) putPhotoObjects(ctx context.Context, rec PhotoRecord, original io.Reader, thumbnail []byte) ([]string, error) {
 	return s.putObjects(ctx,
 		object{PhotoKey(rec.SHA256), string(rec.Type), original, rec.Size, rec.SHA256},
 		object{ThumbKey(rec.SHA256), "image/jpeg", bytes.NewReader(thumbnail), int64(len(thumbnail)), ""})
@@ -194,15 +195,15 @@ type object struct {
 // putObjects writes every object that does not exist yet and returns the keys it
 // wrote. It is the one way photo bytes reach the bucket: originals, thumbnails and
 // annotated copies.
-func (s *Store) putObjects(ctx context.Context, objects ...object) ([]string, error) {
+func (s *base) putObjects(ctx context.Context, objects ...object) ([]string, error) {
 	var wrote []string
 	for _, o := range objects {
-		if _, err := s.Objects.Stat(ctx, o.key); err == nil {
+		if _, err := s.objects.Stat(ctx, o.key); err == nil {
 			continue
 		} else if inspect.ErrorCode(err) != inspect.ENOTFOUND {
 			return wrote, err
 		}
-		sum, err := s.Objects.Put(ctx, o.key, o.r, o.size, o.contentType)
+		sum, err := s.objects.Put(ctx, o.key, o.r, o.size, o.contentType)
 		if err != nil {
 			return wrote, err
 		}
@@ -215,7 +216,7 @@ func (s *Store) putObjects(ctx context.Context, objects ...object) ([]string, er
 }
 
 // removeUnreferenced deletes the objects in keys when no photo row uses sha256.
-func (s *Store) removeUnreferenced(ctx context.Context, tx pgx.Tx, sha256 string, keys []string) error {
+func (s *base) removeUnreferenced(ctx context.Context, tx pgx.Tx, sha256 string, keys []string) error {
 	if len(keys) == 0 {
 		return nil
 	}
@@ -227,7 +228,7 @@ func (s *Store) removeUnreferenced(ctx context.Context, tx pgx.Tx, sha256 string
 		return nil
 	}
 	for _, k := range keys {
-		if err := s.Objects.Delete(context.WithoutCancel(ctx), k); err != nil {
+		if err := s.objects.Delete(context.WithoutCancel(ctx), k); err != nil {
 			return err
 		}
 	}
@@ -291,15 +292,20 @@ func canSeePhoto(ctx context.Context, q querier, p inspect.Principal, rec PhotoR
 }
 
 // Photo returns the photo's metadata if the principal may see it.
-func (s *Store) Photo(ctx context.Context, p inspect.Principal, id string) (inspect.Photo, error) {
-	rec, err := photoByID(ctx, s.DB.Pool, id)
+func (s *PhotoService) Photo(ctx context.Context, p inspect.Principal, id string) (inspect.Photo, error) {
+	return s.visiblePhoto(ctx, p, id)
+}
+
+// visiblePhoto reads photo id; not_found unless the principal may see it.
+func (s *base) visiblePhoto(ctx context.Context, p inspect.Principal, id string) (inspect.Photo, error) {
+	rec, err := photoByID(ctx, s.db.Pool, id)
 	if err != nil {
 		if inspect.ErrorCode(err) == inspect.ENOTFOUND {
 			return inspect.Photo{}, notVisible("photo", id)
 		}
 		return inspect.Photo{}, err
 	}
-	ok, err := canSeePhoto(ctx, s.DB.Pool, p, rec)
+	ok, err := canSeePhoto(ctx, s.db.Pool, p, rec)
 	if err != nil {
 		return inspect.Photo{}, err
 	}
@@ -311,7 +317,7 @@ func (s *Store) Photo(ctx context.Context, p inspect.Principal, id string) (insp
 
 // OpenPhoto opens the photo's original or thumbnail for reading, if the principal
 // may see it, with its content type and size.
-func (s *Store) OpenPhoto(ctx context.Context, p inspect.Principal, id string, thumbnail bool) (io.ReadCloser, string, int64, error) {
+func (s *PhotoService) OpenPhoto(ctx context.Context, p inspect.Principal, id string, thumbnail bool) (io.ReadCloser, string, int64, error) {
 	ph, err := s.Photo(ctx, p, id)
 	if err != nil {
 		return nil, "", 0, err
@@ -320,18 +326,28 @@ func (s *Store) OpenPhoto(ctx context.Context, p inspect.Principal, id string, t
 	if thumbnail {
 		key = ThumbKey(ph.SHA256)
 	}
-	rc, info, err := s.Objects.Get(ctx, key)
+	rc, info, err := s.objects.Get(ctx, key)
 	if err != nil {
 		return nil, "", 0, fmt.Errorf("open photo %s: %w", id, err)
 	}
 	return rc, info.ContentType, info.Size, nil
 }
 
+// OpenOriginal opens the original bytes of the photo with content hash sha256,
+// without access checks: for the analysis job and the dataset export.
+func (s *PhotoService) OpenOriginal(ctx context.Context, sha256 string) (io.ReadCloser, error) {
+	rc, _, err := s.objects.Get(ctx, PhotoKey(sha256))
+	if err != nil {
+		return nil, fmt.Errorf("open photo %s: %w", sha256, err)
+	}
+	return rc, nil
+}
+
 // PhotoConsistency compares photo rows with the objects in the store: rows whose
 // original or thumbnail is missing, and photo or thumbnail objects no row refers
 // to (left by a crash between the object write and the commit).
-func (s *Store) PhotoConsistency(ctx context.Context) (rowsWithoutObjects, orphanObjects []string, err error) {
-	rows, err := s.DB.Pool.Query(ctx, `SELECT DISTINCT sha256 FROM photos`)
+func (s *PhotoService) PhotoConsistency(ctx context.Context) (rowsWithoutObjects, orphanObjects []string, err error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT DISTINCT sha256 FROM photos`)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -345,7 +361,7 @@ func (s *Store) PhotoConsistency(ctx context.Context) (rowsWithoutObjects, orpha
 	}
 	present := map[string]bool{}
 	for _, prefix := range []string{"photos/", "thumbs/"} {
-		keys, err := s.Objects.Keys(ctx, prefix)
+		keys, err := s.objects.Keys(ctx, prefix)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -372,12 +388,12 @@ func (s *Store) PhotoConsistency(ctx context.Context) (rowsWithoutObjects, orpha
 // deletes their objects unless a photo row uses the same bytes, and drops the
 // record. It reads only those records, never a listing of the bucket, and returns
 // the keys it deleted.
-func (s *Store) SweepOrphanPhotos(ctx context.Context, olderThan time.Duration) ([]string, error) {
+func (s *PhotoService) SweepOrphanPhotos(ctx context.Context, olderThan time.Duration) ([]string, error) {
 	type upload struct {
 		PhotoID string
 		SHA256  string
 	}
-	rows, err := s.DB.Pool.Query(ctx, `SELECT photo_id::text, sha256 FROM photo_uploads
+	rows, err := s.db.Pool.Query(ctx, `SELECT photo_id::text, sha256 FROM photo_uploads
 		WHERE started_at < $1 ORDER BY started_at LIMIT 1000`, s.now().Add(-olderThan))
 	stale, err := collectAll[upload](rows, err)
 	if err != nil {
@@ -385,7 +401,7 @@ func (s *Store) SweepOrphanPhotos(ctx context.Context, olderThan time.Duration) 
 	}
 	var deleted []string
 	for _, u := range stale {
-		err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+		err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, u.SHA256); err != nil {
 				return err
 			}
@@ -395,10 +411,10 @@ func (s *Store) SweepOrphanPhotos(ctx context.Context, olderThan time.Duration) 
 			}
 			if !used {
 				for _, key := range []string{PhotoKey(u.SHA256), ThumbKey(u.SHA256)} {
-					if _, err := s.Objects.Stat(ctx, key); inspect.ErrorCode(err) == inspect.ENOTFOUND {
+					if _, err := s.objects.Stat(ctx, key); inspect.ErrorCode(err) == inspect.ENOTFOUND {
 						continue
 					}
-					if err := s.Objects.Delete(ctx, key); err != nil {
+					if err := s.objects.Delete(ctx, key); err != nil {
 						return err
 					}
 					deleted = append(deleted, key)

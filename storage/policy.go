@@ -107,18 +107,18 @@ func districtUnit(ctx context.Context, q querier, id int64) (inspect.Unit, error
 // PolicyOf returns the time-limit policy in force in district districtID and the
 // district's override of the base policy. Every staff member may read it: the
 // deadlines it sets are on every hazard anyway.
-func (s *Store) PolicyOf(ctx context.Context, p inspect.Principal, districtID int64) (inspect.DistrictPolicy, error) {
-	if p.User.Role == inspect.RoleMerchant {
+func (s *PolicyService) PolicyOf(ctx context.Context, p inspect.Principal, districtID int64) (inspect.DistrictPolicy, error) {
+	if !inspect.CanReadPolicy(p) {
 		return inspect.DistrictPolicy{}, forbidden("merchants do not read the time-limit policy")
 	}
-	if _, err := districtUnit(ctx, s.DB.Pool, districtID); err != nil {
+	if _, err := districtUnit(ctx, s.db.Pool, districtID); err != nil {
 		return inspect.DistrictPolicy{}, err
 	}
-	o, err := districtOverride(ctx, s.DB.Pool, districtID)
+	o, err := districtOverride(ctx, s.db.Pool, districtID)
 	if err != nil {
 		return inspect.DistrictPolicy{}, err
 	}
-	pol, err := s.basePolicy().WithOverride(o)
+	pol, err := s.policy.WithOverride(o)
 	if err != nil {
 		return inspect.DistrictPolicy{}, fmt.Errorf("apply stored policy of district %d: %w", districtID, err)
 	}
@@ -128,17 +128,17 @@ func (s *Store) PolicyOf(ctx context.Context, p inspect.Principal, districtID in
 // SetPolicyOf stores o as district districtID's override (admins only) and
 // returns the policy now in force. It applies to deadlines set from now on;
 // deadlines already set stay as they are.
-func (s *Store) SetPolicyOf(ctx context.Context, p inspect.Principal, districtID int64, o inspect.PolicyOverride) (inspect.DistrictPolicy, error) {
-	if !p.IsAdmin() {
+func (s *PolicyService) SetPolicyOf(ctx context.Context, p inspect.Principal, districtID int64, o inspect.PolicyOverride) (inspect.DistrictPolicy, error) {
+	if !inspect.CanSetPolicy(p) {
 		return inspect.DistrictPolicy{}, forbidden("only admins change the time-limit policy")
 	}
-	if _, err := districtUnit(ctx, s.DB.Pool, districtID); err != nil {
+	if _, err := districtUnit(ctx, s.db.Pool, districtID); err != nil {
 		return inspect.DistrictPolicy{}, err
 	}
-	if _, err := s.basePolicy().WithOverride(o); err != nil {
+	if _, err := s.policy.WithOverride(o); err != nil {
 		return inspect.DistrictPolicy{}, err
 	}
-	if err := s.DB.PutSetting(ctx, districtPolicyKey(districtID), overrideJSON(o)); err != nil {
+	if err := s.db.PutSetting(ctx, districtPolicyKey(districtID), overrideJSON(o)); err != nil {
 		return inspect.DistrictPolicy{}, err
 	}
 	return s.PolicyOf(ctx, p, districtID)

@@ -26,8 +26,8 @@ func siteByID(ctx context.Context, q querier, id int64, lock bool) (inspect.Site
 }
 
 // Site returns the site if the principal may see it.
-func (s *Store) Site(ctx context.Context, p inspect.Principal, id int64) (inspect.Site, error) {
-	site, err := siteByID(ctx, s.DB.Pool, id, false)
+func (s *SiteService) Site(ctx context.Context, p inspect.Principal, id int64) (inspect.Site, error) {
+	site, err := siteByID(ctx, s.db.Pool, id, false)
 	if err != nil || !p.CanSeeSite(site) {
 		if err == nil || inspect.ErrorCode(err) == inspect.ENOTFOUND {
 			return inspect.Site{}, notVisible("site", id)
@@ -38,13 +38,13 @@ func (s *Store) Site(ctx context.Context, p inspect.Principal, id int64) (inspec
 }
 
 // Sites lists the sites the principal may see, by id.
-func (s *Store) Sites(ctx context.Context, p inspect.Principal, f inspect.SiteFilter) ([]inspect.Site, error) {
+func (s *SiteService) Sites(ctx context.Context, p inspect.Principal, f inspect.SiteFilter) ([]inspect.Site, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 500
 	}
 	units, all := p.ScopeUnitIDs()
-	merchant := p.User.Role == inspect.RoleMerchant
-	rows, err := s.DB.Pool.Query(ctx, `SELECT `+siteColumns+` FROM sites s
+	merchant := inspect.SeesOwnSitesOnly(p)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+siteColumns+` FROM sites s
 		WHERE (CASE WHEN $1 THEN s.id = ANY($2) ELSE ($3 OR s.grid_id = ANY($4)) END)
 		  AND ($5 = 0 OR s.grid_id = $5) AND ($6 = '' OR s.type = $6) AND s.id > $7
 		ORDER BY s.id LIMIT $8`, merchant, p.SiteIDs(), all, units, f.GridID, string(f.Type), f.AfterID, f.Limit)
@@ -76,7 +76,7 @@ func CheckSiteProfile(site inspect.Site) error {
 	return nil
 }
 
-func (s *Store) checkSite(ctx context.Context, q querier, site inspect.Site) error {
+func (s *base) checkSite(ctx context.Context, q querier, site inspect.Site) error {
 	if err := site.Validate(); err != nil {
 		return err
 	}
@@ -96,24 +96,18 @@ func (s *Store) checkSite(ctx context.Context, q querier, site inspect.Site) err
 	return nil
 }
 
-// canManageSite: sites are created and edited by admins and safety officers (of
-// the site's area). Inspectors correct a profile through their officer.
-func canManageSite(p inspect.Principal, site inspect.Site) bool {
-	return p.User.Role != inspect.RoleInspector && p.CanEditSite(site)
-}
-
 // CreateSite adds a site.
-func (s *Store) CreateSite(ctx context.Context, p inspect.Principal, site inspect.Site) (inspect.Site, error) {
-	if p.User.Role != inspect.RoleAdmin && p.User.Role != inspect.RoleSafetyOfficer {
+func (s *SiteService) CreateSite(ctx context.Context, p inspect.Principal, site inspect.Site) (inspect.Site, error) {
+	if !inspect.CanCreateSite(p) {
 		return inspect.Site{}, forbidden("only admins and safety officers create sites")
 	}
 	site.Name, site.Address = strings.TrimSpace(site.Name), strings.TrimSpace(site.Address)
 	var id int64
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.checkSite(ctx, tx, site); err != nil {
 			return err
 		}
-		if !canManageSite(p, site) {
+		if !inspect.CanManageSite(p, site) {
 			return forbidden("grid %d is outside your area", site.GridID)
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO sites (name, type, address, lat, lng, grid_id, profile)
@@ -126,7 +120,7 @@ func (s *Store) CreateSite(ctx context.Context, p inspect.Principal, site inspec
 	if err != nil {
 		return inspect.Site{}, mapPgError(err, "site")
 	}
-	return siteByID(ctx, s.DB.Pool, id, false)
+	return siteByID(ctx, s.db.Pool, id, false)
 }
 
 func setMerchants(ctx context.Context, tx pgx.Tx, siteID int64, ids []int64) error {
@@ -139,9 +133,9 @@ func setMerchants(ctx context.Context, tx pgx.Tx, siteID int64, ids []int64) err
 
 // UpdateSite replaces a site's fields (all of them, as in a PUT). Moving a site to
 // another grid needs the principal's scope on both grids.
-func (s *Store) UpdateSite(ctx context.Context, p inspect.Principal, site inspect.Site) (inspect.Site, error) {
+func (s *SiteService) UpdateSite(ctx context.Context, p inspect.Principal, site inspect.Site) (inspect.Site, error) {
 	site.Name, site.Address = strings.TrimSpace(site.Name), strings.TrimSpace(site.Address)
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		old, err := siteByID(ctx, tx, site.ID, true)
 		if err != nil || !p.CanSeeSite(old) {
 			if err == nil || inspect.ErrorCode(err) == inspect.ENOTFOUND {
@@ -149,13 +143,13 @@ func (s *Store) UpdateSite(ctx context.Context, p inspect.Principal, site inspec
 			}
 			return err
 		}
-		if !canManageSite(p, old) {
+		if !inspect.CanManageSite(p, old) {
 			return forbidden("only admins and safety officers of its area edit site %d", site.ID)
 		}
 		if err := s.checkSite(ctx, tx, site); err != nil {
 			return err
 		}
-		if !canManageSite(p, site) {
+		if !inspect.CanManageSite(p, site) {
 			return forbidden("grid %d is outside your area", site.GridID)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE sites SET name = $2, type = $3, address = $4, lat = $5, lng = $6, grid_id = $7,
@@ -170,5 +164,5 @@ func (s *Store) UpdateSite(ctx context.Context, p inspect.Principal, site inspec
 	if err != nil {
 		return inspect.Site{}, mapPgError(err, "site")
 	}
-	return siteByID(ctx, s.DB.Pool, site.ID, false)
+	return siteByID(ctx, s.db.Pool, site.ID, false)
 }

@@ -17,12 +17,12 @@ const userColumns = `u.id, u.username, u.phone, u.display_name, u.role, COALESCE
 	ARRAY(SELECT g.grid_id FROM user_grids g WHERE g.user_id = u.id ORDER BY g.grid_id) AS grid_ids, u.created_at`
 
 // CreateUnit adds an org unit. Only admins create units.
-func (s *Store) CreateUnit(ctx context.Context, p inspect.Principal, u inspect.Unit) (inspect.Unit, error) {
-	if !p.IsAdmin() {
+func (s *DirectoryService) CreateUnit(ctx context.Context, p inspect.Principal, u inspect.Unit) (inspect.Unit, error) {
+	if !inspect.CanCreateUnit(p) {
 		return inspect.Unit{}, forbidden("only an admin creates org units")
 	}
 	u.Name = strings.TrimSpace(u.Name)
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		var parent *inspect.Unit
 		if u.ParentID != 0 {
 			pu, err := unitByID(ctx, tx, u.ParentID)
@@ -51,12 +51,12 @@ func unitByID(ctx context.Context, q querier, id int64) (inspect.Unit, error) {
 }
 
 // Units lists the units the principal works in (admins: all), parents first.
-func (s *Store) Units(ctx context.Context, p inspect.Principal) ([]inspect.Unit, error) {
-	if p.User.Role == inspect.RoleMerchant {
+func (s *DirectoryService) Units(ctx context.Context, p inspect.Principal) ([]inspect.Unit, error) {
+	if !inspect.CanSeeOrgTree(p) {
 		return nil, forbidden("merchants do not see the org tree")
 	}
 	ids, all := p.ScopeUnitIDs()
-	rows, err := s.DB.Pool.Query(ctx, `SELECT id, COALESCE(parent_id, 0) AS parent_id, level, name, code FROM units
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, COALESCE(parent_id, 0) AS parent_id, level, name, code FROM units
 		WHERE $1 OR id = ANY($2)
 		ORDER BY CASE level WHEN 'district' THEN 0 WHEN 'subdistrict' THEN 1 WHEN 'community' THEN 2 ELSE 3 END, id`, all, ids)
 	return collectAll[inspect.Unit](rows, err)
@@ -70,6 +70,20 @@ func ancestorOfLevel(ctx context.Context, q querier, id int64, level inspect.Lev
 			SELECT u.id, u.parent_id, u.level, u.name, u.code FROM units u JOIN up ON u.id = up.parent_id)
 		SELECT id, COALESCE(parent_id, 0) AS parent_id, level, name, code FROM up WHERE level = $2`, id, level)
 	return collectOne[inspect.Unit](rows, err, fmt.Sprintf("%s above unit %d", level, id))
+}
+
+// unitsAbove returns unit id and every unit above it, nearest first.
+func unitsAbove(ctx context.Context, q querier, id int64) ([]inspect.Unit, error) {
+	rows, err := q.Query(ctx, `WITH RECURSIVE up AS (
+			SELECT id, parent_id, level, name, code, 0 AS depth FROM units WHERE id = $1
+			UNION ALL
+			SELECT u.id, u.parent_id, u.level, u.name, u.code, up.depth + 1 FROM units u JOIN up ON u.id = up.parent_id)
+		SELECT id, COALESCE(parent_id, 0) AS parent_id, level, name, code FROM up ORDER BY depth`, id)
+	units, err := collectAll[inspect.Unit](rows, err)
+	if err != nil {
+		return nil, fmt.Errorf("units above unit %d: %w", id, err)
+	}
+	return units, nil
 }
 
 // subtreeIDs returns unit id and every unit below it.
@@ -88,37 +102,26 @@ func subtreeIDs(ctx context.Context, q querier, id int64) ([]int64, error) {
 // CreateUser adds a user with the given argon2id password hash. Admins create any
 // user; a safety officer creates inspectors and merchants, inspectors only for
 // grids in their subtree.
-func (s *Store) CreateUser(ctx context.Context, p inspect.Principal, u inspect.User, passwordHash string) (inspect.User, error) {
-	switch {
-	case p.IsAdmin():
-	case p.User.Role == inspect.RoleSafetyOfficer && (u.Role == inspect.RoleMerchant || u.Role == inspect.RoleInspector):
-		if u.Role == inspect.RoleInspector && !p.InScope(u.UnitID) {
-			return inspect.User{}, forbidden("unit %d is outside your area", u.UnitID)
-		}
-		for _, g := range u.GridIDs {
-			if !p.InScope(g) {
-				return inspect.User{}, forbidden("grid %d is outside your area", g)
-			}
-		}
-	default:
-		return inspect.User{}, forbidden("you may not create a %s", u.Role)
+func (s *DirectoryService) CreateUser(ctx context.Context, p inspect.Principal, u inspect.User, passwordHash string) (inspect.User, error) {
+	if err := inspect.CheckCreateUser(p, u); err != nil {
+		return inspect.User{}, err
 	}
 	return s.createUser(ctx, u, passwordHash)
 }
 
 // CreateUserUnchecked adds a user without a principal: for seeding and for the
 // first admin.
-func (s *Store) CreateUserUnchecked(ctx context.Context, u inspect.User, passwordHash string) (inspect.User, error) {
+func (s *DirectoryService) CreateUserUnchecked(ctx context.Context, u inspect.User, passwordHash string) (inspect.User, error) {
 	return s.createUser(ctx, u, passwordHash)
 }
 
-func (s *Store) createUser(ctx context.Context, u inspect.User, passwordHash string) (inspect.User, error) {
+func (s *base) createUser(ctx context.Context, u inspect.User, passwordHash string) (inspect.User, error) {
 	u.Phone = inspect.NormalizePhone(u.Phone)
 	u.DisplayName = strings.TrimSpace(u.DisplayName)
 	if err := u.Validate(); err != nil {
 		return inspect.User{}, err
 	}
-	err := s.DB.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		if u.UnitID != 0 {
 			if _, err := unitByID(ctx, tx, u.UnitID); err != nil {
 				return inspect.FieldErrorf("unit_id", "unit %d does not exist", u.UnitID)
@@ -150,16 +153,16 @@ func (s *Store) createUser(ctx context.Context, u inspect.User, passwordHash str
 
 // Users lists users the principal may see: admins all; safety officers the
 // inspectors of their area and the merchants of its sites.
-func (s *Store) Users(ctx context.Context, p inspect.Principal) ([]inspect.User, error) {
-	switch p.User.Role {
-	case inspect.RoleAdmin:
-		rows, err := s.DB.Pool.Query(ctx, `SELECT `+userColumns+` FROM users u ORDER BY u.id`)
+func (s *DirectoryService) Users(ctx context.Context, p inspect.Principal) ([]inspect.User, error) {
+	switch inspect.UsersVisibleTo(p) {
+	case inspect.UsersAll:
+		rows, err := s.db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users u ORDER BY u.id`)
 		return collectAll[inspect.User](rows, err)
-	case inspect.RoleSafetyOfficer:
+	case inspect.UsersOfArea:
 		// An officer sees the people of their area, and every safety officer and admin:
 		// the colleagues they may call onto a major-hazard determination panel.
 		ids, _ := p.ScopeUnitIDs()
-		rows, err := s.DB.Pool.Query(ctx, `SELECT `+userColumns+` FROM users u
+		rows, err := s.db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users u
 			WHERE u.unit_id = ANY($1) OR u.role IN ('safety_officer', 'admin')
 			   OR EXISTS (SELECT 1 FROM user_grids g WHERE g.user_id = u.id AND g.grid_id = ANY($1))
 			   OR EXISTS (SELECT 1 FROM site_merchants m JOIN sites s ON s.id = m.site_id WHERE m.user_id = u.id AND s.grid_id = ANY($1))
@@ -176,13 +179,13 @@ func userByID(ctx context.Context, q querier, id int64) (inspect.User, error) {
 
 // Credentials returns the user whose username or phone is login, with their
 // password hash. An unknown login is not_found.
-func (s *Store) Credentials(ctx context.Context, login string) (inspect.User, string, error) {
+func (s *DirectoryService) Credentials(ctx context.Context, login string) (inspect.User, string, error) {
 	login = strings.TrimSpace(login)
 	type row struct {
 		inspect.User
 		PasswordHash string
 	}
-	rows, err := s.DB.Pool.Query(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u
 		WHERE u.username = lower($1) OR u.phone = $2`, login, inspect.NormalizePhone(login))
 	r, err := collectOne[row](rows, err, "user")
 	if err != nil {
@@ -193,14 +196,14 @@ func (s *Store) Credentials(ctx context.Context, login string) (inspect.User, st
 
 // SetPasswordHash replaces a user's password hash (after a login found the stored
 // parameters weaker than the current ones).
-func (s *Store) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
-	_, err := s.DB.Pool.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+func (s *DirectoryService) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	_, err := s.db.Pool.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
 	return err
 }
 
 // CreateSession stores a new session.
-func (s *Store) CreateSession(ctx context.Context, sess inspect.Session) error {
-	_, err := s.DB.Pool.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`,
+func (s *DirectoryService) CreateSession(ctx context.Context, sess inspect.Session) error {
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`,
 		sess.TokenHash, sess.UserID, sess.ExpiresAt)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
@@ -210,8 +213,8 @@ func (s *Store) CreateSession(ctx context.Context, sess inspect.Session) error {
 
 // RevokeSession ends the session with the token hash; ending an unknown or ended
 // session is not an error.
-func (s *Store) RevokeSession(ctx context.Context, tokenHash []byte) error {
-	_, err := s.DB.Pool.Exec(ctx, `UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL`, tokenHash)
+func (s *DirectoryService) RevokeSession(ctx context.Context, tokenHash []byte) error {
+	_, err := s.db.Pool.Exec(ctx, `UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL`, tokenHash)
 	if err != nil {
 		return fmt.Errorf("revoke session: %w", err)
 	}
@@ -220,8 +223,8 @@ func (s *Store) RevokeSession(ctx context.Context, tokenHash []byte) error {
 
 // SessionPrincipal returns the principal of a live session: not revoked, not
 // expired at now. Anything else is unauthorized.
-func (s *Store) SessionPrincipal(ctx context.Context, tokenHash []byte, now time.Time) (inspect.Principal, error) {
-	rows, err := s.DB.Pool.Query(ctx, `SELECT `+userColumns+` FROM sessions x JOIN users u ON u.id = x.user_id
+func (s *DirectoryService) SessionPrincipal(ctx context.Context, tokenHash []byte, now time.Time) (inspect.Principal, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+userColumns+` FROM sessions x JOIN users u ON u.id = x.user_id
 		WHERE x.token_hash = $1 AND x.revoked_at IS NULL AND x.expires_at > $2`, tokenHash, now)
 	u, err := collectOne[inspect.User](rows, err, "session")
 	if inspect.ErrorCode(err) == inspect.ENOTFOUND {
@@ -230,19 +233,19 @@ func (s *Store) SessionPrincipal(ctx context.Context, tokenHash []byte, now time
 	if err != nil {
 		return inspect.Principal{}, fmt.Errorf("read session: %w", err)
 	}
-	return s.principal(ctx, s.DB.Pool, u)
+	return s.principal(ctx, s.db.Pool, u)
 }
 
 // PrincipalOf returns the principal of user id, with their scope resolved.
-func (s *Store) PrincipalOf(ctx context.Context, id int64) (inspect.Principal, error) {
-	u, err := userByID(ctx, s.DB.Pool, id)
+func (s *DirectoryService) PrincipalOf(ctx context.Context, id int64) (inspect.Principal, error) {
+	u, err := userByID(ctx, s.db.Pool, id)
 	if err != nil {
 		return inspect.Principal{}, err
 	}
-	return s.principal(ctx, s.DB.Pool, u)
+	return s.principal(ctx, s.db.Pool, u)
 }
 
-func (s *Store) principal(ctx context.Context, q querier, u inspect.User) (inspect.Principal, error) {
+func (s *base) principal(ctx context.Context, q querier, u inspect.User) (inspect.Principal, error) {
 	var subtree, sites []int64
 	var err error
 	switch u.Role {

@@ -19,25 +19,6 @@ import (
 	"github.com/safegrid/safegrid/api"
 )
 
-// Backend is every service of the API at once, as one *storage.Store is today.
-type Backend interface {
-	api.DirectoryService
-	api.SiteService
-	api.InspectionService
-	api.PhotoService
-	api.HazardService
-	api.FlagService
-	api.NotificationService
-	api.PolicyService
-	api.DeterminationService
-}
-
-// Services returns the API configuration with every service served by b.
-func Services(b Backend) api.V1Config {
-	return api.V1Config{Directory: b, Sites: b, Inspections: b, Photos: b, Hazards: b,
-		Flags: b, Notifications: b, Policy: b, Determinations: b}
-}
-
 // Serve runs srv on a local port until the test ends and returns a client of it.
 func Serve(t testing.TB, srv *api.Server) *Client {
 	t.Helper()

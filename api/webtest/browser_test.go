@@ -100,7 +100,7 @@ func (f *fixture) checkPhotosStored(t *testing.T, files, codes []string, shown [
 			t.Errorf("photo %s is shown as %q, want uploaded", p.ID, p.State)
 		}
 	}
-	missing, _, err := f.store.PhotoConsistency(context.Background())
+	missing, _, err := f.store.Photos.PhotoConsistency(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestInspectorCompletesInspection(t *testing.T) {
 	f.checkPhotosStored(t, images, codes, got.Photos)
 
 	ctx := context.Background()
-	d, err := f.store.Inspection(ctx, f.principal(t, f.inspector), f.insp.ID)
+	d, err := f.store.Inspections.Inspection(ctx, f.principal(t, f.inspector), f.insp.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestInspectorCompletesInspection(t *testing.T) {
 			}
 		}
 	}
-	hazards, err := f.store.Hazards(ctx, f.principal(t, f.officer), inspect.HazardFilter{SiteID: f.site.ID})
+	hazards, err := f.store.Hazards.Hazards(ctx, f.principal(t, f.officer), inspect.HazardFilter{SiteID: f.site.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func TestReviewerConfirmsFlag(t *testing.T) {
 	if review != "confirmed" || hazardID == nil {
 		t.Fatalf("confirmed flag: review %q hazard %v, want confirmed with a hazard", review, hazardID)
 	}
-	h, err := f.store.Hazard(ctx, f.principal(t, f.officer), *hazardID)
+	h, err := f.store.Hazards.Hazard(ctx, f.principal(t, f.officer), *hazardID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,14 +377,14 @@ func TestMerchantSeesDeadlineAndUploadsProof(t *testing.T) {
 	codes := f.photoItems(t, 1)
 	images := testImages(t, 2, "bicycle_in_doorway", "corridor")
 	ctx := context.Background()
-	item, err := f.store.AnswerItem(ctx, f.principal(t, f.inspector), f.insp.ID, inspect.Item{
+	item, err := f.store.Inspections.AnswerItem(ctx, f.principal(t, f.inspector), f.insp.ID, inspect.Item{
 		Code: codes[0], Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard, Note: "门口停放电动车",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.uploadPhoto(t, f.inspector, images[0], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+codes[0])
-	if _, err := f.store.HazardAction(ctx, f.principal(t, f.officer), item.HazardID, inspect.ActionNotify, inspect.HazardActionInput{Note: "请三日内整改"}); err != nil {
+	if _, err := f.store.Hazards.HazardAction(ctx, f.principal(t, f.officer), item.HazardID, inspect.ActionNotify, inspect.HazardActionInput{Note: "请三日内整改"}); err != nil {
 		t.Fatal(err)
 	}
 	var got struct {
@@ -399,7 +399,7 @@ func TestMerchantSeesDeadlineAndUploadsProof(t *testing.T) {
 	if !strings.HasPrefix(got.Countdown, "还剩") || got.ListCountdown == "" {
 		t.Errorf("the merchant saw countdowns %q and %q, want the time left (还剩 …)", got.ListCountdown, got.Countdown)
 	}
-	h, err := f.store.Hazard(ctx, f.principal(t, f.officer), item.HazardID)
+	h, err := f.store.Hazards.Hazard(ctx, f.principal(t, f.officer), item.HazardID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +458,7 @@ func TestDeterminationPanel(t *testing.T) {
 	if got.Conclusion != "major" {
 		t.Errorf("the page shows conclusion %q, want major", got.Conclusion)
 	}
-	h, err := f.store.Hazard(ctx, f.principal(t, f.officer), hazardID)
+	h, err := f.store.Hazards.Hazard(ctx, f.principal(t, f.officer), hazardID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +472,7 @@ func TestDeterminationPanel(t *testing.T) {
 	if supervisions != 1 {
 		t.Errorf("%d listed_supervisions rows for the hazard at the district, want 1", supervisions)
 	}
-	d, err := f.store.Determination(ctx, f.principal(t, f.officer), hazardID)
+	d, err := f.store.Determinations.Determination(ctx, f.principal(t, f.officer), hazardID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ const password = "correct-horse-42"
 type fixture struct {
 	base      string
 	db        *storage.DB
-	store     *storage.Store
+	store     *storage.Services
 	objects   *storage.ObjectStore
 	officer   inspect.User
 	inspector inspect.User
@@ -62,7 +62,7 @@ func setup(t *testing.T) *fixture {
 	store, rules := env.Store, env.Rules
 	f := &fixture{db: env.DB, store: store, objects: env.Objects, tokens: map[int64]string{}}
 
-	fac := storagetest.NewFactory(t, store, password)
+	fac := storagetest.NewFactory(t, storagetest.DirectoryOf(store), password)
 	f.factory = fac
 	tree := fac.Tree("武侯区", "玉林街道", "玉林北路社区", "第3网格")
 	f.district, f.grid = tree.District, tree.Grid
@@ -79,16 +79,16 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.checklist = try(rules.Generate(profile)).must(t)
-	f.insp = try(store.AssignInspection(ctx, f.principal(t, f.officer), f.site.ID, f.inspector.ID, time.Now().Add(6*time.Hour))).must(t)
+	f.insp = try(store.Inspections.AssignInspection(ctx, f.principal(t, f.officer), f.site.ID, f.inspector.ID, time.Now().Add(6*time.Hour))).must(t)
 
 	srv := api.New(api.Config{
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		BodyLimit:      1 << 20,
 		MaxUploadBytes: 20 << 20,
 	})
-	cfg := apitest.Services(store)
-	cfg.LoginLimiter = storage.NewLoginAttempts(env.DB)
-	srv.MountV1(cfg)
+	srv.MountV1(api.V1Config{Directory: store.Directory, Sites: store.Sites, Inspections: store.Inspections, Photos: store.Photos,
+		Hazards: store.Hazards, Flags: store.Flags, Notifications: store.Notifications, Policy: store.Policy, Determinations: store.Determinations,
+		LoginLimiter: storage.NewLoginAttempts(env.DB)})
 	srv.MountWeb()
 	f.client = apitest.Serve(t, srv)
 	f.base = f.client.Base
@@ -135,7 +135,7 @@ func (f *fixture) photoItems(t *testing.T, n int) []string {
 // startInspection starts the seeded inspection as its inspector.
 func (f *fixture) startInspection(t *testing.T) {
 	t.Helper()
-	if _, err := f.store.StartInspection(context.Background(), f.principal(t, f.inspector), f.insp.ID); err != nil {
+	if _, err := f.store.Inspections.StartInspection(context.Background(), f.principal(t, f.inspector), f.insp.ID); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -334,7 +334,7 @@ func (f *fixture) officers(t *testing.T, n int) []inspect.User {
 func (f *fixture) possiblyMajorHazard(t *testing.T) int64 {
 	t.Helper()
 	f.startInspection(t)
-	item := try(f.store.AnswerItem(context.Background(), f.principal(t, f.inspector), f.insp.ID, inspect.Item{
+	item := try(f.store.Inspections.AnswerItem(context.Background(), f.principal(t, f.inspector), f.insp.ID, inspect.Item{
 		Code: f.photoItems(t, 1)[0], Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard,
 		Severity: inspect.SeverityPossiblyMajor, Note: "地下室存放液化气钢瓶",
 	})).must(t)

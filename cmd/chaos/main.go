@@ -122,7 +122,7 @@ func openVerifier(ctx context.Context, st clusterState) (*verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &verifier{db: db, objects: objects, store: storage.NewStore(db, objects, nil)}, nil
+	return &verifier{db: db, objects: objects, photos: storage.New(storage.Deps{DB: db, Objects: objects}).Photos}, nil
 }
 
 // summary prints the run: load, faults with error rates and recovery times per

@@ -18,7 +18,7 @@ import (
 type verifier struct {
 	db      *storage.DB
 	objects *storage.ObjectStore
-	store   *storage.Store
+	photos  *storage.PhotoService
 	lines   []string
 	failed  bool
 }
@@ -82,7 +82,7 @@ func (v *verifier) uploads(ctx context.Context, ups []upload) {
 		}
 	}
 	v.check(lost == 0, "acknowledged uploads lost: %d of %d (row, object and SHA-256 checked; %d attempts, %d not acknowledged)", lost, len(acked), attempts, failures)
-	missing, orphans, err := v.store.PhotoConsistency(ctx)
+	missing, orphans, err := v.photos.PhotoConsistency(ctx)
 	if err != nil {
 		v.check(false, "photo consistency: %v", err)
 		return
@@ -97,12 +97,12 @@ func (v *verifier) uploads(ctx context.Context, ups []upload) {
 		}
 	}
 	v.check(foreign == 0, "orphan objects before the sweep: %d, of which not from an unacknowledged upload: %d", len(orphans), foreign)
-	deleted, err := v.store.SweepOrphanPhotos(ctx, 0)
+	deleted, err := v.photos.SweepOrphanPhotos(ctx, 0)
 	if err != nil {
 		v.check(false, "sweep: %v", err)
 		return
 	}
-	_, after, err := v.store.PhotoConsistency(ctx)
+	_, after, err := v.photos.PhotoConsistency(ctx)
 	v.check(err == nil && len(after) == 0, "orphan objects after the sweep: %d (the sweep deleted %d)", len(after), len(deleted))
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/jobs"
 	"github.com/safegrid/safegrid/storage/storagetest"
 )
 
@@ -43,7 +44,8 @@ const analysisPassword = "analysis test password"
 // its inspector ("inspector"), a district safety officer ("officer") and an
 // inspection of the hotel assigned to the inspector.
 type analysisFixture struct {
-	store     *storage.Store
+	svc       *storage.Services
+	bucket    *storage.ObjectStore
 	dbURL     string
 	site      inspect.Site
 	insp      inspect.Inspection
@@ -56,22 +58,22 @@ func newAnalysisFixture(t *testing.T) analysisFixture {
 	ctx := context.Background()
 	env := storagetest.New(t)
 	fixtureStore, dbURL := env.Store, env.URL
-	f := storagetest.NewFactory(t, fixtureStore, analysisPassword)
+	f := storagetest.NewFactory(t, storagetest.DirectoryOf(fixtureStore), analysisPassword)
 	adminP := f.AdminP
 	tree := f.Tree()
 	f.Officer("officer", tree.District)
 	inspector := f.Inspector("inspector", tree.Grid)
 	site := f.Site(inspect.Site{Name: "Riverside Hotel", Type: "hotel", Address: "8 Jinli Road", GridID: tree.Grid.ID,
 		Profile: storagetest.Profile(t, "hotel-12f-kitchen.json")})
-	insp, err := fixtureStore.AssignInspection(ctx, adminP, site.ID, inspector.ID, time.Now().Add(24*time.Hour))
+	insp, err := fixtureStore.Inspections.AssignInspection(ctx, adminP, site.ID, inspector.ID, time.Now().Add(24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	inspectorP, err := fixtureStore.PrincipalOf(ctx, inspector.ID)
+	inspectorP, err := fixtureStore.Directory.PrincipalOf(ctx, inspector.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return analysisFixture{store: fixtureStore, dbURL: dbURL, site: site, insp: insp, inspector: inspectorP, admin: adminP}
+	return analysisFixture{svc: fixtureStore, bucket: env.Objects, dbURL: dbURL, site: site, insp: insp, inspector: inspectorP, admin: adminP}
 }
 
 // corridorItem returns the first item of d photographed in a corridor whose AI
@@ -103,7 +105,7 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 	}
 	ctx := context.Background()
 	fx := newAnalysisFixture(t)
-	dbURL, bucket, site, insp := fx.dbURL, fx.store.Objects, fx.site, fx.insp
+	dbURL, bucket, site, insp := fx.dbURL, fx.bucket, fx.site, fx.insp
 	const password = analysisPassword
 	// The real server, with AI checks on.
 	httpAddr := freeAddr(t)
@@ -228,7 +230,7 @@ func TestAnalysisRetriesWithoutLosingThePhoto(t *testing.T) {
 	defer det.Close()
 
 	fx := newAnalysisFixture(t)
-	started, err := fx.store.StartInspection(ctx, fx.inspector, fx.insp.ID)
+	started, err := fx.svc.Inspections.StartInspection(ctx, fx.inspector, fx.insp.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,16 +238,16 @@ func TestAnalysisRetriesWithoutLosingThePhoto(t *testing.T) {
 	sum := sha256.Sum256(photo)
 	ph := inspect.Photo{ID: uuid.New(), InspectionID: fx.insp.ID, ItemCode: item.Code, SHA256: hex.EncodeToString(sum[:]),
 		Type: inspect.PhotoPNG, Size: int64(len(photo)), Width: 741, Height: 500}
-	if _, _, err := fx.store.SavePhoto(ctx, fx.inspector, ph, bytes.NewReader(photo), photo); err != nil {
+	if _, _, err := fx.svc.Photos.SavePhoto(ctx, fx.inspector, ph, bytes.NewReader(photo), photo); err != nil {
 		t.Fatal(err)
 	}
 
-	w := &analysePhotoWorker{store: fx.store, detector: det, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	job := &river.Job[analysePhotoArgs]{JobRow: &rivertype.JobRow{ID: 1}, Args: analysePhotoArgs{PhotoID: ph.ID}}
+	w := jobs.NewAnalysePhotoWorker(fx.svc.Photos, det, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	job := &river.Job[jobs.AnalysePhotoArgs]{JobRow: &rivertype.JobRow{ID: 1}, Args: jobs.AnalysePhotoArgs{PhotoID: ph.ID}}
 
 	// The original is unreadable (the object store lost it for a while).
 	key := storage.PhotoKey(ph.SHA256)
-	if err := fx.store.Objects.Delete(ctx, key); err != nil {
+	if err := fx.bucket.Delete(ctx, key); err != nil {
 		t.Fatal(err)
 	}
 	err = w.Work(ctx, job)
@@ -253,12 +255,12 @@ func TestAnalysisRetriesWithoutLosingThePhoto(t *testing.T) {
 	if err == nil || errors.As(err, &cancelled) {
 		t.Fatalf("analysis of an unreadable photo: err %v; want a retryable error", err)
 	}
-	if target, err := fx.store.PhotoForAnalysis(ctx, ph.ID); err != nil || target.Analysed {
+	if target, err := fx.svc.Photos.PhotoForAnalysis(ctx, ph.ID); err != nil || target.Analysed {
 		t.Fatalf("after the failed attempt: photo %+v, err %v; want the photo kept and not analysed", target, err)
 	}
 
 	// The object is back: the retry analyses it.
-	if _, err := fx.store.Objects.Put(ctx, key, bytes.NewReader(photo), int64(len(photo)), "image/png"); err != nil {
+	if _, err := fx.bucket.Put(ctx, key, bytes.NewReader(photo), int64(len(photo)), "image/png"); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Work(ctx, job); err != nil {
@@ -267,7 +269,7 @@ func TestAnalysisRetriesWithoutLosingThePhoto(t *testing.T) {
 	if err := w.Work(ctx, job); err != nil {
 		t.Fatalf("a second run of the same job: %v", err)
 	}
-	flags, err := fx.store.PhotoFlags(ctx, fx.inspector, ph.ID)
+	flags, err := fx.svc.Flags.PhotoFlags(ctx, fx.inspector, ph.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +285,9 @@ func TestAnalysisRetriesWithoutLosingThePhoto(t *testing.T) {
 			t.Errorf("flag %s stored %d times", code, n)
 		}
 	}
-	if _, _, err := fx.store.Objects.Get(ctx, storage.AnnotatedKey(ph.ID)); err != nil {
+	if rc, _, _, err := fx.svc.Photos.OpenAnnotated(ctx, fx.inspector, ph.ID); err != nil {
 		t.Errorf("annotated copy: %v", err)
+	} else {
+		rc.Close()
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/sms"
 )
 
 // config is every setting of the binary, read from environment variables once at
@@ -42,7 +43,7 @@ type config struct {
 	ShutdownTimeout time.Duration
 	TrustedProxies  []string
 	SMSURL          string             // empty: SMS off
-	SMSTemplate     *template.Template // the POST body, over an smsMessage
+	SMSTemplate     *template.Template // the POST body, over an sms.Message
 	SMSContentType  string
 	// JobRescueAfter is how long a job may stay running before another replica
 	// runs it again (its replica died).
@@ -182,8 +183,8 @@ func configVars() []configVar {
 			c.SMSURL = v
 			return nil
 		}},
-		{"SAFEGRID_SMS_TEMPLATE", defaultSMSTemplate, "body of the SMS POST: a Go text/template over .Phone, .Text and .ID (the notification id); json quotes a value", func(c *config, v string) error {
-			t, err := parseSMSTemplate(v)
+		{"SAFEGRID_SMS_TEMPLATE", sms.DefaultTemplate, "body of the SMS POST: a Go text/template over .Phone, .Text and .ID (the notification id); json quotes a value", func(c *config, v string) error {
+			t, err := sms.ParseTemplate("SAFEGRID_SMS_TEMPLATE", v)
 			if err != nil {
 				return err
 			}

@@ -2,16 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
 
-	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/jobs"
 )
 
 // runDatasetExport writes the reviewed photos as a YOLO-format data set: images/,
@@ -40,103 +35,11 @@ func runDatasetExport(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	store := storage.NewStore(db, objects, nil)
-	examples, err := store.LabelledExamples(ctx)
+	svc := storage.New(storage.Deps{DB: db, Objects: objects})
+	n, boxes, err := jobs.ExportDataset(ctx, svc, manifest.Classes, dir, env.stderr)
 	if err != nil {
 		return err
 	}
-	for _, sub := range []string{"images", "labels"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
-			return err
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "classes.txt"), []byte(strings.Join(manifest.Classes, "\n")+"\n"), 0o644); err != nil {
-		return err
-	}
-	decisions, err := os.Create(filepath.Join(dir, "decisions.jsonl"))
-	if err != nil {
-		return err
-	}
-	defer decisions.Close()
-	enc := json.NewEncoder(decisions)
-	boxes := 0
-	for i, e := range examples {
-		labels, err := exampleLabels(e)
-		if err != nil {
-			return err
-		}
-		boxes += len(labels)
-		if err := exportImage(ctx, objects, e, filepath.Join(dir, "images", e.PhotoID.String()+photoExt(e.Type))); err != nil {
-			return err
-		}
-		label := strings.Join(labels, "\n")
-		if label != "" {
-			label += "\n"
-		}
-		if err := os.WriteFile(filepath.Join(dir, "labels", e.PhotoID.String()+".txt"), []byte(label), 0o644); err != nil {
-			return err
-		}
-		for _, f := range append(append([]inspect.AIFlag{}, e.Confirmed...), e.Rejected...) {
-			if err := enc.Encode(map[string]any{"photo_id": e.PhotoID, "flag_id": f.ID, "code": f.Code, "review": f.Review,
-				"reason": f.RejectReason, "score": f.Score, "manual": f.Manual, "model": f.ModelName}); err != nil {
-				return err
-			}
-		}
-		if (i+1)%100 == 0 {
-			fmt.Fprintf(env.stderr, "exported %d/%d photos\n", i+1, len(examples))
-		}
-	}
-	fmt.Fprintf(env.stdout, "exported %d reviewed photos with %d confirmed boxes to %s (classes of %s)\n", len(examples), boxes, dir, manifest.Name)
+	fmt.Fprintf(env.stdout, "exported %d reviewed photos with %d confirmed boxes to %s (classes of %s)\n", n, boxes, dir, manifest.Name)
 	return nil
-}
-
-// exampleLabels returns the YOLO label lines of one reviewed photo: the detections
-// behind its confirmed flags, each once. Boxes drawn by hand have no model class
-// and are kept only in decisions.jsonl.
-func exampleLabels(e storage.LabelledExample) ([]string, error) {
-	var dets []models.Detection
-	if err := json.Unmarshal(e.Detections, &dets); err != nil {
-		return nil, fmt.Errorf("detections of photo %s: %w", e.PhotoID, err)
-	}
-	seen := map[models.Rect]bool{}
-	var lines []string
-	for _, f := range e.Confirmed {
-		for _, b := range f.Boxes {
-			r := models.Rect{X1: b.X1, Y1: b.Y1, X2: b.X2, Y2: b.Y2}
-			for _, d := range dets {
-				if d.Box == r && !seen[r] {
-					seen[r] = true
-					lines = append(lines, models.YOLOLabel(d.ClassID, d.Box, e.Width, e.Height))
-				}
-			}
-		}
-	}
-	return lines, nil
-}
-
-func exportImage(ctx context.Context, objects *storage.ObjectStore, e storage.LabelledExample, path string) error {
-	rc, _, err := objects.Get(ctx, storage.PhotoKey(e.SHA256))
-	if err != nil {
-		return fmt.Errorf("photo %s: %w", e.PhotoID, err)
-	}
-	defer rc.Close()
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, rc); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
-}
-
-func photoExt(typ string) string {
-	switch typ {
-	case "image/png":
-		return ".png"
-	case "image/webp":
-		return ".webp"
-	}
-	return ".jpg"
 }

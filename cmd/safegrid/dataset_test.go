@@ -30,7 +30,7 @@ func TestDatasetExport(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	fx := newAnalysisFixture(t)
-	started, err := fx.store.StartInspection(ctx, fx.inspector, fx.insp.ID)
+	started, err := fx.svc.Inspections.StartInspection(ctx, fx.inspector, fx.insp.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestDatasetExport(t *testing.T) {
 		sum := sha256.Sum256(b)
 		ph := inspect.Photo{ID: uuid.New(), InspectionID: fx.insp.ID, ItemCode: item.Code, SHA256: hex.EncodeToString(sum[:]),
 			Type: inspect.PhotoJPEG, Size: int64(len(b)), Width: 200, Height: 100}
-		if _, _, err := fx.store.SavePhoto(ctx, fx.inspector, ph, bytes.NewReader(b), b); err != nil {
+		if _, _, err := fx.svc.Photos.SavePhoto(ctx, fx.inspector, ph, bytes.NewReader(b), b); err != nil {
 			t.Fatal(err)
 		}
 		dets := json.RawMessage(`[{"class":"motorcycle","class_id":3,"score":0.9,"box":{"x1":0,"y1":20,"x2":100,"y2":100}},
@@ -60,11 +60,12 @@ func TestDatasetExport(t *testing.T) {
 		flag := inspect.AIFlag{Code: "two_wheeler_indoor", Status: "flag", Score: 0.9, Reason: "motorcycle in a corridor photo",
 			Boxes: []inspect.FlagBox{{Class: "motorcycle", Score: 0.9, X1: 0, Y1: 20, X2: 100, Y2: 100}}}
 		a := storage.Analysis{PhotoID: ph.ID, ModelName: "yolox_nano", ModelSHA256: strings.Repeat("ef", 32), Width: 200, Height: 100,
-			Detections: dets, AnnotatedKey: storage.AnnotatedKey(ph.ID), AnalysedAt: time.Now()}
-		if err := fx.store.SaveAnalysis(ctx, a, fx.site.ID, item.Code, []inspect.AIFlag{flag}); err != nil {
+			Detections: dets, AnalysedAt: time.Now()}
+		a.Annotated = b
+		if err := fx.svc.Photos.SaveAnalysis(ctx, a, fx.site.ID, item.Code, []inspect.AIFlag{flag}); err != nil {
 			t.Fatal(err)
 		}
-		flags, err := fx.store.PhotoFlags(ctx, fx.inspector, ph.ID)
+		flags, err := fx.svc.Flags.PhotoFlags(ctx, fx.inspector, ph.ID)
 		if err != nil || len(flags) != 1 {
 			t.Fatalf("flags: %v, %v", flags, err)
 		}
@@ -72,10 +73,10 @@ func TestDatasetExport(t *testing.T) {
 	}
 	confirmedPhoto, confirmedFlag := analysed(90)
 	rejectedPhoto, rejectedFlag := analysed(160)
-	if _, err := fx.store.ReviewFlag(ctx, admin, confirmedFlag, true, ""); err != nil {
+	if _, err := fx.svc.Flags.ReviewFlag(ctx, admin, confirmedFlag, true, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fx.store.ReviewFlag(ctx, admin, rejectedFlag, false, "a parked wheelchair"); err != nil {
+	if _, err := fx.svc.Flags.ReviewFlag(ctx, admin, rejectedFlag, false, "a parked wheelchair"); err != nil {
 		t.Fatal(err)
 	}
 	analysed(200) // pending: not exported
@@ -83,7 +84,7 @@ func TestDatasetExport(t *testing.T) {
 	out := t.TempDir()
 	env := map[string]string{
 		"DATABASE_URL": fx.dbURL, "SAFEGRID_S3_ENDPOINT": os.Getenv("SAFEGRID_S3_ENDPOINT"),
-		"SAFEGRID_S3_BUCKET": fx.store.Objects.Bucket(),
+		"SAFEGRID_S3_BUCKET": fx.bucket.Bucket(),
 	}
 	var stdout, stderr bytes.Buffer
 	re := &runEnv{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] }}

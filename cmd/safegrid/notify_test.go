@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/jobs"
+	"github.com/safegrid/safegrid/storage/sms"
 	"github.com/safegrid/safegrid/storage/storagetest"
 )
 
@@ -75,6 +78,7 @@ func always(code int) func(int) int { return func(int) int { return code } }
 type deliveryBundle struct {
 	db   *storage.DB
 	jobs *river.Client[pgx.Tx]
+	n    *storage.NotificationService
 	sms  *smsReceiver
 	log  *syncBuffer
 }
@@ -91,25 +95,36 @@ func setupDelivery(t *testing.T, respond func(hit int) int) deliveryBundle {
 		b.sms = newSMSReceiver(t, respond)
 		env["SAFEGRID_SMS_URL"] = b.sms.URL + "/send?token=secret"
 	}
-	b.jobs = startJobClient(t, db, env, b.log)
+	b.jobs, b.n = startJobClient(t, db, env, b.log)
 	return b
 }
 
-// startJobClient starts newJobClient on db with the configuration env, logging to
-// w, and stops it when the test ends.
-func startJobClient(t *testing.T, db *storage.DB, env map[string]string, w io.Writer) *river.Client[pgx.Tx] {
+// startJobClient starts the job client on db with the senders of the
+// configuration env, logging to w, and stops it when the test ends. It returns
+// the client and the notification service that enqueues through it.
+func startJobClient(t *testing.T, db *storage.DB, env map[string]string, w io.Writer) (*river.Client[pgx.Tx], *storage.NotificationService) {
 	t.Helper()
 	cfg, err := loadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(w, nil))
-	n := newNotifier(cfg, log)
-	n.backoff = func(int) time.Duration { return 5 * time.Millisecond }
-	jobs, err := newJobClient(jobDeps{db: db, log: log, notify: n})
+	sched, err := jobs.NewScheduler(db, false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	svc := storage.New(storage.Deps{DB: db, Queue: sched, SMS: cfg.SMSURL != ""})
+	client, err := jobs.NewClient(jobs.Config{DB: db, Services: svc, Senders: newSenders(cfg, log), Log: log,
+		Backoff: func(int) time.Duration { return 5 * time.Millisecond }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startClient(t, client), svc.Notifications
+}
+
+// startClient starts client and stops it when the test ends.
+func startClient(t *testing.T, jobs *river.Client[pgx.Tx]) *river.Client[pgx.Tx] {
+	t.Helper()
 	if err := jobs.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +186,7 @@ func (r outboxRow) settled() bool {
 	return true
 }
 
-func sms(user int64, key string) inspect.Notification {
+func smsNote(user int64, key string) inspect.Notification {
 	return inspect.Notification{
 		UserID: user, Channel: inspect.ChannelSMS, Kind: inspect.KindDeadlineReminder,
 		TextZH: `请于明日前整改"电动车室内充电"`, TextEN: "Rectify indoor e-bike charging by tomorrow",
@@ -200,7 +215,7 @@ func TestSMSDelivery(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			b := setupDelivery(t, tt.respond)
-			n, _, err := b.db.EnqueueNotification(ctx, b.jobs, sms(5, "hazard:1:remind:1d"))
+			n, _, err := b.n.Enqueue(ctx, smsNote(5, "hazard:1:remind:1d"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,12 +250,12 @@ func TestSameEventEnqueuedTwiceIsTextedOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setupDelivery(t, always(200))
-	first, _, err := b.db.EnqueueNotification(ctx, b.jobs, sms(5, "hazard:9:remind:2h"))
+	first, _, err := b.n.Enqueue(ctx, smsNote(5, "hazard:9:remind:2h"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 30*time.Second, "the first delivery", func() bool { return readOutbox(t, b.db, first.ID).settled() })
-	again, created, err := b.db.EnqueueNotification(ctx, b.jobs, sms(5, "hazard:9:remind:2h"))
+	again, created, err := b.n.Enqueue(ctx, smsNote(5, "hazard:9:remind:2h"))
 	if err != nil || created || again.ID != first.ID {
 		t.Fatalf("second enqueue: %+v, created %v, %v; want the first back", again, created, err)
 	}
@@ -262,6 +277,18 @@ func TestSameEventEnqueuedTwiceIsTextedOnce(t *testing.T) {
 	}
 }
 
+// heldQueue records the delivery jobs asked for and inserts none.
+type heldQueue struct{ ids []int64 }
+
+func (q *heldQueue) ScheduleDeadline(context.Context, pgx.Tx, inspect.DeadlineSchedule) error {
+	return nil
+}
+func (q *heldQueue) AnalysePhoto(context.Context, pgx.Tx, storage.PhotoRecord) error { return nil }
+func (q *heldQueue) DeliverNotification(_ context.Context, _ pgx.Tx, id int64) error {
+	q.ids = append(q.ids, id)
+	return nil
+}
+
 // TestTwoReplicasSendEachNotificationOnce runs two job clients, each with its own
 // pool, on one database, as two replicas of serve would, and gives every
 // notification a second delivery job, as River does when it rescues a job it
@@ -280,7 +307,8 @@ func TestTwoReplicasSendEachNotificationOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(replicaDB.Close)
-		replicas = append(replicas, startJobClient(t, replicaDB, env, io.Discard))
+		client, _ := startJobClient(t, replicaDB, env, io.Discard)
+		replicas = append(replicas, client)
 	}
 	// Count what each replica completes.
 	var done [2]atomic.Int64
@@ -294,20 +322,31 @@ func TestTwoReplicasSendEachNotificationOnce(t *testing.T) {
 		}()
 	}
 
+	// The notifications are stored first, their delivery jobs held back; then
+	// every one gets two delivery jobs, one from each replica, in one transaction.
+	held := &heldQueue{}
+	outbox := storage.New(storage.Deps{DB: db, Queue: held, SMS: true}).Notifications
+	ids := make([]int64, 0, total)
+	for i := range total {
+		n, _, err := outbox.Enqueue(ctx, smsNote(int64(1+i%50), fmt.Sprintf("hazard:%d:remind:1d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, n.ID)
+	}
+	if !slices.Equal(held.ids, ids) {
+		t.Fatalf("held delivery jobs %v, want one per notification", held.ids)
+	}
 	tx, err := db.Pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := make([]int64, 0, total)
-	for i := range total {
-		n, _, err := storage.EnqueueNotificationTx(ctx, tx, replicas[0], sms(int64(1+i%50), fmt.Sprintf("hazard:%d:remind:1d", i)))
-		if err != nil {
-			t.Fatal(err)
+	for _, id := range ids {
+		for _, r := range replicas {
+			if _, err := r.InsertTx(ctx, tx, jobs.DeliverNotificationArgs{NotificationID: id}, nil); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if _, err := replicas[1].InsertTx(ctx, tx, storage.DeliverNotificationArgs{NotificationID: n.ID}, nil); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, n.ID)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
@@ -348,9 +387,9 @@ func TestLogChannel(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setupDelivery(t, nil)
-	n := sms(5, "hazard:3:escalated")
+	n := smsNote(5, "hazard:3:escalated")
 	n.Channel, n.Phone, n.Kind = inspect.ChannelLog, "", inspect.KindEscalated
-	stored, _, err := b.db.EnqueueNotification(ctx, b.jobs, n)
+	stored, _, err := b.n.Enqueue(ctx, n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +415,7 @@ func TestSMSOffGivesUpAtOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setupDelivery(t, nil)
-	n, _, err := b.db.EnqueueNotification(ctx, b.jobs, sms(5, "k"))
+	n, _, err := b.n.Enqueue(ctx, smsNote(5, "k"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,11 +452,11 @@ func TestSMSConfig(t *testing.T) {
 	}
 	// The default body is JSON even when the text has quotes and newlines.
 	var out strings.Builder
-	msg := smsMessage{ID: 42, Phone: "+8613800138000", Text: "整改\"电动车\"\n明日"}
+	msg := sms.Message{ID: 42, Phone: "+8613800138000", Text: "整改\"电动车\"\n明日"}
 	if err := cfg.SMSTemplate.Execute(&out, msg); err != nil {
 		t.Fatal(err)
 	}
-	var got smsMessage
+	var got sms.Message
 	if err := json.Unmarshal([]byte(out.String()), &got); err != nil || got != msg {
 		t.Errorf("default body %s decodes to %+v, %v; want %+v", out.String(), got, err, msg)
 	}
@@ -433,7 +472,7 @@ func TestSMSConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if err := cfg.SMSTemplate.Execute(&out, smsMessage{Phone: "13800138000", Text: "整改 明日"}); err != nil || out.String() != "mobile=13800138000&content=%E6%95%B4%E6%94%B9+%E6%98%8E%E6%97%A5" {
+	if err := cfg.SMSTemplate.Execute(&out, sms.Message{Phone: "13800138000", Text: "整改 明日"}); err != nil || out.String() != "mobile=13800138000&content=%E6%95%B4%E6%94%B9+%E6%98%8E%E6%97%A5" {
 		t.Errorf("form body %q, %v", out.String(), err)
 	}
 }

@@ -86,7 +86,7 @@ func TestReplicasActOnceThroughKill(t *testing.T) {
 	// Seed without jobs: 1 000 hazards, notified, their (long) deadline passed.
 	store := st.Store
 	const password = "replica test password"
-	f := storagetest.NewFactory(t, store, password)
+	f := storagetest.NewFactory(t, storagetest.DirectoryOf(store), password)
 	adminP := f.AdminP
 	tree := f.Tree("District", "Sub", "Community", "Grid")
 	district, community, grid := tree.District, tree.Community, tree.Grid
@@ -100,24 +100,24 @@ func TestReplicasActOnceThroughKill(t *testing.T) {
 		ids []int64
 	)
 	seed := func(site inspect.Site, want int) error {
-		insp, err := store.AssignInspection(ctx, officer, site.ID, inspector.User.ID, time.Now().Add(48*time.Hour))
+		insp, err := store.Inspections.AssignInspection(ctx, officer, site.ID, inspector.User.ID, time.Now().Add(48*time.Hour))
 		if err != nil {
 			return err
 		}
-		d, err := store.StartInspection(ctx, inspector, insp.ID)
+		d, err := store.Inspections.StartInspection(ctx, inspector, insp.ID)
 		if err != nil {
 			return err
 		}
 		for _, it := range d.Items[:min(want, len(d.Items))] {
-			ans, err := store.AnswerItem(ctx, inspector, d.ID, inspect.Item{Code: it.Code, Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard,
+			ans, err := store.Inspections.AnswerItem(ctx, inspector, d.ID, inspect.Item{Code: it.Code, Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard,
 				Severity: inspect.SeverityGeneral, Deadline: time.Now().Add(30 * 24 * time.Hour)})
 			if err != nil {
 				return err
 			}
-			if _, err := store.HazardAction(ctx, officer, ans.HazardID, inspect.ActionNotify, inspect.HazardActionInput{}); err != nil {
+			if _, err := store.Hazards.HazardAction(ctx, officer, ans.HazardID, inspect.ActionNotify, inspect.HazardActionInput{}); err != nil {
 				return err
 			}
-			if _, err := store.SystemHazardAction(ctx, ans.HazardID, inspect.ActionDeadlinePassed, ""); err != nil {
+			if _, err := store.Hazards.SystemHazardAction(ctx, ans.HazardID, inspect.ActionDeadlinePassed, ""); err != nil {
 				return err
 			}
 			mu.Lock()
@@ -129,7 +129,7 @@ func TestReplicasActOnceThroughKill(t *testing.T) {
 	seedStart := time.Now()
 	var sites []inspect.Site
 	for len(sites)*10 < hazards {
-		s, err := store.CreateSite(ctx, adminP, inspect.Site{Name: fmt.Sprintf("Shop %d", len(sites)), Type: "shop", Address: "1 Road", Lat: 30.6, Lng: 104.0,
+		s, err := store.Sites.CreateSite(ctx, adminP, inspect.Site{Name: fmt.Sprintf("Shop %d", len(sites)), Type: "shop", Address: "1 Road", Lat: 30.6, Lng: 104.0,
 			GridID: grid.ID, Profile: profile, MerchantIDs: []int64{merchant.User.ID}})
 		if err != nil {
 			t.Fatal(err)

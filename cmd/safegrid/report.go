@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/storage"
 )
 
 // runReport prints the KPIs of one unit's subtree over a period: the same figures
@@ -41,7 +42,7 @@ func runReport(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	rep, err := db.KPIReport(ctx, unitID, period)
+	rep, err := storage.New(storage.Deps{DB: db}).Policy.KPIReport(ctx, inspect.Operator(), unitID, period)
 	if err != nil {
 		return fmt.Errorf("report on unit %d: %w", unitID, err)
 	}

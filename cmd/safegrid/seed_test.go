@@ -11,6 +11,7 @@ import (
 
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/storage/seed"
 	"github.com/safegrid/safegrid/storage/storagetest"
 )
 
@@ -29,7 +30,7 @@ func TestSeedDemoAndAuditVerify(t *testing.T) {
 	}
 
 	code, out, errOut := runCmd(t, env, "seed-demo")
-	if code != 0 || !strings.Contains(out, "seeded a demo district") || !strings.Contains(out, demoInspectorPassword) {
+	if code != 0 || !strings.Contains(out, "seeded a demo district") || !strings.Contains(out, seed.InspectorPassword) {
 		t.Fatalf("seed-demo: exit %d\n%s\n%s", code, out, errOut)
 	}
 
@@ -98,7 +99,7 @@ func TestSeedDemoAndAuditVerify(t *testing.T) {
 		t.Errorf("second seed-demo: exit %d, want 1", code)
 	}
 	code, out, _ = runCmd(t, env, "seed-demo", "--if-empty")
-	if code != 0 || !strings.Contains(out, "not seeding") || !strings.Contains(out, demoAdminPassword) {
+	if code != 0 || !strings.Contains(out, "not seeding") || !strings.Contains(out, seed.AdminPassword) {
 		t.Errorf("seed-demo --if-empty: exit %d\n%s", code, out)
 	}
 

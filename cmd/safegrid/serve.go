@@ -120,19 +120,11 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load rules: %w", err)
 	}
-	store := storage.NewStore(db, objects, rules)
-	jobs, err := newJobClient(jobDeps{db: db, store: store, log: log, notify: newNotifier(cfg, log), detector: ai.detector, rescueAfter: cfg.JobRescueAfter})
+	svc, err := newServices(cfg, db, objects, rules, ai.detector, log)
 	if err != nil {
-		return fmt.Errorf("create job client: %w", err)
+		return err
 	}
-	// Deadlines schedule their reminder and deadline jobs, and notifications their
-	// SMS deliveries, in the transaction that sets them.
-	store.Jobs = jobs
-	store.SMS = cfg.SMSURL != ""
-	if ai.detector != nil {
-		// Every stored photo gets its analysis job in the same transaction as its row.
-		store.PhotoInserted = enqueueAnalysis(jobs)
-	}
+	jobs := svc.jobs
 	if err := jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start job client: %w", err)
 	}
@@ -150,8 +142,8 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		},
 	})
 	srv.MountV1(api.V1Config{
-		Directory: store, Sites: store, Inspections: store, Photos: store, Hazards: store,
-		Flags: store, Notifications: store, Policy: store, Determinations: store,
+		Directory: svc.Directory, Sites: svc.Sites, Inspections: svc.Inspections, Photos: svc.Photos, Hazards: svc.Hazards,
+		Flags: svc.Flags, Notifications: svc.Notifications, Policy: svc.Policy, Determinations: svc.Determinations,
 		LoginLimiter: storage.NewLoginAttempts(db),
 	})
 	srv.MountWeb()

@@ -17,7 +17,7 @@ import (
 )
 
 // Directory is what the factory needs from storage: units, users and sites
-// (*storage.Store has them).
+// (DirectoryOf gives it from the storage services).
 type Directory interface {
 	CreateUnit(ctx context.Context, p inspect.Principal, u inspect.Unit) (inspect.Unit, error)
 	CreateUserUnchecked(ctx context.Context, u inspect.User, passwordHash string) (inspect.User, error)
@@ -169,18 +169,26 @@ func Profile(t testing.TB, name string) json.RawMessage {
 }
 
 // Env is one test's storage: a database of its own (and its URL), a bucket of its
-// own, the embedded rules and the store on them.
+// own, the embedded rules and the storage services on them.
 type Env struct {
 	DB      *storage.DB
 	URL     string
 	Objects *storage.ObjectStore
 	Rules   *checklists.RuleSet
-	Store   *storage.Store
+	Store   *storage.Services
 }
 
 var embeddedRules = sync.OnceValues(checklists.LoadEmbedded)
 
-// New returns a store on a database and a bucket of this test's own, with the
+// DirectoryOf is the factory's view of the storage services s.
+func DirectoryOf(s *storage.Services) Directory {
+	return struct {
+		*storage.DirectoryService
+		*storage.SiteService
+	}{s.Directory, s.Sites}
+}
+
+// New returns the storage services on a database and a bucket of this test's own, with the
 // embedded rules.
 func New(t testing.TB) Env {
 	t.Helper()
@@ -192,6 +200,6 @@ func New(t testing.TB) Env {
 		t.Fatal(err)
 	}
 	e.Rules = rules
-	e.Store = storage.NewStore(e.DB, e.Objects, rules)
+	e.Store = storage.New(storage.Deps{DB: e.DB, Objects: e.Objects, Rules: rules})
 	return e
 }

@@ -1,15 +1,14 @@
-package main
+package jobs
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
 	"io"
 	"log/slog"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/safegrid/safegrid/inspect"
@@ -18,38 +17,39 @@ import (
 	"github.com/safegrid/safegrid/storage"
 )
 
-// analysePhotoArgs is the job that runs the detector on one uploaded photo. It is
-// enqueued in the transaction that inserts the photo row, so every stored photo gets
-// exactly one analysis and no analysis exists without its photo.
-type analysePhotoArgs struct {
-	PhotoID uuid.UUID `json:"photo_id"`
+// Detector finds objects in a photo; *models.Detector is one.
+type Detector interface {
+	// Name and SHA256 identify the model, recorded with each analysis.
+	Name() string
+	SHA256() string
+	// DetectBytes decodes the photo and returns its detections and the bounds of
+	// the upright photo.
+	DetectBytes(ctx context.Context, data []byte) ([]models.Detection, image.Rectangle, error)
 }
 
-// Kind names the job for River.
-func (analysePhotoArgs) Kind() string { return "analyse_photo" }
-
-// InsertOpts bounds the retries: a photo that cannot be analysed after a few tries
-// stays stored and reviewable by people; only its analysis is given up.
-func (analysePhotoArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 8} }
-
-// analysePhotoWorker decodes the photo, runs the detector, maps detections to flags
+// AnalysePhotoWorker decodes the photo, runs the detector, maps detections to flags
 // with the checklist item's location and AI checks, stores an annotated copy and
 // then the detections and flags. Re-running it for an analysed photo does nothing.
-type analysePhotoWorker struct {
-	river.WorkerDefaults[analysePhotoArgs]
-	store    *storage.Store
-	detector *models.Detector
+type AnalysePhotoWorker struct {
+	river.WorkerDefaults[AnalysePhotoArgs]
+	photos   *storage.PhotoService
+	detector Detector
 	log      *slog.Logger
 }
 
+// NewAnalysePhotoWorker returns the analysis worker.
+func NewAnalysePhotoWorker(photos *storage.PhotoService, d Detector, log *slog.Logger) *AnalysePhotoWorker {
+	return &AnalysePhotoWorker{photos: photos, detector: d, log: log}
+}
+
 // Timeout gives one analysis enough time on a busy machine.
-func (w *analysePhotoWorker) Timeout(*river.Job[analysePhotoArgs]) time.Duration {
+func (w *AnalysePhotoWorker) Timeout(*river.Job[AnalysePhotoArgs]) time.Duration {
 	return 2 * time.Minute
 }
 
 // Work analyses one photo.
-func (w *analysePhotoWorker) Work(ctx context.Context, job *river.Job[analysePhotoArgs]) error {
-	t, err := w.store.PhotoForAnalysis(ctx, job.Args.PhotoID)
+func (w *AnalysePhotoWorker) Work(ctx context.Context, job *river.Job[AnalysePhotoArgs]) error {
+	t, err := w.photos.PhotoForAnalysis(ctx, job.Args.PhotoID)
 	if inspect.ErrorCode(err) == inspect.ENOTFOUND {
 		return river.JobCancel(fmt.Errorf("photo %s no longer exists", job.Args.PhotoID))
 	}
@@ -59,7 +59,7 @@ func (w *analysePhotoWorker) Work(ctx context.Context, job *river.Job[analysePho
 	if t.Analysed {
 		return nil
 	}
-	rc, _, err := w.store.Objects.Get(ctx, storage.PhotoKey(t.Photo.SHA256))
+	rc, err := w.photos.OpenOriginal(ctx, t.Photo.SHA256)
 	if err != nil {
 		return fmt.Errorf("read photo %s: %w", t.Photo.ID, err)
 	}
@@ -95,7 +95,7 @@ func (w *analysePhotoWorker) Work(ctx context.Context, job *river.Job[analysePho
 		PhotoID: t.Photo.ID, ModelName: w.detector.Name(), ModelSHA256: w.detector.SHA256(),
 		Width: width, Height: height, Detections: detJSON, Annotated: annotated, AnalysedAt: time.Now().UTC(),
 	}
-	if err := w.store.SaveAnalysis(ctx, a, t.Photo.SiteID, t.RuleCode, flagsOf(flags, dets)); err != nil {
+	if err := w.photos.SaveAnalysis(ctx, a, t.Photo.SiteID, t.RuleCode, flagsOf(flags, dets)); err != nil {
 		return err
 	}
 	w.log.Info("photo analysed", "photo_id", t.Photo.ID, "detections", len(dets), "flags", len(flags), "location", t.Photo.Location)
@@ -120,15 +120,4 @@ func flagsOf(flags []models.Flag, dets []models.Detection) []inspect.AIFlag {
 		out = append(out, af)
 	}
 	return out
-}
-
-// enqueueAnalysis returns the hook the store runs inside the photo-insert
-// transaction: it inserts the analysis job with InsertTx in that transaction.
-func enqueueAnalysis(jobs *river.Client[pgx.Tx]) func(context.Context, pgx.Tx, storage.PhotoRecord) error {
-	return func(ctx context.Context, tx pgx.Tx, p storage.PhotoRecord) error {
-		if _, err := jobs.InsertTx(ctx, tx, analysePhotoArgs{PhotoID: p.ID}, nil); err != nil {
-			return fmt.Errorf("enqueue analysis of photo %s: %w", p.ID, err)
-		}
-		return nil
-	}
 }

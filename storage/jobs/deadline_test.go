@@ -1,4 +1,4 @@
-package main
+package jobs
 
 import (
 	"bytes"
@@ -16,12 +16,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/seed"
 	"github.com/safegrid/safegrid/storage/storagetest"
 )
 
@@ -33,7 +33,7 @@ type deadlineWorld struct {
 	t       *testing.T
 	ctx     context.Context
 	db      *storage.DB
-	store   *storage.Store
+	svc     *storage.Services
 	factory *storagetest.Factory
 	jobs    *river.Client[pgx.Tx]
 	now     time.Time
@@ -43,9 +43,9 @@ type deadlineWorld struct {
 	gridOfficer, communityOfficer, subOfficer, distOfficer inspect.Principal
 	site                                                   inspect.Site
 
-	reminders *deadlineReminderWorker
-	deadlines *hazardDeadlineWorker
-	delivery  *deliverNotificationWorker
+	reminders *DeadlineReminderWorker
+	deadlines *HazardDeadlineWorker
+	delivery  *DeliverNotificationWorker
 	mu        sync.Mutex
 	smsSent   map[int64]int // notification id → times the SMS sender was called
 }
@@ -62,26 +62,27 @@ func setupDeadlines(t *testing.T) *deadlineWorld {
 		// The fake clock starts ahead of the real one, so that jobs River schedules
 		// at its own now (SMS deliveries) are due at once.
 		now: time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Hour)}
-	w.store = storage.NewStore(db, storagetest.NewBucket(t), rules)
-	w.store.Now = func() time.Time { return w.now }
-	// An insert-only client: no workers, never started.
-	if w.jobs, err = river.NewClient(riverpgxv5.New(db.Pool), &river.Config{}); err != nil {
+	// The insert-only scheduler (no workers, never started) the services get.
+	sched, err := NewScheduler(db, false)
+	if err != nil {
 		t.Fatal(err)
 	}
-	w.store.Jobs, w.store.SMS = w.jobs, true
+	w.jobs = sched.client
+	w.svc = storage.New(storage.Deps{DB: db, Objects: storagetest.NewBucket(t), Rules: rules, Queue: sched, SMS: true,
+		Now: func() time.Time { return w.now }})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w.reminders = &deadlineReminderWorker{store: w.store, log: log}
-	w.deadlines = &hazardDeadlineWorker{store: w.store, log: log}
-	w.delivery = &deliverNotificationWorker{db: db, notify: &notifier{backoff: inspect.DeliveryBackoff, senders: channelSenders{
+	w.reminders = &DeadlineReminderWorker{hazards: w.svc.Hazards, log: log}
+	w.deadlines = &HazardDeadlineWorker{hazards: w.svc.Hazards, log: log}
+	w.delivery = &DeliverNotificationWorker{notifications: w.svc.Notifications, backoff: inspect.DeliveryBackoff, senders: Senders{
 		inspect.ChannelSMS: inspect.SenderFunc(func(_ context.Context, n inspect.Notification) error {
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			w.smsSent[n.ID]++
 			return nil
 		}),
-	}}}
+	}}
 
-	w.factory = storagetest.NewFactory(t, w.store, "deadline test password")
+	w.factory = storagetest.NewFactory(t, storagetest.DirectoryOf(w.svc), "deadline test password")
 	w.admin = w.factory.AdminP
 	tree := w.factory.Tree("武侯区", "玉林街道", "玉林北路社区", "第3网格")
 	w.district, w.sub, w.community, w.grid = tree.District, tree.Subdistrict, tree.Community, tree.Grid
@@ -98,7 +99,7 @@ func setupDeadlines(t *testing.T) *deadlineWorld {
 
 func (w *deadlineWorld) principal(id int64) inspect.Principal {
 	w.t.Helper()
-	p, err := w.store.PrincipalOf(w.ctx, id)
+	p, err := w.svc.Directory.PrincipalOf(w.ctx, id)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -109,15 +110,15 @@ func (w *deadlineWorld) principal(id int64) inspect.Principal {
 // given deadline, and returns its id.
 func (w *deadlineWorld) newHazard(deadline time.Time) int64 {
 	w.t.Helper()
-	insp, err := w.store.AssignInspection(w.ctx, w.gridOfficer, w.site.ID, w.inspector.User.ID, w.now.Add(48*time.Hour))
+	insp, err := w.svc.Inspections.AssignInspection(w.ctx, w.gridOfficer, w.site.ID, w.inspector.User.ID, w.now.Add(48*time.Hour))
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	d, err := w.store.StartInspection(w.ctx, w.inspector, insp.ID)
+	d, err := w.svc.Inspections.StartInspection(w.ctx, w.inspector, insp.ID)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	it, err := w.store.AnswerItem(w.ctx, w.inspector, d.ID, inspect.Item{Code: d.Items[0].Code, Answer: inspect.AnswerFail,
+	it, err := w.svc.Inspections.AnswerItem(w.ctx, w.inspector, d.ID, inspect.Item{Code: d.Items[0].Code, Answer: inspect.AnswerFail,
 		Outcome: inspect.OutcomeHazard, Severity: inspect.SeverityGeneral, Deadline: deadline, Note: "LPG cylinder indoors"})
 	if err != nil {
 		w.t.Fatal(err)
@@ -127,7 +128,7 @@ func (w *deadlineWorld) newHazard(deadline time.Time) int64 {
 
 func (w *deadlineWorld) act(p inspect.Principal, id int64, a inspect.Action, in inspect.HazardActionInput) inspect.HazardDetail {
 	w.t.Helper()
-	d, err := w.store.HazardAction(w.ctx, p, id, a, in)
+	d, err := w.svc.Hazards.HazardAction(w.ctx, p, id, a, in)
 	if err != nil {
 		w.t.Fatalf("%s hazard %d as %s: %v", a, id, p.User.Username, err)
 	}
@@ -185,12 +186,12 @@ func decodeJob[T river.JobArgs](t *testing.T, row *rivertype.JobRow) *river.Job[
 
 func (w *deadlineWorld) work(row *rivertype.JobRow) error {
 	switch row.Kind {
-	case storage.DeadlineReminderArgs{}.Kind():
-		return w.reminders.Work(w.ctx, decodeJob[storage.DeadlineReminderArgs](w.t, row))
-	case storage.HazardDeadlineArgs{}.Kind():
-		return w.deadlines.Work(w.ctx, decodeJob[storage.HazardDeadlineArgs](w.t, row))
-	case storage.DeliverNotificationArgs{}.Kind():
-		return w.delivery.Work(w.ctx, decodeJob[storage.DeliverNotificationArgs](w.t, row))
+	case DeadlineReminderArgs{}.Kind():
+		return w.reminders.Work(w.ctx, decodeJob[DeadlineReminderArgs](w.t, row))
+	case HazardDeadlineArgs{}.Kind():
+		return w.deadlines.Work(w.ctx, decodeJob[HazardDeadlineArgs](w.t, row))
+	case DeliverNotificationArgs{}.Kind():
+		return w.delivery.Work(w.ctx, decodeJob[DeliverNotificationArgs](w.t, row))
 	}
 	return fmt.Errorf("no worker for job kind %s", row.Kind)
 }
@@ -213,7 +214,7 @@ func (w *deadlineWorld) outbox(p inspect.Principal) map[string]int {
 
 func (w *deadlineWorld) eventKinds(id int64) map[string]int {
 	w.t.Helper()
-	d, err := w.store.Hazard(w.ctx, w.admin, id)
+	d, err := w.svc.Hazards.Hazard(w.ctx, w.admin, id)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -283,13 +284,13 @@ func TestDeadlineEscalatesUpFourLevels(t *testing.T) {
 			t.Errorf("round %d: %d reminders by T-2h, want 2", round, got)
 		}
 		w.runDue(deadline.Add(-time.Second))
-		if h, _ := w.store.Hazard(w.ctx, w.admin, id); h.State == inspect.StateReinspectionDue {
+		if h, _ := w.svc.Hazards.Hazard(w.ctx, w.admin, id); h.State == inspect.StateReinspectionDue {
 			t.Fatalf("round %d: re-inspection due a second before the deadline", round)
 		}
 		w.runDue(deadline)
 		// The inspector's re-inspection task is the hazards list filtered by state
 		// and inspector.
-		due, err := w.store.Hazards(w.ctx, w.inspector, inspect.HazardFilter{States: []inspect.HazardState{inspect.StateReinspectionDue}, InspectorID: w.inspector.User.ID})
+		due, err := w.svc.Hazards.Hazards(w.ctx, w.inspector, inspect.HazardFilter{States: []inspect.HazardState{inspect.StateReinspectionDue}, InspectorID: w.inspector.User.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -355,7 +356,7 @@ func TestDeadlineEscalatesUpFourLevels(t *testing.T) {
 		}
 	}
 	// The escalation events carry the deadlines of each level's policy.
-	d, _ := w.store.Hazard(w.ctx, w.admin, id)
+	d, _ := w.svc.Hazards.Hazard(w.ctx, w.admin, id)
 	var levels []string
 	for _, e := range d.Events {
 		if e.Kind != string(inspect.ActionReinspectPresent) {
@@ -373,10 +374,10 @@ func TestDeadlineEscalatesUpFourLevels(t *testing.T) {
 // uploadProof stores a photo of the fix on hazard id as the merchant.
 func uploadProof(t *testing.T, w *deadlineWorld, id int64) string {
 	t.Helper()
-	orig, thumb := demoPhoto(1)
+	orig, thumb := seed.Photo(1)
 	sum := sha256.Sum256(orig)
 	ph := inspect.Photo{ID: uuid.New(), HazardID: id, SHA256: hex.EncodeToString(sum[:]), Type: inspect.PhotoJPEG, Size: int64(len(orig)), Width: 640, Height: 480}
-	saved, _, err := w.store.SavePhoto(w.ctx, w.merchant, ph, bytes.NewReader(orig), thumb)
+	saved, _, err := w.svc.Photos.SavePhoto(w.ctx, w.merchant, ph, bytes.NewReader(orig), thumb)
 	if err != nil {
 		t.Fatal(err)
 	}

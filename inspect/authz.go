@@ -1,0 +1,292 @@
+package inspect
+
+import "slices"
+
+// Authorization: every "may principal P do X to Y" of the product is a function
+// or method in this file, and the adapters ask it once per request. Storage asks
+// on the rows it read (a thing P may not see is not_found, a thing P may see but
+// not change is forbidden); the API's route table takes its role lists from here.
+
+// Operator is the principal of a command run by the operator at the machine
+// (reports, exports): an admin, who may read everything.
+func Operator() Principal {
+	return Principal{User: User{Role: RoleAdmin, Username: "operator"}}
+}
+
+// AllRoles, StaffRoles, ManagerRoles and AdminRoles are the role sets of the route
+// table: anyone logged in; the staff (everyone but merchants); the safety office
+// (admins and safety officers); admins.
+func AllRoles() []Role {
+	return []Role{RoleAdmin, RoleSafetyOfficer, RoleInspector, RoleMerchant}
+}
+
+// StaffRoles: see AllRoles.
+func StaffRoles() []Role { return []Role{RoleAdmin, RoleSafetyOfficer, RoleInspector} }
+
+// ManagerRoles: see AllRoles.
+func ManagerRoles() []Role { return []Role{RoleAdmin, RoleSafetyOfficer} }
+
+// AdminRoles: see AllRoles.
+func AdminRoles() []Role { return []Role{RoleAdmin} }
+
+// MerchantRoles is the role set of the merchant's own routes.
+func MerchantRoles() []Role { return []Role{RoleMerchant} }
+
+// isManager reports whether p is of the safety office (admin or safety officer).
+func isManager(p Principal) bool { return slices.Contains(ManagerRoles(), p.User.Role) }
+
+// CanSeeOrgTree reports whether p sees org units: every role but merchants.
+func CanSeeOrgTree(p Principal) bool { return p.User.Role != RoleMerchant }
+
+// CanCreateUnit reports whether p may add an org unit: admins only.
+func CanCreateUnit(p Principal) bool { return p.IsAdmin() }
+
+// CheckCreateUser says whether p may create user u: admins create anyone; a safety
+// officer creates inspectors and merchants, inspectors only in units and grids of
+// their subtree. The error is EFORBIDDEN and says why.
+func CheckCreateUser(p Principal, u User) error {
+	switch {
+	case p.IsAdmin():
+		return nil
+	case p.User.Role == RoleSafetyOfficer && (u.Role == RoleMerchant || u.Role == RoleInspector):
+		if u.Role == RoleInspector && !p.InScope(u.UnitID) {
+			return Errorf(EFORBIDDEN, "unit %d is outside your area", u.UnitID)
+		}
+		for _, g := range u.GridIDs {
+			if !p.InScope(g) {
+				return Errorf(EFORBIDDEN, "grid %d is outside your area", g)
+			}
+		}
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "you may not create a %s", u.Role)
+}
+
+// UserScope is which users a principal may list.
+type UserScope int
+
+// The user scopes.
+const (
+	UsersNone   UserScope = iota // merchants and inspectors list no users
+	UsersAll                     // admins
+	UsersOfArea                  // a safety officer: the people of their area, and every officer and admin
+)
+
+// UsersVisibleTo returns which users p may list. A safety officer sees every
+// safety officer and admin too: the colleagues they may call onto a
+// major-hazard determination panel.
+func UsersVisibleTo(p Principal) UserScope {
+	switch p.User.Role {
+	case RoleAdmin:
+		return UsersAll
+	case RoleSafetyOfficer:
+		return UsersOfArea
+	}
+	return UsersNone
+}
+
+// SeesOwnSitesOnly reports whether p's lists of sites and hazards are those of
+// p's linked premises (merchants) rather than of p's unit scope.
+func SeesOwnSitesOnly(p Principal) bool { return p.User.Role == RoleMerchant }
+
+// CanCreateSite reports whether p's role creates sites: admins and safety
+// officers (where is CanManageSite's question).
+func CanCreateSite(p Principal) bool { return isManager(p) }
+
+// CanManageSite reports whether p may create or edit site s: admins and safety
+// officers of its area. Inspectors correct a profile through their officer.
+func CanManageSite(p Principal, s Site) bool {
+	return p.User.Role != RoleInspector && p.CanEditSite(s)
+}
+
+// CanListInspections reports whether p lists inspections at all: merchants see
+// the hazards of their premises, not the inspections.
+func CanListInspections(p Principal) bool { return p.User.Role != RoleMerchant }
+
+// OwnInspectionsOnly reports whether p's list of inspections is only those
+// assigned to p (inspectors).
+func OwnInspectionsOnly(p Principal) bool { return p.User.Role == RoleInspector }
+
+// CanReadKPIs reports whether p's role reads KPIs: the safety office. Which units
+// is p.InScope's question.
+func CanReadKPIs(p Principal) bool { return isManager(p) }
+
+// CanReadPolicy reports whether p may read a district's time-limit policy: every
+// staff member (the deadlines it sets are on every hazard anyway).
+func CanReadPolicy(p Principal) bool { return p.User.Role != RoleMerchant }
+
+// CanSetPolicy reports whether p may change a district's time-limit policy: admins.
+func CanSetPolicy(p Principal) bool { return p.IsAdmin() }
+
+// CanSeeSite reports whether the principal may see the site: admins all; inspectors
+// and safety officers those in a grid in their scope; merchants their linked sites.
+func (p Principal) CanSeeSite(s Site) bool {
+	switch p.User.Role {
+	case RoleAdmin:
+		return true
+	case RoleInspector, RoleSafetyOfficer:
+		return p.InScope(s.GridID)
+	case RoleMerchant:
+		return p.ownsSite(s.ID)
+	}
+	return false
+}
+
+// CanEditSite reports whether the principal may create or change the site (its
+// address, location, profile or linked merchants): admins everywhere, safety
+// officers and inspectors in their scope. Inspectors may, because they are the ones
+// standing in the premises when the profile (floors, occupants) turns out wrong;
+// merchants may not change the record they are inspected against.
+func (p Principal) CanEditSite(s Site) bool {
+	switch p.User.Role {
+	case RoleAdmin:
+		return true
+	case RoleInspector, RoleSafetyOfficer:
+		return p.InScope(s.GridID)
+	}
+	return false
+}
+
+// CanAssign reports whether the principal may assign (or reassign) an inspection of
+// the site: admins, and safety officers whose subtree holds the site's grid. Whether
+// the chosen inspector may take it is CheckAssignee's question.
+func (p Principal) CanAssign(s Site) bool {
+	switch p.User.Role {
+	case RoleAdmin:
+		return true
+	case RoleSafetyOfficer:
+		return p.InScope(s.GridID)
+	}
+	return false
+}
+
+// CanSeeInspection reports whether the principal may see the inspection of site s:
+// the assigned inspector, admins and safety officers with the site in scope.
+// Merchants see the hazards that come out of it, not the inspection.
+func (p Principal) CanSeeInspection(insp Inspection, s Site) bool {
+	switch p.User.Role {
+	case RoleAdmin:
+		return true
+	case RoleInspector:
+		return insp.InspectorID == p.User.ID
+	case RoleSafetyOfficer:
+		return p.InScope(s.GridID)
+	}
+	return false
+}
+
+// CanActOnInspection reports whether the principal may start the inspection, answer
+// its items, attach photos and submit it: only the inspector it is assigned to.
+// Nobody else fills in an inspector's findings, admins included.
+func (p Principal) CanActOnInspection(insp Inspection) bool {
+	return p.User.Role == RoleInspector && insp.InspectorID != 0 && insp.InspectorID == p.User.ID
+}
+
+// CanReviewInspection reports whether the principal may return a submitted
+// inspection of site s for correction: admins and safety officers with the site in
+// scope.
+func (p Principal) CanReviewInspection(s Site) bool { return p.CanAssign(s) }
+
+// CanSeeHazard reports whether the principal may see the hazard: admins all;
+// inspectors and safety officers when the site's grid is in scope (an officer keeps
+// seeing a hazard of their area after it escalated above them); merchants the
+// hazards of their linked sites.
+func (p Principal) CanSeeHazard(h Hazard) bool {
+	switch p.User.Role {
+	case RoleAdmin:
+		return true
+	case RoleInspector, RoleSafetyOfficer:
+		return p.InScope(h.GridID)
+	case RoleMerchant:
+		return p.ownsSite(h.SiteID)
+	}
+	return false
+}
+
+// CanManageHazard reports whether the principal carries responsibility for the
+// hazard now: admins, and safety officers whose subtree holds the responsible unit
+// (h.UnitID). After an escalation to the community, the grid's officer still sees the
+// hazard but only the community (or above) manages it.
+func (p Principal) CanManageHazard(h Hazard) bool {
+	switch p.User.Role {
+	case RoleAdmin:
+		return true
+	case RoleSafetyOfficer:
+		return p.InScope(h.UnitID)
+	}
+	return false
+}
+
+// actor kinds in the hazard action table.
+type actorKind int
+
+const (
+	actorSystem    actorKind = iota // the scheduler only (actor 0); no principal
+	actorInspector                  // an inspector of the site's grid
+	actorManager                    // a safety officer responsible for the hazard
+	actorMerchant                   // a merchant linked to the site
+)
+
+// hazardActors is the policy table: which kinds of principal may take each action
+// on a hazard. Admins may take every action that is not reserved to the system.
+var hazardActors = map[Action][]actorKind{
+	ActionNotify:              {actorManager},
+	ActionSubmitProof:         {actorMerchant, actorInspector}, // an inspector may upload for a merchant without a smartphone
+	ActionReinspectFixed:      {actorInspector},
+	ActionReinspectPresent:    {actorInspector},
+	ActionDeadlinePassed:      {actorSystem},
+	ActionEscalate:            {actorSystem, actorManager},
+	ActionFixOnSpot:           {actorInspector},
+	ActionReturnForCorrection: {actorManager},
+	ActionResubmit:            {actorInspector},
+	ActionWithdraw:            {actorManager},
+	ActionOpenDetermination:   {actorManager},
+	ActionDetermineMajor:      {actorManager},
+	ActionDetermineGeneral:    {actorManager},
+}
+
+// CanPerform reports whether the principal may take action a on hazard h, from the
+// policy table above: inspectors act on hazards in their grids, safety officers on
+// hazards they are responsible for, merchants submit proof for their sites, admins
+// everything except system-only actions (deadline_passed). Whether the action is
+// legal in h's current state is Transition's question (ECONFLICT), not this one's.
+func (p Principal) CanPerform(h Hazard, a Action) bool {
+	kinds, ok := hazardActors[a]
+	if !ok {
+		return false
+	}
+	for _, k := range kinds {
+		switch k {
+		case actorSystem:
+			// no principal is the system
+		case actorInspector:
+			if p.User.Role == RoleInspector && p.InScope(h.GridID) {
+				return true
+			}
+		case actorManager:
+			if p.User.Role == RoleSafetyOfficer && p.InScope(h.UnitID) {
+				return true
+			}
+		case actorMerchant:
+			if p.ownsSite(h.SiteID) {
+				return true
+			}
+		}
+	}
+	return p.IsAdmin() && !slices.Equal(kinds, []actorKind{actorSystem})
+}
+
+// CanRate reports whether the principal may rate the handling of hazard h: only a
+// merchant linked to its site. Whether h is closed and not yet rated is Rate's
+// question.
+func (p Principal) CanRate(h Hazard) bool { return p.ownsSite(h.SiteID) }
+
+// CanReview reports whether the principal's role reviews AI flags at all; which
+// flags is decided by the site's scope.
+func (p Principal) CanReview() bool {
+	return p.User.Role == RoleSafetyOfficer || p.User.Role == RoleAdmin
+}
+
+// CanSitOnPanel reports whether user u may be a reviewer of a determination
+// panel: safety officers and admins.
+func CanSitOnPanel(u User) bool { return u.Role == RoleSafetyOfficer || u.Role == RoleAdmin }
