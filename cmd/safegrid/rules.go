@@ -4,13 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/safegrid/safegrid/checklists"
-	"github.com/safegrid/safegrid/inspect"
 )
 
 // runRulesLint validates a rule folder (default: the rules built into the binary)
@@ -33,39 +29,7 @@ func runRulesCoverage(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := env.stdout
-	for _, sc := range rs.Coverage() {
-		src := sc.Source
-		fmt.Fprintf(w, "== %s  %s", src.ID, src.Name)
-		if src.Edition != "" {
-			fmt.Fprintf(w, "（%s）", src.Edition)
-		}
-		fmt.Fprintf(w, "  [%d/%d citations V]\n", sc.Verified, sc.Cited)
-		if src.Jurisdiction != "" {
-			fmt.Fprintf(w, "   binds only in: %s\n", src.Jurisdiction)
-		}
-		if src.Requires != "" {
-			fmt.Fprintf(w, "   binds only where: %s\n", src.Requires)
-		}
-		if src.Note != "" {
-			fmt.Fprintf(w, "   note: %s\n", src.Note)
-		}
-		for _, u := range sc.Covered {
-			fmt.Fprintf(w, "   covered  %-28s [%s] %s\n", u.Clause, u.Status, strings.Join(u.Rules, " "))
-		}
-		for _, o := range sc.Omitted {
-			fmt.Fprintf(w, "   left out %-28s %s\n", o.Clause, o.Why)
-		}
-		if len(sc.Covered) == 0 && len(sc.Omitted) == 0 {
-			fmt.Fprintln(w, "   (not cited)")
-		}
-	}
-	v, total := rs.VerifiedShare()
-	pct := 0.0
-	if total > 0 {
-		pct = float64(v) * 100 / float64(total)
-	}
-	fmt.Fprintf(w, "\nverified (V): %d of %d citations = %.1f %%\n", v, total, pct)
+	checklists.WriteCoverage(env.stdout, rs)
 	return nil
 }
 
@@ -86,35 +50,7 @@ func runRulesDiff(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return reportLoadErrors(env, err)
 	}
-	changes := checklists.Diff(old, new)
-	var added, removed, changed int
-	for _, c := range changes {
-		switch c.Kind {
-		case "added":
-			added++
-			fmt.Fprintf(env.stdout, "+ %s %s\n", c.Code, c.Title.ZH)
-		case "removed":
-			removed++
-			fmt.Fprintf(env.stdout, "- %s %s\n", c.Code, c.Title.ZH)
-		default:
-			changed++
-			fmt.Fprintf(env.stdout, "~ %s (%s)\n", c.Code, strings.Join(c.Fields, ", "))
-		}
-	}
-	params := checklists.DiffParams(old, new)
-	for _, p := range params {
-		name := p.Jurisdiction + "." + p.Name
-		switch {
-		case p.Old == nil:
-			fmt.Fprintf(env.stdout, "+ param %s = %s\n", name, formatValue(*p.New))
-		case p.New == nil:
-			fmt.Fprintf(env.stdout, "- param %s (was %s)\n", name, formatValue(*p.Old))
-		default:
-			fmt.Fprintf(env.stdout, "~ param %s %s → %s\n", name, formatValue(*p.Old), formatValue(*p.New))
-		}
-	}
-	fmt.Fprintf(env.stderr, "%s → %s: %d added, %d removed, %d changed, %d parameter changes\n",
-		old.Version, new.Version, added, removed, changed, len(params))
+	fmt.Fprintln(env.stderr, checklists.WriteDiff(env.stdout, old, new))
 	return nil
 }
 
@@ -160,11 +96,9 @@ func runChecklist(ctx context.Context, env *runEnv, args []string) error {
 		_, err = env.stdout.Write(out)
 		return err
 	}
-	writeChecklistText(env.stdout, cl, p, *lang)
+	cl.WriteText(env.stdout, p, *lang)
 	return nil
 }
-
-func formatValue(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // loadRulesArg parses the arguments of a command that takes an optional rule
 // folder ([DIR]) and loads it, reporting load defects.
@@ -206,53 +140,4 @@ func reportLoadErrors(env *runEnv, err error) error {
 	}
 	fmt.Fprintf(env.stderr, "%d error(s)\n", len(les))
 	return &exitError{code: 1}
-}
-
-// writeChecklistText prints the checklist grouped by location, in lang.
-func writeChecklistText(w io.Writer, cl checklists.Checklist, p checklists.Profile, lang string) {
-	i := 0
-	if lang == "en" {
-		i = 1
-	}
-	t := func(zh, en string) string { return [2]string{zh, en}[i] }
-	name := p.Name
-	if name == "" {
-		name = string(cl.SiteType)
-	}
-	fmt.Fprintf(w, "%s: %s  (%s %s, %s %s, %s %s)\n", t("检查表", "Checklist"), name,
-		t("场所类型", "site type"), cl.SiteType, t("适用地区", "jurisdiction"), cl.Jurisdiction, t("规则版本", "rules"), cl.RuleVersion)
-	fmt.Fprintf(w, "%s %d\n", t("检查项数量", "items:"), len(cl.Items))
-	loc := ""
-	for _, it := range cl.Items {
-		if it.Location != loc {
-			loc = it.Location
-			label, _ := inspect.LocationLabel(loc)
-			fmt.Fprintf(w, "\n== %s ==\n", label.In(lang))
-		}
-		title := it.Title.In(lang)
-		if it.Severity == checklists.SeverityPossiblyMajor {
-			title += fmt.Sprintf("  [%s GB 35181 %s]", t("可能构成重大火灾隐患", "possibly major hazard"), it.GB35181)
-		}
-		fmt.Fprintf(w, "\n%-9s %s\n", it.Code, title)
-		fmt.Fprintf(w, "          %s\n", it.Explanation.In(lang))
-		for _, c := range it.Citations {
-			basis := fmt.Sprintf("%s %s", c.Source, c.Clause)
-			if c.Edition != "" {
-				basis = fmt.Sprintf("%s（%s）%s", c.Source, c.Edition, c.Clause)
-			}
-			mark := "[" + c.Status + "]"
-			if c.Unconfirmed() {
-				mark = "[" + t("依据待核实", "basis to be confirmed") + "]"
-			}
-			fmt.Fprintf(w, "          %s: %s %s\n", t("依据", "basis"), basis, mark)
-		}
-		evidence, _ := inspect.EvidenceLabel(it.Evidence)
-		extra := fmt.Sprintf("%s: %s; %s: %d %s", t("证据", "evidence"), evidence.In(lang),
-			t("整改期限", "rectify within"), it.RectifyDays, t("天", "days"))
-		if len(it.AIChecks) > 0 {
-			extra += fmt.Sprintf("; AI: %s", strings.Join(it.AIChecks, ", "))
-		}
-		fmt.Fprintf(w, "          %s\n", extra)
-		fmt.Fprintf(w, "          %s: %s\n", t("适用原因", "applies because"), strings.Join(it.Because, "; "))
-	}
 }
