@@ -3,6 +3,7 @@ package inspect
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -164,4 +165,25 @@ type KPIReport struct {
 	To       time.Time `json:"to"`
 	Counts   KPICounts `json:"counts"`
 	KPI
+}
+
+// WriteText writes the report as a small table for a terminal.
+func (r KPIReport) WriteText(w io.Writer) {
+	day := func(t time.Time) string { return t.In(ReportZone).Format(time.DateOnly) }
+	rate := func(x Rate) string {
+		if !x.Defined() {
+			return "n/a (none)"
+		}
+		return fmt.Sprintf("%.1f%% (%d of %d)", 100*x.Value(), x.Num, x.Den)
+	}
+	avg := "n/a (no ratings)"
+	if r.Satisfaction.Average != nil {
+		avg = fmt.Sprintf("%.2f", *r.Satisfaction.Average)
+	}
+	fmt.Fprintf(w, "KPIs of %s (unit %d) for hazards recorded from %s up to %s (exclusive, UTC+8)\n", r.UnitName, r.UnitID, day(r.From), day(r.To))
+	fmt.Fprintf(w, "  volume (办件量)            %d\n", r.Volume)
+	fmt.Fprintf(w, "  completion (办结率)        %s\n", rate(r.Completion))
+	fmt.Fprintf(w, "  on time (及时率)           %s\n", rate(r.OnTime))
+	fmt.Fprintf(w, "  satisfaction (满意率)      average %s, 4 or 5 stars %s\n", avg, rate(r.Satisfaction.Share4Plus))
+	fmt.Fprintf(w, "  returned (退回率)          %s\n", rate(r.Returned))
 }

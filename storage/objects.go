@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -185,4 +186,27 @@ func (s *ObjectStore) mapErr(err error, key string) error {
 
 func toObjectInfo(st minio.ObjectInfo) ObjectInfo {
 	return ObjectInfo{Key: st.Key, Size: st.Size, ContentType: st.ContentType, ETag: st.ETag}
+}
+
+// WaitForBucket creates the bucket, retrying for a while: in development the object
+// store may still be starting.
+func (s *ObjectStore) WaitForBucket(ctx context.Context, log *slog.Logger) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		attemptCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := s.EnsureBucket(attemptCtx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("object store (SAFEGRID_S3_ENDPOINT): %w", err)
+		}
+		log.Warn("object store not ready, retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }

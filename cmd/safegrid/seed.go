@@ -43,7 +43,7 @@ func runSeedDemo(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := ensureBucket(ctx, objects, newLogger(cfg, env.stderr)); err != nil {
+	if err := objects.WaitForBucket(ctx, newLogger(cfg, env.stderr)); err != nil {
 		return err
 	}
 	rules, err := checklists.LoadEmbedded()

@@ -7,10 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"time"
 
 	"github.com/safegrid/safegrid/api"
 	"github.com/safegrid/safegrid/checklists"
+	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/storage"
 )
 
@@ -109,18 +109,20 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := ensureBucket(ctx, objects, log); err != nil {
+	if err := objects.WaitForBucket(ctx, log); err != nil {
 		return err
 	}
 
-	ai := openAI(ctx, cfg, log)
+	ai := models.OpenServing(ctx, models.ServeConfig{
+		ORTLib: cfg.ORTLib, Source: cfg.ModelSource, Name: cfg.ModelName, CacheDir: cfg.CacheDir, Sessions: cfg.AISessions,
+	}, log)
 	defer ai.Close()
 
 	rules, err := checklists.LoadEmbedded()
 	if err != nil {
 		return fmt.Errorf("load rules: %w", err)
 	}
-	svc, err := newServices(cfg, db, objects, rules, ai.detector, log)
+	svc, err := newServices(cfg, db, objects, rules, ai.Detector, log)
 	if err != nil {
 		return err
 	}
@@ -134,12 +136,10 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		BodyLimit:      cfg.BodyLimit,
 		MaxUploadBytes: cfg.MaxPhotoBytes,
 		TrustedProxies: cfg.TrustedProxies,
-		Checks: []api.Check{
+		Checks: append([]api.Check{
 			{Name: "postgres", Run: db.Ping},
 			{Name: "object_store", Run: objects.Health},
-			{Name: "onnx_runtime", Run: ai.RuntimeCheck},
-			{Name: "model", Run: ai.ModelCheck},
-		},
+		}, aiChecks(ai)...),
 	})
 	srv.MountV1(api.V1Config{
 		Directory: svc.Directory, Sites: svc.Sites, Inspections: svc.Inspections, Photos: svc.Photos, Hazards: svc.Hazards,
@@ -173,27 +173,4 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	}
 	log.Info("stopped cleanly")
 	return nil
-}
-
-// ensureBucket creates the bucket, retrying for a while: in development the object
-// store may still be starting.
-func ensureBucket(ctx context.Context, objects *storage.ObjectStore, log *slog.Logger) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		attemptCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := objects.EnsureBucket(attemptCtx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("object store (SAFEGRID_S3_ENDPOINT): %w", err)
-		}
-		log.Warn("object store not ready, retrying", "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
-		}
-	}
 }
