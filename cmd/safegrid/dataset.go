@@ -31,7 +31,7 @@ func runDatasetExport(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("class list for SAFEGRID_MODEL=%s: %w", cfg.ModelName, err)
 	}
-	objects, err := storage.NewObjectStore(objectStoreConfig(cfg))
+	objects, err := storage.NewObjectStore(cfg.ObjectStore())
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/safegrid/safegrid/models"
+	"github.com/safegrid/safegrid/storage/config"
 )
 
 // runDetect runs the detector on photos and prints detections and hazard flags per photo.
@@ -42,7 +43,7 @@ func runDetect(ctx context.Context, env *runEnv, args []string) error {
 			return usagef("--location %q is not a known place; use one of %s", *location, strings.Join(models.Locations(), ", "))
 		}
 	}
-	cfg, err := loadConfig(env.getenv)
+	cfg, err := config.Load(env.getenv)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/config"
 	"github.com/safegrid/safegrid/storage/jobs"
 	"github.com/safegrid/safegrid/storage/sms"
 )
@@ -18,7 +19,7 @@ import (
 // newSenders builds the notification senders from the configuration: SMS through
 // the provider when SAFEGRID_SMS_URL is set, the log always. (In-app
 // notifications need no sender: storing them delivers them.)
-func newSenders(cfg config, log *slog.Logger) jobs.Senders {
+func newSenders(cfg config.Config, log *slog.Logger) jobs.Senders {
 	text := sms.Off
 	if cfg.SMSURL != "" {
 		text = sms.NewSender(cfg.SMSURL, cfg.SMSTemplate, cfg.SMSContentType)
@@ -39,7 +40,7 @@ type services struct {
 // newServices builds the product in River's order: the insert-only scheduler
 // first, handed to the storage services at construction, then the working client
 // whose workers call those services. detector is nil when AI checks are off.
-func newServices(cfg config, db *storage.DB, objects *storage.ObjectStore, rules *checklists.RuleSet, detector *models.Detector, log *slog.Logger) (services, error) {
+func newServices(cfg config.Config, db *storage.DB, objects *storage.ObjectStore, rules *checklists.RuleSet, detector *models.Detector, log *slog.Logger) (services, error) {
 	sched, err := jobs.NewScheduler(db, detector != nil)
 	if err != nil {
 		return services{}, err

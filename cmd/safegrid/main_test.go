@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/safegrid/safegrid/storage/config"
 )
 
 // runCmd runs the binary's main logic with args and the given environment.
@@ -87,9 +89,9 @@ func TestConfigErrorsNameTheirVariable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
 			env := map[string]string{tt.name: tt.value}
-			_, err := loadConfig(func(k string) string { return env[k] })
+			_, err := config.Load(func(k string) string { return env[k] })
 			if err == nil {
-				t.Fatalf("loadConfig accepted %s=%q", tt.name, tt.value)
+				t.Fatalf("config.Load accepted %s=%q", tt.name, tt.value)
 			}
 			if !strings.Contains(err.Error(), tt.name) || !strings.Contains(err.Error(), tt.value) {
 				t.Errorf("error %q does not name %s and its value", err, tt.name)
@@ -100,19 +102,5 @@ func TestConfigErrorsNameTheirVariable(t *testing.T) {
 				t.Errorf("migrate with bad %s: exit %d, stderr %q; want one line naming it and a non-zero exit", tt.name, code, stderr)
 			}
 		})
-	}
-}
-
-func TestConfigDefaults(t *testing.T) {
-	t.Parallel()
-	cfg, err := loadConfig(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.HTTPAddr != ":8080" || cfg.S3Bucket != "safegrid" || cfg.MaxPhotoBytes != 20<<20 || cfg.ShutdownTimeout.Seconds() != 10 {
-		t.Errorf("unexpected defaults: %+v", cfg)
-	}
-	if !strings.HasSuffix(cfg.ORTLib, "onnxruntime-1.24.1/libonnxruntime.so.1") {
-		t.Errorf("ORT library default %q is not in the cache folder", cfg.ORTLib)
 	}
 }

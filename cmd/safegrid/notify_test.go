@@ -20,6 +20,7 @@ import (
 
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/config"
 	"github.com/safegrid/safegrid/storage/jobs"
 	"github.com/safegrid/safegrid/storage/sms"
 	"github.com/safegrid/safegrid/storage/storagetest"
@@ -104,7 +105,7 @@ func setupDelivery(t *testing.T, respond func(hit int) int) deliveryBundle {
 // the client and the notification service that enqueues through it.
 func startJobClient(t *testing.T, db *storage.DB, env map[string]string, w io.Writer) (*river.Client[pgx.Tx], *storage.NotificationService) {
 	t.Helper()
-	cfg, err := loadConfig(func(k string) string { return env[k] })
+	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,13 +438,13 @@ func TestSMSConfig(t *testing.T) {
 		{"SAFEGRID_SMS_CONTENT_TYPE", "json please"},
 	}
 	for _, tt := range bad {
-		_, err := loadConfig(func(k string) string { return map[string]string{tt.name: tt.value}[k] })
+		_, err := config.Load(func(k string) string { return map[string]string{tt.name: tt.value}[k] })
 		if err == nil || !strings.Contains(err.Error(), tt.name) {
 			t.Errorf("%s=%q: error %v, want one naming the variable", tt.name, tt.value, err)
 		}
 	}
 
-	cfg, err := loadConfig(func(string) string { return "" })
+	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +463,7 @@ func TestSMSConfig(t *testing.T) {
 	}
 
 	// A provider with a form body.
-	cfg, err = loadConfig(func(k string) string {
+	cfg, err = config.Load(func(k string) string {
 		return map[string]string{
 			"SAFEGRID_SMS_TEMPLATE":     `mobile={{urlquery .Phone}}&content={{urlquery .Text}}`,
 			"SAFEGRID_SMS_CONTENT_TYPE": "application/x-www-form-urlencoded",

@@ -4,10 +4,12 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/safegrid/safegrid/storage/config"
 )
 
 // TestReadmeDocumentsEveryVariable keeps the README's configuration table in step
-// with configVars: every variable appears with its default.
+// with config.Vars: every variable appears with its default.
 func TestReadmeDocumentsEveryVariable(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile("../../README.md")
@@ -15,12 +17,12 @@ func TestReadmeDocumentsEveryVariable(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	for _, v := range configVars() {
-		def := "`" + v.def + "`"
-		if v.def == "" {
+	for _, v := range config.Vars() {
+		def := "`" + v.Default + "`"
+		if v.Default == "" {
 			def = "(empty)"
 		}
-		row := "| `" + v.name + "` | " + def + " | " + v.doc + " |"
+		row := "| `" + v.Name + "` | " + def + " | " + v.Doc + " |"
 		if !strings.Contains(readme, row) {
 			t.Errorf("README lacks the row\n%s", row)
 		}

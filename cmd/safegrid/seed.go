@@ -39,11 +39,11 @@ func runSeedDemo(ctx context.Context, env *runEnv, args []string) error {
 		}
 		return fmt.Errorf("the database already has org units; seed-demo fills an empty database only (use --if-empty to skip quietly)")
 	}
-	objects, err := storage.NewObjectStore(objectStoreConfig(cfg))
+	objects, err := storage.NewObjectStore(cfg.ObjectStore())
 	if err != nil {
 		return err
 	}
-	if err := objects.WaitForBucket(ctx, newLogger(cfg, env.stderr)); err != nil {
+	if err := objects.WaitForBucket(ctx, cfg.Logger(env.stderr)); err != nil {
 		return err
 	}
 	rules, err := checklists.LoadEmbedded()

@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 
 	"github.com/safegrid/safegrid/api"
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -59,16 +58,6 @@ func runMigrate(ctx context.Context, env *runEnv, args []string) error {
 	return nil
 }
 
-func newLogger(cfg config, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by loadConfig
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
-
 // runServe starts everything, serves until SIGINT/SIGTERM and then shuts down in
 // order: HTTP, then River (letting running jobs finish), then the pool.
 func runServe(ctx context.Context, env *runEnv, args []string) error {
@@ -79,11 +68,11 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env.getenv)
+	cfg, err := config.Load(env.getenv)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, env.stderr)
+	log := cfg.Logger(env.stderr)
 
 	// Bind first so a taken port fails fast, before anything else starts.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -105,7 +94,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		log.Info("database migrated", "applied", res.Applied, "river_versions", res.RiverApplied)
 	}
 
-	objects, err := storage.NewObjectStore(objectStoreConfig(cfg))
+	objects, err := storage.NewObjectStore(cfg.ObjectStore())
 	if err != nil {
 		return err
 	}
