@@ -29,7 +29,7 @@ run: build
 
 ## test: gofmt, go vet, then every test against real Postgres, MinIO and ONNX Runtime
 test: devstack check
-	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -count=1 ./...
+	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -count=1 -timeout 45m ./...
 
 check: devstack
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \

@@ -62,7 +62,7 @@ const OpenAPIPath = "/api/v1/openapi.json"
 // live in the file of their topic.
 func (h *v1) routes() []Route {
 	const p = "/api/v1"
-	return []Route{
+	return append([]Route{
 		raw[LoginRequest, LoginResult]("POST", p+"/auth/login", nil, "Log in with username or phone and password; sets the session cookie and returns the bearer token", h.login),
 		raw[struct{}, NoContent]("POST", p+"/auth/logout", anyRole, "End the current session", h.logout),
 		route("GET", p+"/me", anyRole, "The logged-in user", h.me),
@@ -118,5 +118,5 @@ func (h *v1) routes() []Route {
 		route("POST", p+"/hazards/:id/determination", managers, "Open the collective determination of a possibly major hazard with at least 3 reviewers (safety officers or admins)", h.openDetermination),
 		route("POST", p+"/hazards/:id/determination/votes", managers, "Vote major or general in the open determination (reviewers on the panel, once each)", h.castVote),
 		route("POST", p+"/hazards/:id/determination/conclude", managers, "Conclude the determination with measures and a deadline: the votes make the hazard major (to the district, listed supervision) or general", h.concludeDetermination),
-	}
+	}, h.screenRoutes(p)...)
 }

@@ -20,6 +20,7 @@ import (
 
 // DirectoryService is credentials, sessions, users and org units.
 type DirectoryService interface {
+	PrincipalOf(ctx context.Context, id int64) (inspect.Principal, error)
 	Credentials(ctx context.Context, login string) (inspect.User, string, error)
 	SetPasswordHash(ctx context.Context, userID int64, hash string) error
 	CreateSession(ctx context.Context, s inspect.Session) error
@@ -42,6 +43,7 @@ type SiteService interface {
 
 // InspectionService is assigned inspections and their checklist items.
 type InspectionService interface {
+	InspectionPhotos(ctx context.Context, p inspect.Principal, id int64) ([]inspect.ItemPhoto, error)
 	Inspections(ctx context.Context, p inspect.Principal, f inspect.InspectionFilter) ([]inspect.Inspection, error)
 	Inspection(ctx context.Context, p inspect.Principal, id int64) (inspect.InspectionDetail, error)
 	AssignInspection(ctx context.Context, p inspect.Principal, siteID, inspectorID int64, due time.Time) (inspect.Inspection, error)
@@ -63,6 +65,7 @@ type PhotoService interface {
 
 // HazardService is hazards and the actions of their workflow.
 type HazardService interface {
+	AcknowledgeHazard(ctx context.Context, p inspect.Principal, id int64, a inspect.Acknowledgement) (inspect.HazardDetail, error)
 	Hazards(ctx context.Context, p inspect.Principal, f inspect.HazardFilter) ([]inspect.HazardDetail, error)
 	Hazard(ctx context.Context, p inspect.Principal, id int64) (inspect.HazardDetail, error)
 	HazardAction(ctx context.Context, p inspect.Principal, id int64, a inspect.Action, in inspect.HazardActionInput) (inspect.HazardDetail, error)

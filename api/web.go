@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"io/fs"
 	"maps"
 	"mime"
+	"net/url"
 	"path"
 	"slices"
 	"strings"
@@ -26,8 +28,40 @@ var webFiles embed.FS
 // webAsset is one embedded file, ready to serve.
 type webAsset struct {
 	body        []byte
+	gzipped     []byte // body compressed, when that saves bytes
 	contentType string
 	etag        string
+}
+
+// WebConfig is what the web app is told at start: the map's tile server (a
+// city's own; empty draws the map without tiles, sites by their coordinates).
+type WebConfig struct {
+	// MapTileURL is a tile URL template such as https://tiles.example.gov/{z}/{x}/{y}.png.
+	MapTileURL string
+	// MapAttribution is shown under the map, as the tile server's licence asks.
+	MapAttribution string
+}
+
+// contentSecurityPolicy is webContentSecurityPolicy with the tile server's
+// origin allowed for images.
+func (w WebConfig) contentSecurityPolicy() string {
+	u, err := url.Parse(w.MapTileURL)
+	if w.MapTileURL == "" || err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return webContentSecurityPolicy
+	}
+	return strings.Replace(webContentSecurityPolicy, "img-src 'self' blob: data:;", "img-src 'self' blob: data: "+u.Scheme+"://"+u.Host+";", 1)
+}
+
+// gzipAsset compresses body once at start, for clients that accept gzip.
+func gzipAsset(body []byte) []byte {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw.Write(body) //nolint:errcheck // writes to memory
+	zw.Close()     //nolint:errcheck
+	if b.Len() >= len(body) {
+		return nil
+	}
+	return b.Bytes()
 }
 
 // webContentSecurityPolicy keeps the app to its own origin: no inline script, no
@@ -64,7 +98,7 @@ func loadWebAssets() (map[string]webAsset, error) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		assets["/"+p] = webAsset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		assets["/"+p] = webAsset{body: body, gzipped: gzipAsset(body), contentType: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 		return nil
 	})
 	if err != nil {
@@ -93,7 +127,8 @@ func prepareServiceWorker(assets map[string]webAsset) error {
 	h := sha256.New()
 	for _, p := range slices.Sorted(maps.Keys(assets)) {
 		fmt.Fprintf(h, "%s %s\n", p, assets[p].etag)
-		if p != serviceWorkerPath {
+		// Vendored libraries (the map's) are fetched by the screen that needs them.
+		if p != serviceWorkerPath && !strings.HasPrefix(p, "/vendor/") {
 			shell = append(shell, p)
 		}
 	}
@@ -108,7 +143,7 @@ func prepareServiceWorker(assets map[string]webAsset) error {
 		return fmt.Errorf("%s: a placeholder was not filled in", serviceWorkerPath)
 	}
 	sum := sha256.Sum256(body)
-	assets[serviceWorkerPath] = webAsset{body: body, contentType: sw.contentType, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+	assets[serviceWorkerPath] = webAsset{body: body, gzipped: gzipAsset(body), contentType: sw.contentType, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 	return nil
 }
 
@@ -128,12 +163,26 @@ func isReservedPath(p string) bool {
 // names, so a longer max-age would let a phone keep old modules after an update.
 // The same holds for /sw.js, the service worker that keeps the shell for offline
 // use: a stale copy of it would pin the phone to an old cache.
-func (s *Server) MountWeb() {
+//
+// Files are sent gzip-compressed to clients that accept it. /config.json tells the
+// app its WebConfig.
+func (s *Server) MountWeb(cfgs ...WebConfig) {
+	var cfg WebConfig
+	if len(cfgs) > 0 {
+		cfg = cfgs[0]
+	}
 	assets, err := loadWebAssets()
 	if err != nil {
 		// The files are compiled in; failing to read them is a build defect.
 		panic("api: read embedded web app: " + err.Error())
 	}
+	csp := cfg.contentSecurityPolicy()
+	appConfig, _ := json.Marshal(map[string]string{"map_tile_url": cfg.MapTileURL, "map_attribution": cfg.MapAttribution})
+	s.app.Get("/config.json", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		return c.Send(appConfig)
+	})
 	index := assets["/index.html"]
 	s.app.Get("/*", func(c *fiber.Ctx) error {
 		p := c.Path()
@@ -155,12 +204,17 @@ func (s *Server) MountWeb() {
 		c.Set("X-Content-Type-Options", "nosniff")
 		c.Set("Referrer-Policy", "same-origin")
 		if a.contentType == "text/html; charset=utf-8" {
-			c.Set("Content-Security-Policy", webContentSecurityPolicy)
+			c.Set("Content-Security-Policy", csp)
 			c.Set("X-Frame-Options", "DENY")
 		}
 		c.Set(fiber.HeaderContentType, a.contentType)
+		c.Vary(fiber.HeaderAcceptEncoding)
 		if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && etagMatches(match, a.etag) {
 			return c.SendStatus(fiber.StatusNotModified)
+		}
+		if a.gzipped != nil && strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
+			c.Set(fiber.HeaderContentEncoding, "gzip")
+			return c.Send(a.gzipped)
 		}
 		return c.Send(a.body)
 	})

@@ -267,9 +267,9 @@ func CheckHazardAction(a Action) error {
 func DeterminationNotices(d Determination, h Hazard, siteName string) []Notice {
 	if d.ConcludedAt.IsZero() {
 		return []Notice{{To: ToUsers, UserIDs: d.Participants, Message: DeterminationRequestedMessage(h, siteName),
-			DedupKey: fmt.Sprintf("determination:%d:requested", d.ID)}}
+			DedupKey: fmt.Sprintf("hazard:%d:determination:%d:requested", h.ID, d.ID)}}
 	}
-	msg, key := DeterminationConcludedMessage(h, siteName, d), fmt.Sprintf("determination:%d:concluded", d.ID)
+	msg, key := DeterminationConcludedMessage(h, siteName, d), fmt.Sprintf("hazard:%d:determination:%d:concluded", h.ID, d.ID)
 	return []Notice{
 		{To: ToUsers, UserIDs: d.Participants, Message: msg, DedupKey: key},
 		{To: ToSiteMerchants, SiteID: h.SiteID, Message: msg, DedupKey: key},

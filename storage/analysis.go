@@ -291,11 +291,17 @@ func (s *FlagService) ReviewFlag(ctx context.Context, p inspect.Principal, id in
 			if err != nil {
 				return err
 			}
-			h, err := s.recordFinding(ctx, tx, finding, rule, false, p.User.ID, now)
+			hazardID, err = sameSighting(ctx, tx, f, finding)
 			if err != nil {
 				return err
 			}
-			hazardID = h.ID
+			if hazardID == 0 {
+				h, err := s.recordFinding(ctx, tx, finding, rule, false, p.User.ID, now)
+				if err != nil {
+					return err
+				}
+				hazardID = h.ID
+			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE ai_flags SET review = $2, reviewed_by = $3, reviewed_at = $4,
 			reject_reason = $5, hazard_id = NULLIF($6, 0) WHERE id = $1`,
@@ -309,6 +315,36 @@ func (s *FlagService) ReviewFlag(ctx context.Context, p inspect.Principal, id in
 	return out, err
 }
 
+// sameSighting returns the open hazard a confirmed flag's photo already shows:
+// the photo of an item that recorded it, or a photo taken for it. Confirming the
+// flag then links it to that hazard; it is not another sighting. 0 when the flag
+// finds something new.
+func sameSighting(ctx context.Context, tx pgx.Tx, f inspect.AIFlag, finding inspect.Finding) (int64, error) {
+	h, found, err := openHazardFor(ctx, tx, finding.SiteID, finding.RuleCode)
+	if err != nil || !found {
+		return 0, err
+	}
+	rec, err := photoByID(ctx, tx, f.PhotoID.String())
+	if err != nil {
+		return 0, err
+	}
+	if rec.HazardID == h.ID {
+		return h.ID, nil
+	}
+	if rec.ItemCode == "" {
+		return 0, nil
+	}
+	var itemHazard *int64
+	if err := tx.QueryRow(ctx, `SELECT hazard_id FROM inspection_items WHERE inspection_id = $1 AND code = $2`,
+		rec.InspectionID, rec.ItemCode).Scan(&itemHazard); err != nil {
+		return 0, mapPgError(err, "inspection item")
+	}
+	if itemHazard != nil && *itemHazard == h.ID {
+		return h.ID, nil
+	}
+	return 0, nil
+}
+
 // flagFinding builds the finding a confirmed flag records: from the inspection item
 // the photo answers, or from the hazard a proof photo belongs to.
 func (s *base) flagFinding(ctx context.Context, tx pgx.Tx, f inspect.AIFlag, site inspect.Site, note string) (inspect.Finding, json.RawMessage, error) {
@@ -316,11 +352,9 @@ func (s *base) flagFinding(ctx context.Context, tx pgx.Tx, f inspect.AIFlag, sit
 	if err != nil {
 		return inspect.Finding{}, nil, err
 	}
-	finding := inspect.Finding{SiteID: site.ID, GridID: site.GridID, RuleCode: f.RuleCode, InspectorID: rec.UploadedBy,
-		Note: "AI check " + f.Code + " confirmed on photo " + f.PhotoID.String() + ": " + f.Reason}
-	if note != "" {
-		finding.Note += " — " + note
-	}
+	// The note is the reviewer's own words: the flag (linked to the hazard) keeps
+	// what the model saw, which the app words in the reader's language.
+	finding := inspect.Finding{SiteID: site.ID, GridID: site.GridID, RuleCode: f.RuleCode, InspectorID: rec.UploadedBy, Note: note}
 	var rule json.RawMessage
 	if rec.ItemCode != "" {
 		it, err := itemByCode(ctx, tx, rec.InspectionID, rec.ItemCode, false)

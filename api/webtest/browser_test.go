@@ -123,14 +123,19 @@ func (f *fixture) inspectionStatus(t *testing.T) inspect.InspectionStatus {
 // hazard with the default deadline and a photo, fixes one on the spot with a photo,
 // marks the rest not applicable and submits.
 func TestInspectorCompletesInspection(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	codes := f.photoItems(t, 3)
 	images := testImages(t, 3, "bicycle", "corridor", "boxes")
 	var got struct {
-		ItemCount  int          `json:"itemCount"`
-		Photos     []shownPhoto `json:"photos"`
-		HazardLink string       `json:"hazardLink"`
-		PageErrors []string     `json:"pageErrors"`
+		ItemCount   int          `json:"itemCount"`
+		Photos      []shownPhoto `json:"photos"`
+		HazardLink  string       `json:"hazardLink"`
+		AfterSubmit struct {
+			Status  string   `json:"status"`
+			Enabled []string `json:"enabled"`
+		} `json:"afterSubmit"`
+		PageErrors []string `json:"pageErrors"`
 	}
 	runDriver(t, f, "inspector", map[string]any{
 		"inspectionId": f.insp.ID,
@@ -145,6 +150,12 @@ func TestInspectorCompletesInspection(t *testing.T) {
 	}
 	if st := f.inspectionStatus(t); st != inspect.InspectionSubmitted {
 		t.Fatalf("inspection is %s, want submitted", st)
+	}
+	// Issue 17: after submitting, the page (not reloaded) said 检查中 and kept
+	// every control active.
+	if got.AfterSubmit.Status != string(inspect.InspectionSubmitted) || len(got.AfterSubmit.Enabled) > 0 {
+		t.Errorf("after submitting, the page shows status %q with controls still active %v; want submitted and none active",
+			got.AfterSubmit.Status, got.AfterSubmit.Enabled)
 	}
 	f.checkPhotosStored(t, images, codes, got.Photos)
 
@@ -210,6 +221,7 @@ func TestInspectorCompletesInspection(t *testing.T) {
 // returns, the first upload reaches the server but its answer is lost, so the
 // phone retries it. Exactly three photos end up stored, none lost, none twice.
 func TestInspectorOfflineUploadsLater(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	f.startInspection(t)
 	codes := f.photoItems(t, 3)
@@ -250,6 +262,7 @@ func TestInspectorOfflineUploadsLater(t *testing.T) {
 // the page. The checklist opens from the device with the saved answer and the
 // photo still waiting; when the network returns the photo uploads exactly once.
 func TestAppOpensOffline(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	f.startInspection(t)
 	codes := f.photoItems(t, 1)
@@ -303,6 +316,7 @@ func TestAppOpensOffline(t *testing.T) {
 // TestReviewerConfirmsFlag: a safety officer sees two AI flags with their photos,
 // confirms one (which records the hazard) and rejects the other with a reason.
 func TestReviewerConfirmsFlag(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	f.startInspection(t)
 	codes := f.photoItems(t, 2)
@@ -372,6 +386,7 @@ func TestReviewerConfirmsFlag(t *testing.T) {
 // guesthouse was notified; on a phone the merchant sees the countdown to its
 // deadline, takes a photo of the fix and submits it as proof.
 func TestMerchantSeesDeadlineAndUploadsProof(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	f.startInspection(t)
 	codes := f.photoItems(t, 1)
@@ -388,11 +403,46 @@ func TestMerchantSeesDeadlineAndUploadsProof(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got struct {
-		ListCountdown string   `json:"listCountdown"`
-		Countdown     string   `json:"countdown"`
-		PageErrors    []string `json:"pageErrors"`
+		ListCountdown string `json:"listCountdown"`
+		Countdown     string `json:"countdown"`
+		Finding       struct {
+			Note        string `json:"note"`
+			Instruction string `json:"instruction"`
+			Inspector   string `json:"inspector"`
+		} `json:"finding"`
+		Evidence struct {
+			Inspection   int `json:"inspection"`
+			Proof        int `json:"proof"`
+			Reinspection int `json:"reinspection"`
+		} `json:"evidence"`
+		Zoomed     int      `json:"zoomed"`
+		PageErrors []string `json:"pageErrors"`
 	}
 	runDriver(t, f, "merchant", map[string]any{"hazardId": item.HazardID, "images": images[1:]}, &got)
+	// The merchant sees the finding itself: the inspector's note, the office's
+	// instruction, and who inspected with a number to call.
+	if got.Finding.Note != "门口停放电动车" || got.Finding.Instruction != "请三日内整改" ||
+		!strings.Contains(got.Finding.Inspector, f.inspector.DisplayName) || !strings.Contains(got.Finding.Inspector, f.inspector.Phone) {
+		t.Errorf("the merchant saw finding %+v; want the note, the instruction and the inspector %s with %s",
+			got.Finding, f.inspector.DisplayName, f.inspector.Phone)
+	}
+	// Issue 17: proof photos were listed under "photos from the inspection" and the
+	// proof box then said there were none. Now each group holds its own.
+	if got.Evidence.Inspection != 1 || got.Evidence.Proof != 1 || got.Evidence.Reinspection != 0 {
+		t.Errorf("after the proof, the evidence groups hold %+v photos; want 1 from the inspection, 1 proof, 0 re-inspection", got.Evidence)
+	}
+	if got.Zoomed == 0 {
+		t.Error("the inspection photo did not open in the in-app viewer")
+	}
+	// The signed rectification notice is an event of the hazard, signature included.
+	var signed int
+	if err := f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM hazard_events WHERE hazard_id = $1 AND kind = 'acknowledged'
+		AND payload->>'document' = 'notice' AND payload->>'name' = '张老板' AND payload->>'signature' LIKE 'data:image/png;base64,%'`, item.HazardID).Scan(&signed); err != nil {
+		t.Fatal(err)
+	}
+	if signed != 1 {
+		t.Errorf("%d signed acknowledgements of the notice stored with the hazard's events, want 1", signed)
+	}
 	if len(got.PageErrors) > 0 {
 		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
 	}
@@ -425,6 +475,7 @@ func TestMerchantSeesDeadlineAndUploadsProof(t *testing.T) {
 // measures and a deadline. The hazard is then major, at the district, under listed
 // supervision, and the record keeps the panel, the three ballots and the conclusion.
 func TestDeterminationPanel(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	hazardID := f.possiblyMajorHazard(t)

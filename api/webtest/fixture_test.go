@@ -55,7 +55,7 @@ type fixture struct {
 // guesthouseProfile is the seeded site's profile: a one-floor guesthouse.
 const guesthouseProfile = `{"name":"幸福里民宿","site_type":"guesthouse","floors":1,"floor_area_m2":150,"occupants":30,"rooms":8,"beds":16,"fire_resistance_class":2}`
 
-func setup(t *testing.T) *fixture {
+func setup(t *testing.T, web ...api.WebConfig) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	env := storagetest.New(t)
@@ -89,7 +89,7 @@ func setup(t *testing.T) *fixture {
 	srv.MountV1(api.V1Config{Directory: store.Directory, Sites: store.Sites, Inspections: store.Inspections, Photos: store.Photos,
 		Hazards: store.Hazards, Flags: store.Flags, Notifications: store.Notifications, Policy: store.Policy, Determinations: store.Determinations,
 		LoginLimiter: storage.NewLoginAttempts(env.DB)})
-	srv.MountWeb()
+	srv.MountWeb(web...)
 	f.client = apitest.Serve(t, srv)
 	f.base = f.client.Base
 	return f
@@ -267,8 +267,44 @@ type driverResult struct {
 	OK          bool            `json:"ok"`
 	Error       string          `json:"error"`
 	Screenshots []string        `json:"screenshots"`
+	Screens     []screenAudit   `json:"screens"`
 	Data        json.RawMessage `json:"data"`
 }
+
+// screenAudit is what the driver found on one screen: axe-core's serious and
+// critical violations and visible words in the wrong language.
+type screenAudit struct {
+	Screen string `json:"screen"`
+	Lang   string `json:"lang"`
+	Axe    []struct {
+		ID     string   `json:"id"`
+		Impact string   `json:"impact"`
+		Help   string   `json:"help"`
+		At     string   `json:"at"`
+		Nodes  []string `json:"nodes"`
+	} `json:"axe"`
+	Foreign []struct {
+		Word string `json:"word"`
+		Text string `json:"text"`
+	} `json:"foreign"`
+}
+
+// checkScreens fails the test for every accessibility violation (serious or
+// critical) and every word of the other language on the screens visited.
+func checkScreens(t *testing.T, screens []screenAudit) {
+	t.Helper()
+	for _, s := range screens {
+		for _, v := range s.Axe {
+			t.Errorf("screen %s (%s, %s): axe %s %s: %s %v", s.Screen, s.Lang, v.At, v.Impact, v.ID, v.Help, v.Nodes)
+		}
+		for _, f := range s.Foreign {
+			t.Errorf("screen %s in %s shows %q in the wrong language: %q", s.Screen, s.Lang, f.Word, f.Text)
+		}
+	}
+}
+
+// browserSlots bounds how many drivers run at once.
+var browserSlots = make(chan struct{}, 3)
 
 // runDriver runs one scenario of driver.mjs against the fixture and returns its
 // data. The scenario's config is written to a file; the driver logs to stderr.
@@ -281,6 +317,7 @@ func runDriver(t *testing.T, f *fixture, scenario string, cfg map[string]any, da
 	cfg["screenshots"] = shots
 	cfg["chromium"] = bt.chromium
 	cfg["playwright"] = filepath.Join(bt.nodePrefix, "node_modules", "playwright-core")
+	cfg["axe"] = filepath.Join(bt.nodePrefix, "node_modules", "axe-core", "axe.min.js")
 	cfg["password"] = password
 	cfg["profileDir"] = t.TempDir()
 	raw, err := json.Marshal(cfg)
@@ -291,7 +328,10 @@ func runDriver(t *testing.T, f *fixture, scenario string, cfg map[string]any, da
 	if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	// A few browsers at a time: the tests run in parallel, Chromium is heavy.
+	browserSlots <- struct{}{}
+	defer func() { <-browserSlots }()
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bt.node, filepath.Join("driver", "driver.mjs"), cfgPath)
 	var stdout, stderr bytes.Buffer
@@ -305,6 +345,7 @@ func runDriver(t *testing.T, f *fixture, scenario string, cfg map[string]any, da
 		t.Fatalf("driver %s printed no result (%v): %s", scenario, runErr, stdout.String())
 	}
 	t.Logf("screenshots in %s: %s", shots, strings.Join(res.Screenshots, ", "))
+	checkScreens(t, res.Screens)
 	if !res.OK {
 		t.Fatalf("driver %s failed: %s", scenario, res.Error)
 	}

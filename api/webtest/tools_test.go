@@ -17,6 +17,11 @@ import (
 // browser; Chromium itself is Debian's.
 const playwrightVersion = "1.65.1"
 
+// axeVersion is the axe-core the tests inject into every screen to check
+// accessibility (`npm view axe-core version` when it was pinned). It is part of
+// the test driver only, never of the app.
+const axeVersion = "4.14.1"
+
 // chromiumPath is Debian's Chromium, unless SAFEGRID_CHROMIUM names another.
 func chromiumPath() string {
 	if p := os.Getenv("SAFEGRID_CHROMIUM"); p != "" {
@@ -112,7 +117,7 @@ func installTools(t *testing.T) (browserTools, error) {
 		return bt, err
 	}
 	bt.nodePrefix = filepath.Join(dir, "node")
-	if installedPlaywright(bt.nodePrefix) == playwrightVersion {
+	if installedPackage(bt.nodePrefix, "playwright-core") == playwrightVersion && installedPackage(bt.nodePrefix, "axe-core") == axeVersion {
 		return bt, nil
 	}
 	npm, err := exec.LookPath("npm")
@@ -122,14 +127,17 @@ func installTools(t *testing.T) (browserTools, error) {
 	if err := os.MkdirAll(bt.nodePrefix, 0o755); err != nil {
 		return bt, err
 	}
-	t.Logf("installing playwright-core@%s into %s", playwrightVersion, bt.nodePrefix)
-	cmd := exec.Command(npm, "install", "--prefix", bt.nodePrefix, "--no-audit", "--no-fund", "--loglevel=error", "playwright-core@"+playwrightVersion)
+	t.Logf("installing playwright-core@%s and axe-core@%s into %s", playwrightVersion, axeVersion, bt.nodePrefix)
+	cmd := exec.Command(npm, "install", "--prefix", bt.nodePrefix, "--no-audit", "--no-fund", "--loglevel=error",
+		"playwright-core@"+playwrightVersion, "axe-core@"+axeVersion)
 	cmd.Env = append(os.Environ(), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return bt, fmt.Errorf("npm install playwright-core@%s: %w\n%s", playwrightVersion, err, out)
+		return bt, fmt.Errorf("npm install playwright-core@%s axe-core@%s: %w\n%s", playwrightVersion, axeVersion, err, out)
 	}
-	if v := installedPlaywright(bt.nodePrefix); v != playwrightVersion {
-		return bt, fmt.Errorf("after npm install, %s holds playwright-core %q, want %s", bt.nodePrefix, v, playwrightVersion)
+	for pkg, want := range map[string]string{"playwright-core": playwrightVersion, "axe-core": axeVersion} {
+		if v := installedPackage(bt.nodePrefix, pkg); v != want {
+			return bt, fmt.Errorf("after npm install, %s holds %s %q, want %s", bt.nodePrefix, pkg, v, want)
+		}
 	}
 	return bt, nil
 }
@@ -140,8 +148,9 @@ func hasChineseFont() bool {
 	return err == nil && len(strings.TrimSpace(string(out))) > 0
 }
 
-func installedPlaywright(prefix string) string {
-	b, err := os.ReadFile(filepath.Join(prefix, "node_modules", "playwright-core", "package.json"))
+// installedPackage returns the version of an npm package installed under prefix, or "".
+func installedPackage(prefix, name string) string {
+	b, err := os.ReadFile(filepath.Join(prefix, "node_modules", name, "package.json"))
 	if err != nil {
 		return ""
 	}

@@ -34,7 +34,7 @@ func runSeedDemo(ctx context.Context, env *runEnv, args []string) error {
 	if has {
 		if *ifEmpty {
 			fmt.Fprintln(env.stdout, "the database already has data; not seeding")
-			seed.PrintLogins(env.stdout)
+			seed.PrintLogins(env.stdout, cfg.HTTPAddr)
 			return nil
 		}
 		return fmt.Errorf("the database already has org units; seed-demo fills an empty database only (use --if-empty to skip quietly)")
@@ -64,6 +64,6 @@ func runSeedDemo(ctx context.Context, env *runEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "seeded a demo district: %d units, %d users, %d sites, %d inspections, %d hazards\n",
 		sum.Units, sum.Users, sum.Sites, sum.Inspections, sum.Hazards)
-	seed.PrintLogins(env.stdout)
+	seed.PrintLogins(env.stdout, cfg.HTTPAddr)
 	return nil
 }

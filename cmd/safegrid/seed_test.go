@@ -29,9 +29,14 @@ func TestSeedDemoAndAuditVerify(t *testing.T) {
 		"SAFEGRID_S3_SECRET_KEY": s3.SecretKey, "SAFEGRID_S3_BUCKET": bucket.Bucket(),
 	}
 
+	env["SAFEGRID_HTTP_ADDR"] = "127.0.0.1:9137"
 	code, out, errOut := runCmd(t, env, "seed-demo")
 	if code != 0 || !strings.Contains(out, "seeded a demo district") || !strings.Contains(out, seed.InspectorPassword) {
 		t.Fatalf("seed-demo: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// The hint names the address the server will listen on, not a default.
+	if !strings.Contains(out, "http://127.0.0.1:9137/") || strings.Contains(out, "8080") {
+		t.Errorf("seed-demo's hint does not follow SAFEGRID_HTTP_ADDR=127.0.0.1:9137:\n%s", out)
 	}
 
 	count := func(sql string, args ...any) []string {
@@ -64,6 +69,12 @@ func TestSeedDemoAndAuditVerify(t *testing.T) {
 	statuses := count(`SELECT DISTINCT status FROM inspections ORDER BY status`)
 	if len(statuses) != 4 {
 		t.Errorf("inspection statuses %v, want all four", statuses)
+	}
+	// The README's demo login has something to do today: every inspector has an
+	// inspection assigned and due within the day.
+	if n := count(`SELECT count(*)::text FROM users u WHERE u.role = 'inspector' AND NOT EXISTS (
+		SELECT 1 FROM inspections i WHERE i.inspector_id = u.id AND i.status = 'assigned' AND i.due < now() + interval '1 day')`); n[0] != "0" {
+		t.Errorf("%s inspectors (of inspector01 … inspector12) have no inspection to do today", n[0])
 	}
 	states := count(`SELECT DISTINCT state FROM hazards ORDER BY state`)
 	for _, s := range append(inspect.OpenStates(), inspect.StateClosedFixed, inspect.StateClosedOnSpot, inspect.StateWithdrawn) {

@@ -135,7 +135,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		Flags: svc.Flags, Notifications: svc.Notifications, Policy: svc.Policy, Determinations: svc.Determinations,
 		LoginLimiter: storage.NewLoginAttempts(db),
 	})
-	srv.MountWeb()
+	srv.MountWeb(api.WebConfig{MapTileURL: cfg.MapTileURL, MapAttribution: cfg.MapAttribution})
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -53,6 +53,9 @@ type Config struct {
 	// JobRescueAfter is how long a job may stay running before another replica
 	// runs it again (its replica died).
 	JobRescueAfter time.Duration
+	// MapTileURL and MapAttribution are the web app's map tiles (empty: no tiles).
+	MapTileURL     string
+	MapAttribution string
 }
 
 // Var describes one environment variable: its name, default, a line for the
@@ -186,6 +189,22 @@ func Vars() []Var {
 				return fmt.Errorf("want an http(s) URL such as https://sms.example.com/send")
 			}
 			c.SMSURL = v
+			return nil
+		}},
+		{"SAFEGRID_MAP_TILE_URL", "", "tile URL template of the web app's map, a city's own tile server, e.g. https://tiles.example.gov/{z}/{x}/{y}.png; empty draws sites over the grid outlines without tiles", func(c *Config, v string) error {
+			if v == "" {
+				c.MapTileURL = ""
+				return nil
+			}
+			u, err := url.Parse(strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0", "{s}", "a").Replace(v))
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.Contains(v, "{z}") {
+				return fmt.Errorf("want an http(s) URL template with {z}, {x} and {y}, such as https://tiles.example.gov/{z}/{x}/{y}.png")
+			}
+			c.MapTileURL = v
+			return nil
+		}},
+		{"SAFEGRID_MAP_ATTRIBUTION", "", "the tile server's attribution, shown under the map", func(c *Config, v string) error {
+			c.MapAttribution = v
 			return nil
 		}},
 		{"SAFEGRID_SMS_TEMPLATE", sms.DefaultTemplate, "body of the SMS POST: a Go text/template over .Phone, .Text and .ID (the notification id); json quotes a value", func(c *Config, v string) error {

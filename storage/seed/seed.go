@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
@@ -26,16 +28,22 @@ const (
 	MerchantPassword  = "demo-merchant-2024"
 )
 
-// PrintLogins writes how to log in as the demo users.
-func PrintLogins(w io.Writer) {
+// PrintLogins writes how to log in as the demo users, at the address the server
+// listens on (SAFEGRID_HTTP_ADDR).
+func PrintLogins(w io.Writer, addr string) {
+	host := addr
+	if strings.HasPrefix(host, ":") {
+		host = "localhost" + host
+	}
 	fmt.Fprintf(w, `
 Log in at POST /api/v1/auth/login with {"login": "<username or phone>", "password": "..."}:
   admin                          %s
   officer-district, officer-sd1, officer-sd2 (safety officers)   %s
   inspector01 … inspector12 (one per grid)   %s
   merchant01 … merchant60        %s
-e.g. curl -s localhost:8080/api/v1/auth/login -d '{"login":"inspector01","password":"%s"}' -H 'Content-Type: application/json'
-`, AdminPassword, OfficerPassword, InspectorPassword, MerchantPassword, InspectorPassword)
+The web app is at http://%s/ ; e.g. inspector01 has a site to inspect today.
+e.g. curl -s %s/api/v1/auth/login -d '{"login":"inspector01","password":"%s"}' -H 'Content-Type: application/json'
+`, AdminPassword, OfficerPassword, InspectorPassword, MerchantPassword, host, host, InspectorPassword)
 }
 
 // Summary counts what Demo created.
@@ -228,6 +236,23 @@ func Demo(ctx context.Context, svc *storage.Services) (Summary, error) {
 		if err := s.runScenario(ctx, scenario, site, Cast{Officer: officer, Inspector: inspector, Merchant: merchant, Panel: panel}); err != nil {
 			return s.sum, fmt.Errorf("scenario %s at site %d: %w", scenario, site.ID, err)
 		}
+	}
+	// Every inspector, inspector01 of the README included, has a site to inspect
+	// today: the first site of their grid that no scenario used.
+	for gi := range grids {
+		site := sites[len(Scenarios)+gi]
+		officer, err := pr(officerFor(site))
+		if err != nil {
+			return s.sum, err
+		}
+		inspector, err := pr(inspectorFor(site))
+		if err != nil {
+			return s.sum, err
+		}
+		if _, err := s.svc.Inspections.AssignInspection(ctx, officer, site.ID, inspector.User.ID, time.Now().Add(4*time.Hour)); err != nil {
+			return s.sum, fmt.Errorf("today's inspection of site %d: %w", site.ID, err)
+		}
+		s.sum.Inspections++
 	}
 	return s.sum, nil
 }

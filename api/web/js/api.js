@@ -18,8 +18,8 @@ const listeners = new Set();
 /** onUnauthorized registers fn to run when any call answers 401. */
 export function onUnauthorized(fn) { listeners.add(fn); }
 
-export async function request(method, path, { body, json, signal, raw } = {}) {
-  const headers = { Accept: 'application/json' };
+export async function request(method, path, { body, json, signal, raw, headers: extra } = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   let payload = body;
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -29,7 +29,8 @@ export async function request(method, path, { body, json, signal, raw } = {}) {
   }
   let res;
   try {
-    res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', signal });
+    // With its own validators (If-None-Match) a request skips the HTTP cache.
+    res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', signal, cache: extra ? 'no-store' : 'default' });
   } catch (err) {
     if (err?.name === 'AbortError') throw err;
     throw new ApiError(0, 'network', 'network');
@@ -43,7 +44,9 @@ export async function request(method, path, { body, json, signal, raw } = {}) {
   }
   if (!res.ok) {
     if (res.status === 401 && !path.endsWith('/auth/login')) listeners.forEach((fn) => fn());
-    throw new ApiError(res.status, data?.error, data?.message, data?.field);
+    const e = new ApiError(res.status, data?.error, data?.message, data?.field);
+    e.retryAfter = Number(res.headers.get('Retry-After')) || 0;
+    throw e;
   }
   return data;
 }

@@ -4,6 +4,7 @@
 // measures and a deadline. A major conclusion shows the listed-supervision record.
 // The server decides who may do what; the panel only offers what makes sense.
 
+import { apiErrorText } from './errors.js';
 import { h, replace } from './dom.js';
 import { api, items } from './api.js';
 import { t, dateTime } from './i18n.js';
@@ -14,7 +15,7 @@ const MIN_REVIEWERS = 3;
 const OPENABLE = new Set(['open', 'notified', 'reinspection_due', 'escalated']);
 
 function errorText(e) {
-  return e.network ? t('error.network') : e.message;
+  return apiErrorText(e);
 }
 
 function reviewerList(det, names, me) {
@@ -22,9 +23,9 @@ function reviewerList(det, names, me) {
   return h('ul', { class: 'ballots', id: 'det-ballots' }, det.participants.map((id) => {
     const b = voted.get(id);
     return h('li', { dataset: { reviewer: id, vote: b?.vote || '' } },
-      h('strong', null, names.get(id) || `#${id}`), id === me ? h('span', { class: 'muted' }, ` (${t('det.you')})`) : null, ' ',
+      h('strong', { translate: 'no' }, names.get(id) || t('event.someone')), id === me ? h('span', { class: 'muted' }, ` (${t('det.you')})`) : null, ' ',
       b ? h('span', { class: `chip ${b.vote === 'major' ? 'bad' : ''}` }, t(`det.vote.${b.vote}`)) : h('span', { class: 'chip muted' }, t('det.not_voted')),
-      b?.reason ? h('q', { class: 'ballot-reason' }, b.reason) : null);
+      b?.reason ? h('q', { class: 'ballot-reason', translate: 'no' }, b.reason) : null);
   }));
 }
 
@@ -38,7 +39,7 @@ function openForm(ctx, hz, users, me, done) {
     h('fieldset', null,
       h('legend', null, t('det.pick_reviewers', { n: MIN_REVIEWERS })),
       reviewers.map((u, i) => h('label', { class: 'radio', for: boxes[i].id }, boxes[i],
-        `${u.display_name || u.username}`, h('span', { class: 'muted' }, ` · ${t(`det.role.${u.role}`)}`)))),
+        h('span', { translate: 'no' }, u.display_name || u.username), h('span', { class: 'muted' }, ` · ${t(`det.role.${u.role}`)}`)))),
     h('label', { for: 'det-note' }, t('det.note')), note, err, btn);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -134,7 +135,7 @@ function conclusionFacts(det, hz, names, unitNames) {
     det.conclusion === 'major' && sup ? h('div', { class: 'supervision', id: 'det-supervision' },
       h('h3', null, t('hazard.listed_supervision')),
       h('dl', { class: 'facts' },
-        h('dt', null, t('det.supervising_unit')), h('dd', null, unitNames.get(sup.supervising_unit_id) || `#${sup.supervising_unit_id}`),
+        h('dt', null, t('det.supervising_unit')), h('dd', { translate: 'no' }, unitNames.get(sup.supervising_unit_id) || ''),
         h('dt', null, t('det.responsible')), h('dd', null, sup.responsible_user_id ? (names.get(sup.responsible_user_id) || `#${sup.responsible_user_id}`) : '—'),
         h('dt', null, t('det.deadline')), h('dd', null, dateTime(sup.deadline)),
         h('dt', null, t('det.listed_since')), h('dd', null, dateTime(sup.created_at)))) : null,

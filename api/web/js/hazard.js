@@ -2,11 +2,14 @@
 // event of its history with its evidence, the photos, and the actions the viewer
 // may take now.
 
+import { apiErrorText } from './errors.js';
 import { h, replace } from './dom.js';
 import { api, items } from './api.js';
 import { t, tOr, text, dateTime, countdown } from './i18n.js';
 import { outbox, hazardTarget } from './outbox.js';
 import { cameraButton, queuePhotos, renderDevicePhotos, serverPhotos } from './photos.js';
+import { evidenceSection } from './evidence.js';
+import { paperworkLinks } from './paperwork.js';
 import { determinationPanel } from './determination.js';
 
 /**
@@ -31,11 +34,17 @@ const ACTIONS = {
 const NEEDS_NOTE = new Set(['return_for_correction', 'withdraw', 'reinspect_present']);
 const WITH_PHOTOS = new Set(['reinspect_fixed', 'reinspect_present']);
 
-let usersCache = null;
-async function userNames(role) {
-  if (role !== 'safety_officer' && role !== 'admin') return new Map();
-  if (!usersCache) usersCache = api.get('/api/v1/users').then(items).then((l) => new Map(l.map((u) => [u.id, u.display_name || u.username]))).catch(() => new Map());
-  return usersCache;
+/** people returns the names (and the responsible inspector's contact) of
+ * everyone around a hazard, for every role that may read it. */
+export async function hazardPeople(id) {
+  try {
+    const list = items(await api.get(`/api/v1/hazards/${id}/people`));
+    const names = new Map(list.map((u) => [u.id, u.display_name]));
+    names.responsible = list.find((u) => u.responsible) || null;
+    return names;
+  } catch {
+    return new Map();
+  }
 }
 
 let unitCache = null;
@@ -61,25 +70,25 @@ export function deadlineChip(hz) {
 
 function citationList(rule) {
   return h('ul', { class: 'basis-list' }, (rule?.citations || []).map((c) => h('li', null,
-    `《${c.source}》${c.edition ? `（${c.edition}）` : ''}${c.clause || ''} `,
+    h('span', { translate: 'no' }, `《${c.source}》${c.edition ? `（${c.edition}）` : ''}${c.clause || ''}`), ' ',
     h('span', { class: `chip ${c.status === 'V' ? 'ok' : c.status === 'U' ? 'warn' : ''}` }, t(`citation.status.${c.status}`)))));
 }
 
 function eventItem(ev, names) {
   let p = {};
   try { p = typeof ev.payload === 'string' ? JSON.parse(ev.payload) : (ev.payload || {}); } catch { p = {}; }
-  const who = ev.actor === 0 ? t('event.system') : (names.get(ev.actor) || t('event.user', { id: ev.actor }));
+  const who = ev.actor === 0 ? t('event.system') : (names.get(ev.actor) || t('event.someone'));
   const detail = [];
   if (p.from && p.to) detail.push(h('span', null, `${t(`hazard.state.${p.from}`)} → ${t(`hazard.state.${p.to}`)}`));
   if (p.state && !p.from) detail.push(h('span', null, t(`hazard.state.${p.state}`)));
   if (p.severity && ev.kind === 'created') detail.push(h('span', null, t(`severity.${p.severity}`)));
   if (p.deadline) detail.push(h('span', null, t('hazard.deadline_at', { at: dateTime(p.deadline) })));
   if (p.rating) detail.push(h('span', null, t('hazard.rating_n', { n: p.rating })));
-  if (p.note) detail.push(h('q', null, p.note));
+  if (p.note) detail.push(h('q', { translate: 'no' }, p.note));
   return h('li', { class: 'event', dataset: { kind: ev.kind } },
     h('div', { class: 'event-head' },
-      h('strong', null, tOr(`event.kind.${ev.kind}`, ev.kind)),
-      h('span', { class: 'muted' }, ` · ${who} · `, h('time', { datetime: ev.at }, dateTime(ev.at)))),
+      h('strong', null, tOr(`event.kind.${ev.kind}`, t('event.kind.other'))),
+      h('span', { class: 'muted' }, ' · ', h('span', { translate: ev.actor === 0 ? undefined : 'no' }, who), ' · ', h('time', { datetime: ev.at }, dateTime(ev.at)))),
     detail.length ? h('div', { class: 'event-detail' }, detail) : null,
     p.photo_ids?.length ? serverPhotos(p.photo_ids) : null);
 }
@@ -88,7 +97,7 @@ export async function hazardPage(ctx) {
   const id = Number(ctx.params.id);
   const role = ctx.user.role;
   if (role === 'merchant') { queueMicrotask(() => ctx.navigate(`/merchant/hazards/${id}`, { replace: true })); return h('p', null, ''); }
-  const [hz, names, unitNames] = await Promise.all([api.get(`/api/v1/hazards/${id}`), userNames(role), unitNameMap()]);
+  const [hz, names, unitNames] = await Promise.all([api.get(`/api/v1/hazards/${id}`), hazardPeople(id), unitNameMap()]);
   const rule = typeof hz.rule === 'string' ? JSON.parse(hz.rule) : (hz.rule || {});
   const root = h('div', { class: 'page wide-page hazard', dataset: { hazardId: id, state: hz.state } });
   const kind = role === 'inspector' ? 'inspector' : 'manager';
@@ -111,16 +120,27 @@ export async function hazardPage(ctx) {
       if (NEEDS_NOTE.has(a) && !note.value.trim()) { replace(err, t('hazard.note_required')); note.focus(); return; }
       const local = needPhotos ? await outbox.photos(target) : [];
       if (local.some((p) => p.state !== 'uploaded' && p.state !== 'rejected')) { replace(err, t('hazard.wait_photos')); return; }
+      const ids = local.filter((p) => p.state === 'uploaded').map((p) => p.id);
+      // Closing a hazard at the re-inspection is final: it needs a photo of the
+      // fix and a second, explicit confirmation.
+      if (a === 'reinspect_fixed') {
+        if (!ids.length) { replace(err, t('hazard.close_needs_photo')); return; }
+        if (btn.dataset.confirming !== 'true') {
+          btn.dataset.confirming = 'true';
+          btn.textContent = t('hazard.close_confirm', { n: ids.length });
+          btn.id = 'confirm-close';
+          return;
+        }
+      }
       btn.disabled = true;
       try {
         const body = { note: note.value.trim() };
-        const ids = local.filter((p) => p.state === 'uploaded').map((p) => p.id);
         if (WITH_PHOTOS.has(a) && ids.length) body.photo_ids = ids;
         await api.post(`/api/v1/hazards/${id}/actions/${a}`, body);
         for (const p of local.filter((x) => x.state === 'uploaded')) await outbox.discardPhoto(p.id);
         ctx.navigate(`/hazards/${id}`, { replace: true });
       } catch (e) {
-        replace(err, e.network ? t('error.network') : e.message);
+        replace(err, apiErrorText(e));
         btn.disabled = false;
       }
     };
@@ -143,7 +163,7 @@ export async function hazardPage(ctx) {
   replace(root,
     h('header', { class: 'page-head' },
       h('a', { href: role === 'inspector' ? '/inspector' : '/office/hazards', class: 'back' }, t('nav.back')),
-      h('p', { class: 'muted' }, t('hazard.number', { id }), ' · ', hz.rule_code),
+      h('p', { class: 'muted' }, t('hazard.number', { id }), ' · ', h('span', { translate: 'no' }, hz.rule_code)),
       h('h1', null, text(rule.title) || hz.rule_code),
       h('p', { class: 'row wrap' }, stateChip(hz.state), severityChip(hz.severity), deadlineChip(hz),
         hz.severity === 'major' && !['closed_fixed', 'closed_on_spot', 'withdrawn'].includes(hz.state) ? h('span', { class: 'chip bad' }, t('hazard.listed_supervision')) : null)),
@@ -151,24 +171,25 @@ export async function hazardPage(ctx) {
       h('div', null,
         h('section', { class: 'card' },
           h('h2', null, t('hazard.site')),
-          h('p', null, h('strong', null, hz.site_name), h('br'), hz.site_address),
+          h('p', { translate: 'no' }, h('strong', null, hz.site_name), h('br'), hz.site_address),
           h('dl', { class: 'facts' },
             h('dt', null, t('hazard.deadline')), h('dd', null, dateTime(hz.deadline)),
-            h('dt', null, t('hazard.level')), h('dd', null, `${unitNames.get(hz.unit_id) || `#${hz.unit_id}`}（${t(`level.${hz.level}`)}）`),
-            h('dt', null, t('hazard.inspector')), h('dd', null, names.get(hz.inspector_id) || `#${hz.inspector_id}`),
+            h('dt', null, t('hazard.level')), h('dd', null, h('span', { translate: 'no' }, unitNames.get(hz.unit_id) || ''), t('unit.level_suffix', { level: t(`level.${hz.level}`) })),
+            h('dt', null, t('hazard.inspector')), h('dd', { id: 'hazard-inspector', translate: 'no' }, names.get(hz.inspector_id) || t('event.someone')),
             h('dt', null, t('hazard.observations')), h('dd', null, String(hz.observations)),
             h('dt', null, t('hazard.escalations')), h('dd', null, String(hz.escalations)),
             hz.inspection_id ? [h('dt', null, t('hazard.inspection')), h('dd', null, `#${hz.inspection_id}`)] : null,
             hz.rating ? [h('dt', null, t('hazard.rating')), h('dd', null, '★'.repeat(hz.rating))] : null),
-          hz.note ? h('p', { class: 'note' }, hz.note) : null),
+          hz.note ? h('p', { class: 'note', translate: 'no' }, hz.note) : null),
         detEl,
+        paperworkLinks(id),
         h('section', { class: 'card' },
           h('h2', null, t('hazard.rule')),
           h('p', null, text(rule.explanation)),
           h('h3', null, t('hazard.legal_basis')), citationList(rule)),
         offered.length ? actionsEl : null),
       h('div', null,
-        h('section', { class: 'card' }, h('h2', null, t('hazard.photos'), ' ', h('span', { class: 'count' }, (hz.photo_ids || []).length)), serverPhotos(hz.photo_ids)),
+        evidenceSection(hz, { staff: true }),
         h('section', { class: 'card' },
           h('h2', null, t('hazard.history'), ' ', h('span', { class: 'count' }, events.length)),
           h('ol', { class: 'timeline', id: 'hazard-events' }, events.map((ev) => eventItem(ev, names))),

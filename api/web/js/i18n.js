@@ -66,6 +66,8 @@ export async function setLang(l) {
 
 /** t returns the message for key with {name} placeholders filled from params. */
 export function t(key, params) {
+  // One of a count: the catalog may word it apart (key.one), as English needs.
+  if (params && Number(params.n) === 1 && (catalog[`${key}.one`] ?? fallback[`${key}.one`]) !== undefined) key = `${key}.one`;
   let s = catalog[key] ?? fallback[key];
   if (s === undefined) {
     console.warn('missing message', key);

@@ -1,11 +1,13 @@
 // The inspector's phone screens: today's tasks (inspections and re-inspections)
 // and the checklist, which keeps working offline through the outbox.
 
+import { reasonsText } from './reasons.js';
+import { apiErrorText } from './errors.js';
 import { h, replace } from './dom.js';
 import { api, items, site, getSaved, remember } from './api.js';
 import { t, tOr, text, dateTime, countdown, dateOnly } from './i18n.js';
 import { outbox, itemTarget } from './outbox.js';
-import { cameraButton, queuePhotos, devicePhotos, fillDevicePhotos, photoFlags } from './photos.js';
+import { cameraButton, queuePhotos, devicePhotos, fillDevicePhotos, photoFlags, manualFlagDialog } from './photos.js';
 
 const OPEN_STATUSES = ['assigned', 'in_progress', 'returned'];
 
@@ -35,8 +37,8 @@ export async function todayView(ctx) {
     const s = sites.get(i.site_id);
     const n = pendingBy(i.id);
     return h('li', null, h('a', { class: 'task card', href: `/inspections/${i.id}`, dataset: { inspectionId: i.id } },
-      h('span', { class: 'task-title' }, s?.name || t('site.unknown', { id: i.site_id })),
-      h('span', { class: 'muted' }, s ? `${tOr(`site.type.${s.type}`, s.type)} · ${s.address}` : ''),
+      h('span', { class: 'task-title', translate: s?.name ? 'no' : undefined }, s?.name || t('site.unknown', { id: i.site_id })),
+      h('span', { class: 'muted' }, s ? [tOr(`site.type.${s.type}`, ''), ' · ', h('span', { translate: 'no' }, s.address)] : ''),
       h('span', { class: 'row' },
         h('span', { class: `chip ${i.status === 'returned' ? 'warn' : ''}` }, t(`inspection.status.${i.status}`)),
         h('span', { class: 'muted' }, t('inspection.due', { at: dateTime(i.due) })),
@@ -91,7 +93,17 @@ export async function inspectionView(ctx) {
   const detailPath = `/api/v1/inspections/${id}`;
   let detail = await getSaved(detailPath);
   const root = h('div', { class: 'page inspection', dataset: { inspectionId: id } });
-  const state = { detail, flags: new Map(), flagAsked: new Map() };
+  const state = { detail, flags: new Map(), flagAsked: new Map(), server: new Map() };
+  // The photos already on the server, by item: a checklist opened on another
+  // device (or after a reload) shows them, not just a count.
+  if (detail.status !== 'assigned') {
+    try {
+      for (const p of items(await getSaved(`/api/v1/inspections/${id}/photos`))) {
+        if (!state.server.has(p.item_code)) state.server.set(p.item_code, []);
+        state.server.get(p.item_code).push(p.id);
+      }
+    } catch { /* offline and never seen: the device's photos only */ }
+  }
 
   if (detail.status === 'assigned') {
     const btn = h('button', { type: 'button', class: 'primary wide', id: 'start-inspection' }, t('inspection.start'));
@@ -102,7 +114,7 @@ export async function inspectionView(ctx) {
         await api.post(`/api/v1/inspections/${id}/start`);
         ctx.navigate(`/inspections/${id}`, { replace: true });
       } catch (e) {
-        replace(err, e.network ? t('error.network_start') : e.message);
+        replace(err, e.network ? t('error.network_start') : apiErrorText(e));
         btn.disabled = false;
       }
     });
@@ -122,8 +134,11 @@ export async function inspectionView(ctx) {
     const answered = its.filter((it) => ['pass', 'fail', 'na'].includes(local.get(it.code)?.body.answer || it.answer)).length;
     const photosWaiting = pend.photos.filter((p) => p.state !== 'rejected').length;
     const rejected = pend.photos.filter((p) => p.state === 'rejected').length;
+    // One count of photos for the page: the server's and the device's, each photo once.
     const allLocalPhotos = (await outbox.allPhotos()).filter((p) => p.inspectionId === id);
-    const uploaded = allLocalPhotos.filter((p) => p.state === 'uploaded').length;
+    const ids = new Set([...state.server.values()].flat());
+    for (const p of allLocalPhotos) if (p.state === 'uploaded') ids.add(p.id);
+    const uploaded = ids.size;
     root.dataset.pending = String(pend.total);
     root.dataset.uploaded = String(uploaded);
     replace(summary,
@@ -141,14 +156,18 @@ export async function inspectionView(ctx) {
 
   function renderSubmit(answered, total, pending) {
     if (!editable) {
-      replace(submitBox, h('p', { class: 'ok-text' }, t(`inspection.status.${state.detail.status}`)));
+      replace(submitBox, h('p', { class: 'ok-text', id: state.detail.status === 'submitted' ? 'submitted' : undefined, role: 'status' },
+        state.detail.status === 'submitted' ? t('inspection.submitted_at', { at: dateTime(state.detail.submitted_at) }) : t(`inspection.status.${state.detail.status}`)));
       return;
     }
     const missingPhoto = (state.detail.items || []).filter((it) => needsPhotoNow(it) && it.photo_count === 0 && !hasLocalPhoto(it.code));
     let why = '';
     if (answered < total) why = t('inspection.submit_unanswered', { n: total - answered });
-    else if (missingPhoto.length) why = t('inspection.submit_photos_missing', { n: missingPhoto.length });
-    else if (pending) why = t('inspection.submit_wait_sync');
+    else if (missingPhoto.length) {
+      // Say which: each item that still needs a photo, linked.
+      why = h('span', { id: 'missing-photos' }, t('inspection.submit_photos_missing', { n: missingPhoto.length }), ' ',
+        missingPhoto.map((it, i) => [i ? '、' : '', h('a', { href: `#item-${it.code}`, dataset: { code: it.code }, onclick: (e) => { e.preventDefault(); e.stopPropagation(); itemEls.get(it.code)?.scrollIntoView({ block: 'center' }); } }, text(it.rule?.title) || it.code)]));
+    } else if (pending) why = t('inspection.submit_wait_sync');
     const btn = h('button', { type: 'button', class: 'primary wide', id: 'submit-inspection', disabled: !!why }, t('inspection.submit'));
     const err = h('p', { class: 'form-error', role: 'alert' });
     btn.addEventListener('click', async () => {
@@ -157,10 +176,11 @@ export async function inspectionView(ctx) {
         await api.post(`/api/v1/inspections/${id}/submit`);
         state.detail = await api.get(detailPath);
         remember(detailPath, state.detail);
-        replace(submitBox, h('p', { class: 'ok-text', id: 'submitted', role: 'status' }, t('inspection.submitted')));
-        root.dataset.status = state.detail.status;
+        // Draw the whole page again: the header says submitted and nothing is
+        // editable any more.
+        ctx.navigate(`/inspections/${id}`, { replace: true });
       } catch (e) {
-        replace(err, e.network ? t('error.network_submit') : e.message);
+        replace(err, e.network ? t('error.network_submit') : apiErrorText(e));
         btn.disabled = false;
       }
     });
@@ -249,17 +269,22 @@ export async function inspectionView(ctx) {
     }
 
     const photosEl = h('div', { class: 'photos', dataset: { target: itemTarget(id, it.code) } });
-    fillDevicePhotos(photosEl, local, state.flags);
+    const localIds = new Set(local.map((p) => p.id));
+    const serverOnly = (state.server.get(it.code) || []).filter((pid) => !localIds.has(pid)).map((pid) => ({ id: pid, state: 'uploaded', server: true }));
+    fillDevicePhotos(photosEl, [...serverOnly, ...local], state.flags, editable ? async (p) => {
+      const f = await manualFlagDialog(p.id);
+      if (f) { state.flags.set(p.id, [...(state.flags.get(p.id) || []), f]); renderItem(it); }
+    } : null);
     const camId = `cam-${it.code}`;
     const photoErr = h('p', { class: 'form-error', role: 'alert' });
     const citations = (rule.citations || []).map((c) => h('li', null,
-      `《${c.source}》${c.edition ? `（${c.edition}）` : ''}${c.clause || ''}`, ' ',
+      h('span', { translate: 'no' }, `《${c.source}》${c.edition ? `（${c.edition}）` : ''}${c.clause || ''}`), ' ',
       h('span', { class: `chip ${c.status === 'V' ? 'ok' : c.status === 'U' ? 'warn' : ''}`, title: t(`citation.status_help.${c.status}`) }, t(`citation.status.${c.status}`))));
 
     let statusLine = null;
     if (pendAnswer) {
       statusLine = h('p', { class: `item-status ${pendAnswer.state === 'rejected' ? 'bad-text' : 'warn-text'}`, role: 'status' },
-        pendAnswer.state === 'rejected' ? t('answer.rejected', { reason: pendAnswer.error }) : t(navigator.onLine === false || pendAnswer.error ? 'answer.saved_on_device' : 'answer.saving'),
+        pendAnswer.state === 'rejected' ? t('answer.rejected', { reason: apiErrorText({ code: pendAnswer.error, field: pendAnswer.errorField }) }) : t(navigator.onLine === false || pendAnswer.error ? 'answer.saved_on_device' : 'answer.saving'),
         pendAnswer.state === 'rejected' ? h('button', { type: 'button', class: 'small', onclick: () => outbox.discardAnswer(pendAnswer.key) }, t('answer.discard')) : null);
     } else if (current === 'fail') {
       statusLine = h('p', { class: 'item-status' },
@@ -270,13 +295,13 @@ export async function inspectionView(ctx) {
     const needPhoto = needsPhotoNow(it);
     replace(el,
       h('header', null,
-        h('span', { class: 'code' }, it.code),
+        h('span', { class: 'code', translate: 'no' }, it.code),
         rule.gb35181_element ? h('span', { class: 'chip warn', title: t('rule.gb35181_help') }, t('rule.gb35181', { el: rule.gb35181_element })) : null,
         h('h3', null, text(rule.title) || it.code)),
       h('p', null, text(rule.explanation)),
       h('details', { class: 'basis' }, h('summary', null, t('rule.basis', { n: citations.length })), h('ul', null, citations),
-        rule.because?.length ? h('p', { class: 'muted' }, t('rule.because', { why: rule.because.join('；') })) : null),
-      h('p', { class: 'evidence muted' }, t(`evidence.${rule.evidence || 'photo'}`), it.ai_checks?.length ? ` · ${t('rule.ai_checks', { list: it.ai_checks.map((c) => tOr(`flag.code.${c}`, c)).join('、') })}` : ''),
+        reasonsText(rule.because) ? h('p', { class: 'muted' }, t('rule.because', { why: reasonsText(rule.because) })) : null),
+      h('p', { class: 'evidence muted' }, t(`evidence.${rule.evidence || 'photo'}`), it.ai_checks?.length ? ` · ${t('rule.ai_checks', { list: it.ai_checks.map((c) => tOr(`flag.code.${c}`, t('flag.code.unknown'))).join(t('common.list_sep')) })}` : ''),
       h('div', { class: 'segmented', role: 'group', 'aria-label': t('answer.label') }, answerBtn('pass'), answerBtn('fail'), answerBtn('na')),
       failPanel,
       statusLine,
@@ -285,20 +310,34 @@ export async function inspectionView(ctx) {
           const probs = await queuePhotos(files, itemTarget(id, it.code), { inspectionId: id, itemCode: it.code });
           replace(photoErr, probs.join(' '));
         } }) : null,
-        it.photo_count ? h('span', { class: 'muted' }, t('photo.on_server', { n: it.photo_count })) : null),
+        null),
       photoErr,
       photosEl);
-    el.classList.toggle('needs-photo', needPhoto && it.photo_count === 0 && !hasLocalPhoto(it.code));
-    pollFlags(local, it);
+    el.classList.toggle('needs-photo', needPhoto && it.photo_count === 0 && !hasLocalPhoto(it.code) && !serverOnly.length);
+    pollFlags([...serverOnly, ...local], it);
     return el;
   }
 
-  // Flags arrive after the server has analysed a photo; ask a few times.
-  async function pollFlags(local, it) {
+  // Flags arrive once the server has analysed a photo, usually well within a
+  // second: right after an upload the page asks at once and then backs off.
+  const FLAG_DELAYS = [300, 700, 1500, 3000, 6000, 12000];
+  function watchFlags(photoId, it) {
+    FLAG_DELAYS.forEach((ms) => {
+      const timer = setTimeout(async () => {
+        if (state.flags.has(photoId)) return;
+        const local = await outbox.photos(itemTarget(id, it.code));
+        const p = local.find((x) => x.id === photoId);
+        if (p) pollFlags([p], it, true);
+      }, ms);
+      ctx.cleanup(() => clearTimeout(timer));
+    });
+  }
+
+  async function pollFlags(local, it, eager = false) {
     for (const p of local) {
       if (p.state !== 'uploaded' || state.flags.has(p.id)) continue;
       const asked = state.flagAsked.get(p.id) || 0;
-      if (asked >= 12 || (p.uploadedAt && Date.now() - p.uploadedAt > 10 * 60000 && asked > 0)) continue;
+      if (!eager && (asked >= 12 || (p.uploadedAt && Date.now() - p.uploadedAt > 10 * 60000 && asked > 0))) continue;
       state.flagAsked.set(p.id, asked + 1);
       const flags = await photoFlags(p.id);
       if (flags === null) { state.flagAsked.set(p.id, 99); continue; }
@@ -313,23 +352,43 @@ export async function inspectionView(ctx) {
     const groups = groupByLocation(state.detail.items || []);
     const nodes = [];
     for (const [loc, arr] of groups) {
-      nodes.push(h('h2', { class: 'group' }, tOr(`location.${loc}`, loc)));
+      nodes.push(h('h2', { class: 'group' }, tOr(`location.${loc}`, t('location.other'))));
       for (const it of arr) nodes.push(await renderItem(it));
     }
     replace(list, nodes);
     await refreshSummary();
   }
 
-  const bulkNA = editable ? h('details', { class: 'bulk' }, h('summary', null, t('inspection.bulk_title')),
-    h('p', { class: 'muted' }, t('inspection.bulk_help')),
-    h('button', { type: 'button', class: 'small', id: 'mark-rest-na', onclick: async () => {
-      const pend = await outbox.answers(id);
-      for (const it of state.detail.items || []) {
-        const local = pend.find((a) => a.code === it.code);
-        const a = local?.body.answer || it.answer;
-        if (!['pass', 'fail', 'na'].includes(a)) await outbox.setAnswer(id, it.code, { answer: 'na', note: '' });
-      }
-    } }, t('inspection.bulk_na'))) : null;
+  // "The rest is not applicable" asks for a confirmation that names how many.
+  const BULK_KEY = `safegrid.bulk-na:${id}`;
+  const bulkBox = h('div', { class: 'bulk-body' });
+  const unanswered = async () => {
+    const pend = await outbox.answers(id);
+    return (state.detail.items || []).filter((it) => !['pass', 'fail', 'na'].includes(pend.find((a) => a.code === it.code)?.body.answer || it.answer));
+  };
+  const drawBulk = async () => {
+    const done = JSON.parse(localStorage.getItem(BULK_KEY) || '[]');
+    if (done.length) {
+      replace(bulkBox, h('p', { class: 'note', id: 'bulk-done', role: 'status' }, t('inspection.bulk_done', { n: done.length })));
+      return;
+    }
+    const ask = h('button', { type: 'button', class: 'small', id: 'mark-rest-na', onclick: async () => {
+      const rest = await unanswered();
+      if (!rest.length) return;
+      replace(bulkBox, h('p', { class: 'warn-text', role: 'alert' }, t('inspection.bulk_confirm_q', { n: rest.length })),
+        h('div', { class: 'row wrap' },
+          h('button', { type: 'button', class: 'primary', id: 'confirm-rest-na', onclick: async () => {
+            localStorage.setItem(BULK_KEY, JSON.stringify(rest.map((it) => it.code)));
+            for (const it of rest) await outbox.setAnswer(id, it.code, { answer: 'na', note: '' });
+            drawBulk();
+          } }, t('inspection.bulk_confirm', { n: rest.length })),
+          h('button', { type: 'button', class: 'link', onclick: drawBulk }, t('common.cancel'))));
+    } }, t('inspection.bulk_na'));
+    replace(bulkBox, h('p', { class: 'muted' }, t('inspection.bulk_help')), ask);
+  };
+  const bulkNA = editable ? h('details', { class: 'bulk' }, h('summary', null, t('inspection.bulk_title')), bulkBox) : null;
+  if (editable) drawBulk();
+  else localStorage.removeItem(BULK_KEY);
 
   replace(root,
     siteHeader(state.detail),
@@ -353,7 +412,11 @@ export async function inspectionView(ctx) {
       const code = d.target.slice(`i:${id}:`.length);
       const it = state.detail.items.find((x) => x.code === code);
       if (it) {
-        if (d.state === 'uploaded') it.photo_count = Math.max(it.photo_count, 0);
+        if (d.state === 'uploaded' && d.id) {
+          if (!state.server.has(code)) state.server.set(code, []);
+          if (!state.server.get(code).includes(d.id)) state.server.get(code).push(d.id);
+          watchFlags(d.id, it);
+        }
         await renderItem(it);
       }
       refreshSummary();
@@ -376,8 +439,9 @@ function siteHeader(detail) {
   const s = detail.site || {};
   return h('header', { class: 'page-head' },
     h('a', { href: '/inspector', class: 'back' }, t('nav.back_today')),
-    h('h1', null, s.name || t('site.unknown', { id: detail.site_id })),
-    h('p', { class: 'muted' }, `${tOr(`site.type.${s.type}`, s.type || '')} · ${s.address || ''}`),
-    h('p', { class: 'muted' }, t('inspection.due', { at: dateTime(detail.due) }), ' · ', t(`inspection.status.${detail.status}`)));
+    h('h1', null, s.name ? h('span', { translate: 'no' }, s.name) : t('site.unknown', { id: detail.site_id })),
+    h('p', { class: 'muted' }, tOr(`site.type.${s.type}`, ''), ' · ', h('span', { translate: 'no' }, s.address || '')),
+    h('p', { class: 'muted' }, t('inspection.due', { at: dateTime(detail.due) }), ' · ',
+      h('span', { id: 'inspection-status', class: `chip ${detail.status === 'submitted' ? 'ok' : ''}`, dataset: { status: detail.status } }, t(`inspection.status.${detail.status}`))));
 }
 

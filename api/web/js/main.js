@@ -1,6 +1,7 @@
 // The app shell: session, routing (history API; the server answers every app path
 // with index.html), navigation per role, language switch and the offline banner.
 
+import { apiErrorText } from './errors.js';
 import { h, replace } from './dom.js';
 import { api, onUnauthorized, ApiError, remember, recall, forgetAll } from './api.js';
 import { initI18n, t, setLang, currentLang } from './i18n.js';
@@ -9,6 +10,10 @@ import * as inspector from './inspector.js';
 import * as office from './office.js';
 import * as merchant from './merchant.js';
 import { hazardPage } from './hazard.js';
+import { mapView } from './map.js';
+import { assignView } from './assign.js';
+import { paperView } from './paperwork.js';
+import { bellButton, startBell, stopBell, notificationsView } from './notifications.js';
 
 export const session = { user: null };
 
@@ -20,10 +25,17 @@ const routes = [
   ['/office/hazards', office.hazardsView],
   ['/office/determinations', office.determinationsView],
   ['/office/kpi', office.kpiView],
+  ['/office/map', mapView],
+  ['/office/assign', assignView],
   ['/hazards/:id', hazardPage],
+  ['/hazards/:id/print/:doc', paperView],
   ['/merchant', merchant.homeView],
   ['/merchant/hazards/:id', merchant.hazardView],
+  ['/notifications', notificationsView],
 ];
+
+/** ROLE_PREFIXES: the screens of one kind of user; others get "not allowed" at once. */
+const ROLE_PREFIXES = [['/office/', ['safety_officer', 'admin']], ['/inspector', ['inspector']], ['/inspections/', ['inspector', 'safety_officer', 'admin']], ['/merchant', ['merchant']]];
 
 function homeFor(user) {
   switch (user?.role) {
@@ -61,7 +73,7 @@ function navFor(user) {
     case 'merchant': return [link('/merchant', 'nav.my_hazards')];
     case 'safety_officer':
     case 'admin':
-      return [link('/office/flags', 'nav.review'), link('/office/hazards', 'nav.hazards'), link('/office/determinations', 'nav.determinations'), link('/office/kpi', 'nav.kpi')];
+      return [link('/office/flags', 'nav.review'), link('/office/hazards', 'nav.hazards'), link('/office/determinations', 'nav.determinations'), link('/office/map', 'nav.map'), link('/office/assign', 'nav.assign'), link('/office/kpi', 'nav.kpi')];
   }
   return [];
 }
@@ -88,10 +100,11 @@ function renderHeader() {
       h('a', { href: user ? homeFor(user) : '/login', class: 'brand' }, t('app.name')),
       h('nav', { class: 'nav', 'aria-label': t('nav.label') }, navFor(user)),
       h('div', { class: 'tools' },
+        user ? bellButton(user, navigate) : null,
         badge,
         h('button', {
           type: 'button', class: 'link', lang: currentLang() === 'en' ? 'zh-CN' : 'en',
-          onclick: async () => { await setLang(currentLang() === 'en' ? 'zh-CN' : 'en'); render(); },
+          onclick: async () => { await setLang(currentLang() === 'en' ? 'zh-CN' : 'en'); const sk = document.querySelector('.skip'); if (sk) sk.textContent = t('skip.link'); render(); },
         }, t('lang.switch')),
         user ? h('button', { type: 'button', class: 'link', onclick: logout }, t('nav.logout')) : null,
       ),
@@ -111,6 +124,7 @@ async function logout() {
   if (total && !confirm(t('nav.logout_pending', { n: total }))) return;
   try { await api.post('/api/v1/auth/logout'); } catch { /* the session ends anyway */ }
   session.user = null;
+  stopBell();
   forgetAll();
   navigate('/login');
 }
@@ -162,6 +176,12 @@ export async function render() {
   const m = match(path);
   const main = shell.main;
   main.setAttribute('aria-busy', 'true');
+  const wrongRole = m && ROLE_PREFIXES.some(([prefix, roles]) => path.startsWith(prefix) && !roles.includes(session.user?.role));
+  if (wrongRole) {
+    replace(main, errorBox(new ApiError(403, 'forbidden')));
+    main.removeAttribute('aria-busy');
+    return;
+  }
   if (!m) {
     replace(main, h('section', { class: 'empty' }, h('h1', null, t('error.not_found_page')), h('a', { href: homeFor(session.user) }, t('nav.home'))));
     main.removeAttribute('aria-busy');
@@ -184,15 +204,16 @@ export async function render() {
   }
 }
 
-/** errorBox shows an error in plain words with a retry button. */
+/** errorBox shows an error in plain words; a retry only where one can help
+ * (no connection, overload, a server fault), else the way home. */
 export function errorBox(err, retry) {
-  let msg = err?.message || String(err);
-  if (err instanceof ApiError) {
-    if (err.network) msg = t('error.network');
-    else if (err.status === 404) msg = t('error.not_found');
-    else if (err.status === 403) msg = `${t('error.forbidden')} ${err.message}`;
-  }
-  return h('section', { class: 'error', role: 'alert' }, h('p', null, msg), retry ? h('button', { type: 'button', onclick: retry }, t('common.retry')) : null);
+  const api = err instanceof ApiError;
+  const msg = api ? apiErrorText(err) : t('error.app');
+  const canRetry = retry && (!api || err.retryable);
+  return h('section', { class: 'error', id: 'error-box', role: 'alert', dataset: { status: api ? err.status : 'app' } },
+    h('p', null, msg),
+    canRetry ? h('button', { type: 'button', id: 'error-retry', onclick: retry }, t('common.retry')) : null,
+    !canRetry || (api && err.status === 403) ? h('p', null, h('a', { href: homeFor(session.user), id: 'error-home' }, t('nav.home'))) : null);
 }
 
 async function loginView(ctx) {
@@ -212,11 +233,12 @@ async function loginView(ctx) {
         if (recall(ME)?.id !== res.user.id) forgetAll(); // nothing of another user's stays
         session.user = res.user;
         remember(ME, res.user);
+        startBell();
         outbox.retryNow();
         const next = ctx.query.get('next');
         navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(session.user), { replace: true });
       } catch (e2) {
-        replace(err, e2.network ? t('error.network') : (e2.status === 401 ? t('login.wrong') : e2.message));
+        replace(err, e2.status === 401 ? t('login.wrong') : apiErrorText(e2));
         submit.disabled = false;
       }
     },
@@ -234,6 +256,8 @@ async function boot() {
   shell.banner = document.getElementById('offline');
   shell.main = document.getElementById('view');
   await initI18n();
+  const skip = document.querySelector('.skip');
+  if (skip) skip.textContent = t('skip.link');
   try {
     await loadUser();
   } catch {
@@ -242,6 +266,7 @@ async function boot() {
   }
   onUnauthorized(() => {
     forgetAll();
+    stopBell();
     if (location.pathname === '/login') return;
     session.user = null;
     navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
@@ -262,6 +287,7 @@ async function boot() {
     if (el) outboxBadge(el);
   });
   outbox.start();
+  if (session.user) startBell();
   await render();
   document.body.dataset.ready = 'true';
 }

@@ -3,11 +3,14 @@
 // upload (through the outbox, so a weak signal loses nothing) and the rating.
 
 import { h, replace } from './dom.js';
-import { api, items } from './api.js';
+import { api, items, ApiError } from './api.js';
 import { t, tOr, ruleLang, dateTime, countdown } from './i18n.js';
 import { outbox, hazardTarget } from './outbox.js';
-import { cameraButton, queuePhotos, renderDevicePhotos, serverPhotos } from './photos.js';
-import { stateChip } from './hazard.js';
+import { cameraButton, queuePhotos, renderDevicePhotos } from './photos.js';
+import { stateChip, hazardPeople } from './hazard.js';
+import { evidenceSection } from './evidence.js';
+import { paperworkLinks } from './paperwork.js';
+import { apiErrorText } from './errors.js';
 
 const CLOSED = ['closed_fixed', 'closed_on_spot', 'withdrawn'];
 
@@ -33,24 +36,28 @@ export async function homeView(ctx) {
   const open = list.filter((m) => !CLOSED.includes(m.state));
   const closed = list.filter((m) => CLOSED.includes(m.state));
   const card = (m) => h('li', null, h('a', { href: `/merchant/hazards/${m.id}`, class: `card task ${m.overdue ? 'overdue' : ''}`, dataset: { hazardId: m.id } },
-    h('span', { class: 'task-title' }, m.title),
-    h('span', { class: 'muted' }, m.site_name),
+    h('span', { class: 'task-title' }, problemTitle(m)),
+    h('span', { class: 'muted', translate: 'no' }, m.site_name),
     h('span', { class: 'row wrap' }, stateChip(m.state), m.can_rate ? h('span', { class: 'chip' }, t('merchant.please_rate')) : null),
     CLOSED.includes(m.state) ? null : countdownEl(m, ctx)));
+  const todo = open.filter((m) => m.can_submit_proof);
+  const rate = closed.filter((m) => m.can_rate);
   return h('div', { class: 'page' },
     h('h1', null, t('merchant.title')),
-    h('section', null, h('h2', null, t('merchant.premises')),
-      sites.length ? h('ul', { class: 'plain' }, sites.map((s) => h('li', { class: 'card' }, h('strong', null, s.name), h('br'), h('span', { class: 'muted' }, s.address)))) : h('p', { class: 'muted' }, t('merchant.no_premises'))),
+    h('p', { class: todo.length ? 'note' : 'ok-text', id: 'merchant-todo', role: 'status' },
+      todo.length ? t('merchant.todo', { n: todo.length }) : rate.length ? t('merchant.todo_rate', { n: rate.length }) : t('merchant.no_open')),
     h('section', null, h('h2', null, t('merchant.open_hazards'), ' ', h('span', { class: 'count' }, open.length)),
       open.length ? h('ul', { class: 'tasks' }, open.map(card)) : h('p', { class: 'empty ok-text' }, t('merchant.no_open'))),
-    closed.length ? h('section', null, h('h2', null, t('merchant.closed_hazards')), h('ul', { class: 'tasks' }, closed.map(card))) : null);
+    closed.length ? h('section', null, h('h2', null, t('merchant.closed_hazards')), h('ul', { class: 'tasks' }, closed.map(card))) : null,
+    h('section', null, h('h2', null, t('merchant.premises')),
+      sites.length ? h('ul', { class: 'plain' }, sites.map((s) => h('li', { class: 'card' }, h('strong', { translate: 'no' }, s.name), h('br'), h('span', { class: 'muted', translate: 'no' }, s.address)))) : h('p', { class: 'muted' }, t('merchant.no_premises'))));
 }
 
 export async function hazardView(ctx) {
   const id = Number(ctx.params.id);
-  const [list, detail] = await Promise.all([merchantHazards(), api.get(`/api/v1/hazards/${id}`)]);
+  const [list, detail, people] = await Promise.all([merchantHazards(), api.get(`/api/v1/hazards/${id}`), hazardPeople(id)]);
   const m = list.find((x) => x.id === id);
-  if (!m) throw Object.assign(new Error(t('error.not_found')), { status: 404 });
+  if (!m) throw new ApiError(404, 'not_found');
   const root = h('div', { class: 'page merchant-hazard', dataset: { hazardId: id, state: m.state } });
   const target = hazardTarget(id);
 
@@ -82,7 +89,7 @@ export async function hazardView(ctx) {
         for (const p of local) await outbox.discardPhoto(p.id);
         ctx.navigate(`/merchant/hazards/${id}`, { replace: true });
       } catch (e) {
-        replace(err, e.network ? t('error.network_submit') : e.message);
+        replace(err, e.network ? t('error.network_submit') : apiErrorText(e));
         submit.disabled = false;
       }
     });
@@ -97,34 +104,79 @@ export async function hazardView(ctx) {
 
   let rating = null;
   if (m.can_rate) {
+    // A star is chosen first, then confirmed: a stray tap never rates.
     const err = h('p', { class: 'form-error', role: 'alert' });
+    let chosen = 0;
+    const confirmBtn = h('button', { type: 'button', class: 'primary', id: 'confirm-rating', disabled: true }, t('merchant.rate_confirm_none'));
+    const stars = [1, 2, 3, 4, 5].map((n) => h('button', {
+      type: 'button', class: 'star', 'aria-pressed': 'false', 'aria-label': t('merchant.stars', { n }), dataset: { stars: n },
+      onclick: () => {
+        chosen = n;
+        stars.forEach((b, i) => { b.setAttribute('aria-pressed', String(i < n)); b.classList.toggle('on', i < n); });
+        confirmBtn.disabled = false;
+        confirmBtn.textContent = t('merchant.rate_confirm', { n });
+      },
+    }, '★'));
+    confirmBtn.addEventListener('click', async () => {
+      if (!chosen) return;
+      confirmBtn.disabled = true;
+      try { await api.post(`/api/v1/hazards/${id}/rating`, { rating: chosen }); ctx.navigate(`/merchant/hazards/${id}`, { replace: true }); } catch (e2) { replace(err, errorText(e2)); confirmBtn.disabled = false; }
+    });
     rating = h('section', { class: 'card rating' }, h('h2', null, t('merchant.rate_title')), h('p', { class: 'muted' }, t('merchant.rate_intro')),
-      h('div', { class: 'stars', role: 'group', 'aria-label': t('merchant.rate_title') }, [1, 2, 3, 4, 5].map((n) => h('button', {
-        type: 'button', class: 'star', 'aria-label': t('merchant.stars', { n }), onclick: async (e) => {
-          e.currentTarget.disabled = true;
-          try { await api.post(`/api/v1/hazards/${id}/rating`, { rating: n }); ctx.navigate(`/merchant/hazards/${id}`, { replace: true }); } catch (e2) { replace(err, e2.message); }
-        },
-      }, '★'))), err);
+      h('div', { class: 'stars', role: 'group', 'aria-label': t('merchant.rate_title') }, stars), confirmBtn, err);
   } else if (m.rating) {
-    rating = h('section', { class: 'card' }, h('h2', null, t('merchant.your_rating')), h('p', { class: 'stars-static' }, '★'.repeat(m.rating) + '☆'.repeat(5 - m.rating)));
+    rating = h('section', { class: 'card' }, h('h2', null, t('merchant.your_rating')), h('p', { class: 'stars-static', 'aria-label': t('merchant.stars', { n: m.rating }) }, '★'.repeat(m.rating) + '☆'.repeat(5 - m.rating)));
   }
 
   const events = (detail.events || []).slice().sort((a, b) => a.seq - b.seq);
+  const pl = (ev) => { try { return typeof ev.payload === 'string' ? JSON.parse(ev.payload) : (ev.payload || {}); } catch { return {}; } };
+  const instruction = events.filter((ev) => ev.kind === 'notify' && pl(ev).note).map((ev) => pl(ev).note).pop() || '';
+  const inspector = people.responsible;
+  const det = detail.determination;
+  const sup = detail.supervision;
+  const finding = h('section', { class: 'card finding', id: 'merchant-finding' },
+    h('h2', null, t('merchant.finding')),
+    detail.note ? h('blockquote', { class: 'note', id: 'finding-note', translate: 'no' }, detail.note) : h('p', { class: 'muted' }, t('merchant.no_note')),
+    h('dl', { class: 'facts' },
+      h('dt', null, t('merchant.found_at')), h('dd', null, dateTime(detail.created_at)),
+      inspector ? [h('dt', null, t('merchant.inspector')), h('dd', { id: 'merchant-inspector' }, h('span', { translate: 'no' }, inspector.display_name),
+        inspector.phone ? [' · ', h('a', { href: `tel:${inspector.phone}`, id: 'inspector-phone', translate: 'no' }, inspector.phone)] : null)] : null),
+    instruction ? [h('h3', null, t('merchant.instruction')), h('blockquote', { class: 'note', id: 'office-instruction', translate: 'no' }, instruction)] : null);
+  const major = det?.conclusion === 'major' || sup ? h('section', { class: 'card bad-card', id: 'merchant-major' },
+    h('h2', null, t('merchant.major_title')),
+    det?.measures ? [h('h3', null, t('det.measures')), h('p', { id: 'merchant-measures', translate: 'no' }, det.measures)] : null,
+    sup ? h('dl', { class: 'facts', id: 'merchant-supervision' },
+      h('dt', null, t('hazard.listed_supervision')), h('dd', null, t('merchant.supervised_since', { at: dateTime(sup.created_at) })),
+      h('dt', null, t('det.deadline')), h('dd', null, dateTime(sup.deadline))) : null) : null;
   replace(root,
     h('header', { class: 'page-head' },
       h('a', { href: '/merchant', class: 'back' }, t('nav.back')),
-      h('p', { class: 'muted' }, m.site_name, ' · ', m.site_address),
-      h('h1', null, m.title),
+      h('p', { class: 'muted' }, h('span', { translate: 'no' }, m.site_name), ' · ', h('span', { translate: 'no' }, m.site_address)),
+      h('h1', null, problemTitle(m)),
       h('p', { class: 'row wrap' }, stateChip(m.state), m.severity !== 'general' ? h('span', { class: 'chip bad' }, t(`severity.${m.severity}`)) : null)),
     CLOSED.includes(m.state) ? null : h('section', { class: 'card deadline' }, h('h2', null, t('merchant.deadline')), countdownEl(m, ctx)),
-    h('section', { class: 'card' }, h('h2', null, t('merchant.what')), h('p', null, m.explanation)),
-    h('section', { class: 'card' }, h('h2', null, t('merchant.legal_basis')),
-      m.legal_basis?.length ? h('ul', { class: 'basis-list' }, m.legal_basis.map((b) => h('li', null, b))) : h('p', { class: 'muted' }, t('merchant.no_basis'))),
+    finding,
+    major,
     proof,
     m.state === 'rectification_submitted' ? h('p', { class: 'card ok-text', id: 'proof-submitted', role: 'status' }, t('merchant.proof_submitted')) : null,
+    evidenceSection(detail),
+    paperworkLinks(id),
+    h('section', { class: 'card' }, h('h2', null, t('merchant.what')), h('p', null, m.explanation)),
+    h('section', { class: 'card' }, h('h2', null, t('merchant.legal_basis')),
+      m.legal_basis?.length ? h('ul', { class: 'basis-list' }, m.legal_basis.map((b) => h('li', { translate: 'no' }, b))) : h('p', { class: 'muted' }, t('merchant.no_basis'))),
     rating,
-    h('section', { class: 'card' }, h('h2', null, t('merchant.inspector_photos')), serverPhotos(detail.photo_ids)),
     h('section', { class: 'card' }, h('h2', null, t('merchant.progress')),
-      h('ol', { class: 'timeline' }, events.map((ev) => h('li', { class: 'event' }, h('strong', null, tOr(`event.kind.${ev.kind}`, ev.kind)), ' · ', h('time', { datetime: ev.at }, dateTime(ev.at)))))));
+      h('ol', { class: 'timeline' }, events.map((ev) => h('li', { class: 'event' }, h('strong', null, tOr(`event.kind.${ev.kind}`, t('event.kind.other'))), ' · ', h('time', { datetime: ev.at }, dateTime(ev.at)))))));
   return root;
+}
+
+/** problemTitle words the hazard as the problem found ("未达标：…"), not as the
+ * requirement the rule states. */
+function problemTitle(m) {
+  return t('merchant.problem_title', { title: m.title });
+}
+
+function errorText(e) {
+  if (e.network) return t('error.network');
+  return apiErrorText(e);
 }

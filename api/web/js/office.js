@@ -1,6 +1,7 @@
 // The safety office console: the review queue of AI flags, the hazard list with
 // filters, possibly-major determinations and the KPI dashboard.
 
+import { apiErrorText } from './errors.js';
 import { h, replace, svg } from './dom.js';
 import { api, items, site, hasRoute } from './api.js';
 import { t, tOr, text, checkCodes, dateTime, percent, number, dateOnly } from './i18n.js';
@@ -13,17 +14,18 @@ const REJECT_REASONS = ['flag.reject.not_object', 'flag.reject.not_indoor', 'fla
 /** photoWithBoxes shows the annotated copy, or the thumbnail with the boxes drawn over it. */
 function photoWithBoxes(f) {
   const frame = h('div', { class: 'flag-photo' });
-  const annotated = h('img', { src: `/api/v1/photos/${f.photo_id}/annotated`, alt: t('flag.photo_alt', { code: tOr(`flag.code.${f.code}`, f.code) }), loading: 'lazy' });
+  const annotated = h('img', { src: `/api/v1/photos/${f.photo_id}/annotated`, alt: t('flag.photo_alt', { code: tOr(`flag.code.${f.code}`, t('flag.code.unknown')) }), loading: 'lazy' });
   annotated.addEventListener('error', async () => {
     // Not analysed (or no annotated copy): the thumbnail, with the flag's boxes on top.
     frame.dataset.fallback = 'thumb';
-    const img = h('img', { src: thumbURL(f.photo_id), alt: t('flag.photo_alt', { code: tOr(`flag.code.${f.code}`, f.code) }) });
+    const img = h('img', { src: thumbURL(f.photo_id), alt: t('flag.photo_alt', { code: tOr(`flag.code.${f.code}`, t('flag.code.unknown')) }) });
     replace(frame, img);
     if (!f.boxes?.length) return;
     try {
       const meta = await api.get(`/api/v1/photos/${f.photo_id}`);
       for (const b of f.boxes) {
-        const box = h('span', { class: 'box', title: `${b.class} ${percent(b.score)}` }, h('span', null, `${b.class} ${percent(b.score)}`));
+        const label = `${tOr(`object.${b.class}`, t('object.unknown'))} ${percent(b.score)}`;
+        const box = h('span', { class: 'box', title: label }, h('span', null, label));
         box.style.left = `${(100 * b.x1) / meta.width}%`;
         box.style.top = `${(100 * b.y1) / meta.height}%`;
         box.style.width = `${(100 * (b.x2 - b.x1)) / meta.width}%`;
@@ -34,6 +36,19 @@ function photoWithBoxes(f) {
   }, { once: true });
   frame.appendChild(h('a', { href: originalURL(f.photo_id), target: '_blank', rel: 'noopener' }, annotated));
   return frame;
+}
+
+/** flagReason says what the detector saw, in the user's language, from the
+ * flag's boxes (never the server's English reason). */
+export function flagReason(f) {
+  if (f.manual) {
+    // "added by the inspector: <what>: <the inspector's note>": the note is theirs.
+    const note = (f.reason || '').split(': ').slice(2).join(': ');
+    return h('p', { class: 'reason' }, t('flag.manual_reason'), note ? [' ', h('q', { translate: 'no' }, note)] : null);
+  }
+  if (!f.boxes?.length) return null;
+  const seen = f.boxes.map((b) => `${tOr(`object.${b.class}`, t('object.unknown'))} ${percent(b.score)}`).join(t('common.list_sep'));
+  return h('p', { class: 'reason' }, t('flag.reason_boxes', { list: seen }));
 }
 
 function flagCard(f, onChange) {
@@ -57,7 +72,7 @@ function flagCard(f, onChange) {
           draw();
           onChange?.();
         } catch (e) {
-          replace(err, e.network ? t('error.network') : e.message);
+          replace(err, apiErrorText(e));
           btn.disabled = false;
         }
       };
@@ -85,18 +100,25 @@ function flagCard(f, onChange) {
     replace(card,
       photoWithBoxes(f),
       h('div', { class: 'flag-body' },
-        h('h2', null, tOr(`flag.code.${f.code}`, f.code)),
+        h('h2', null, tOr(`flag.code.${f.code}`, t('flag.code.unknown'))),
         h('p', { class: 'row wrap' },
           h('span', { class: `chip ${f.status === 'flag' ? 'bad' : 'warn'}` }, t(`flag.status.${f.status}`)),
           f.manual ? h('span', { class: 'chip' }, t('flag.manual')) : h('span', { class: 'chip' }, t('flag.score', { p: percent(f.score) })),
           h('span', { class: 'muted' }, dateTime(f.created_at))),
-        h('p', null, h('strong', null, s?.name || t('site.unknown', { id: f.site_id })), s ? ` · ${s.address}` : ''),
-        h('p', { class: 'muted' }, t('flag.rule', { code: f.rule_code }), f.model_name ? ` · ${t('flag.model', { name: f.model_name })}` : ''),
-        f.reason ? h('p', { class: 'reason' }, f.reason) : null,
+        h('p', null, h('strong', { translate: s?.name ? 'no' : undefined }, s?.name || t('site.unknown', { id: f.site_id })), s ? [' · ', h('span', { translate: 'no' }, s.address)] : ''),
+        h('p', { class: 'muted' }, t('flag.rule', { code: '' }), h('span', { translate: 'no' }, f.rule_code), f.model_name ? [' · ', t('flag.model', { name: '' }), h('span', { translate: 'no' }, f.model_name)] : ''),
+        flagReason(f),
         body));
   };
   draw();
   return card;
+}
+
+/** byPhoto groups the flags of one photo together, in the queue's order. */
+function byPhoto(list) {
+  const groups = new Map();
+  for (const f of list) groups.set(f.photo_id, [...(groups.get(f.photo_id) || []), f]);
+  return [...groups.values()];
 }
 
 export async function flagsView(ctx) {
@@ -111,7 +133,7 @@ export async function flagsView(ctx) {
         h('caption', null, t('flag.stats_title')),
         h('thead', null, h('tr', null, ['flag.col.code', 'flag.col.pending', 'flag.col.confirmed', 'flag.col.rejected', 'flag.col.precision'].map((k) => h('th', { scope: 'col' }, t(k))))),
         h('tbody', null, stats.map((s) => h('tr', null,
-          h('td', null, tOr(`flag.code.${s.code}`, s.code)), h('td', null, String(s.pending)), h('td', null, String(s.confirmed)), h('td', null, String(s.rejected)),
+          h('td', null, tOr(`flag.code.${s.code}`, t('flag.code.unknown'))), h('td', null, String(s.pending)), h('td', null, String(s.confirmed)), h('td', null, String(s.rejected)),
           h('td', null, s.precision?.value === null || s.precision?.value === undefined ? '—' : `${percent(s.precision.value)} (${s.precision.num}/${s.precision.den})`))))) : null);
     } catch { replace(statsEl); }
   };
@@ -128,13 +150,15 @@ export async function flagsView(ctx) {
     h('a', { href: `/office/flags${api.qs({ review: r, code })}`, class: r === review ? 'active' : '', 'aria-current': r === review ? 'page' : undefined }, t(`flag.tab.${r}`))));
   const codeSel = h('select', { id: 'flag-code', onchange: () => ctx.navigate(`/office/flags${api.qs({ review, code: codeSel.value })}`) },
     h('option', { value: '' }, t('flag.all_codes')),
-    checkCodes().map((c) => h('option', { value: c, selected: c === code }, tOr(`flag.code.${c}`, c))));
+    checkCodes().map((c) => h('option', { value: c, selected: c === code }, tOr(`flag.code.${c}`, t('flag.code.unknown')))));
   loadStats();
   replace(root,
     h('h1', null, t('flag.queue_title')),
     h('p', { class: 'muted' }, t('flag.queue_intro')),
     h('div', { class: 'toolbar' }, tabs, h('label', { for: 'flag-code', class: 'inline' }, t('flag.code_label'), ' ', codeSel)),
-    list.length ? h('div', { class: 'flag-list', id: 'flag-list' }, list.map((f) => flagCard(f, loadStats))) : h('p', { class: 'empty', id: 'queue-empty' }, t(review === 'pending' ? 'flag.queue_empty' : 'flag.none')),
+    list.length ? h('div', { class: 'flag-list', id: 'flag-list' }, byPhoto(list).map((group) => group.length > 1
+      ? h('section', { class: 'photo-flags', dataset: { photoId: group[0].photo_id } }, h('h2', { class: 'group' }, t('flag.same_photo', { n: group.length })), group.map((f) => flagCard(f, loadStats)))
+      : flagCard(group[0], loadStats))) : h('p', { class: 'empty', id: 'queue-empty' }, t(review === 'pending' ? 'flag.queue_empty' : 'flag.none')),
     statsEl);
   return root;
 }
@@ -153,7 +177,7 @@ function unitOptions(list, selected) {
   const roots = list.filter((u) => !u.parent_id || !ids.has(u.parent_id));
   const out = [];
   const walk = (u) => {
-    out.push(h('option', { value: u.id, selected: String(u.id) === String(selected) }, `${'\u2003'.repeat(depth[u.level] ?? 0)}${u.name}（${t(`level.${u.level}`)}）`));
+    out.push(h('option', { value: u.id, translate: 'no', selected: String(u.id) === String(selected) }, `${'\u2003'.repeat(depth[u.level] ?? 0)}${u.name}${t('unit.level_suffix', { level: t(`level.${u.level}`) })}`));
     for (const c of byParent.get(u.id) || []) walk(c);
   };
   roots.forEach(walk);
@@ -163,45 +187,111 @@ function unitOptions(list, selected) {
 const STATES = ['open', 'returned', 'notified', 'rectification_submitted', 'reinspection_due', 'escalated', 'under_determination', 'closed_fixed', 'closed_on_spot', 'withdrawn'];
 const OPEN = 'open,returned,notified,rectification_submitted,reinspection_due,escalated,under_determination';
 
-function hazardTable(list) {
+const SORTS = {
+  id: (x) => x.id,
+  title: (x) => text(x.rule?.title) || x.rule_code,
+  site: (x) => x.site_name,
+  state: (x) => STATES.indexOf(x.state),
+  severity: (x) => ['general', 'possibly_major', 'major'].indexOf(x.severity),
+  level: (x) => ['grid', 'community', 'subdistrict', 'district'].indexOf(x.level),
+  deadline: (x) => new Date(x.deadline).getTime(),
+};
+const COLUMNS = [['id', 'hazard.col.id'], ['title', 'hazard.col.title'], ['site', 'hazard.col.site'], ['state', 'hazard.col.state'], ['severity', 'hazard.col.severity'], ['level', 'hazard.col.level'], ['deadline', 'hazard.col.deadline']];
+
+/** sortHazards orders a list by a column, "-" first for descending. */
+function sortHazards(list, sort) {
+  const desc = sort.startsWith('-');
+  const key = SORTS[sort.replace(/^-/, '')] || SORTS.deadline;
+  const cmp = (a, b) => { const x = key(a), y = key(b); return typeof x === 'string' ? x.localeCompare(y, 'zh-CN') : x - y; };
+  return list.slice().sort((a, b) => (desc ? -cmp(a, b) : cmp(a, b)));
+}
+
+/** matches says whether a hazard fits the search: site name, address, number, title. */
+function matches(hz, q) {
+  if (!q) return true;
+  const n = q.replace(/^#/, '').trim();
+  if (/^\d+$/.test(n) && String(hz.id) === n) return true;
+  return [hz.site_name, hz.site_address, text(hz.rule?.title), hz.rule_code].some((v) => (v || '').toLowerCase().includes(q.toLowerCase()));
+}
+
+function hazardTable(list, { sort, sortHref } = {}) {
+  const th = ([key, label]) => {
+    if (!sortHref) return h('th', { scope: 'col' }, t(label));
+    const cur = sort.replace(/^-/, '') === key ? (sort.startsWith('-') ? 'descending' : 'ascending') : undefined;
+    const next = cur === 'ascending' ? `-${key}` : key;
+    return h('th', { scope: 'col', 'aria-sort': cur || 'none' },
+      h('a', { href: sortHref(next), class: 'sort', dataset: { sort: key } }, t(label), h('span', { 'aria-hidden': 'true' }, cur === 'ascending' ? ' ▲' : cur === 'descending' ? ' ▼' : '')));
+  };
   return h('table', { class: 'table hazards', id: 'hazard-table' },
-    h('thead', null, h('tr', null, ['hazard.col.id', 'hazard.col.title', 'hazard.col.site', 'hazard.col.state', 'hazard.col.severity', 'hazard.col.level', 'hazard.col.deadline'].map((k) => h('th', { scope: 'col' }, t(k))))),
+    h('thead', null, h('tr', null, COLUMNS.map(th))),
     h('tbody', null, list.map((hz) => h('tr', { dataset: { hazardId: hz.id } },
       h('td', { 'data-label': t('hazard.col.id') }, h('a', { href: `/hazards/${hz.id}` }, `#${hz.id}`)),
       h('td', { 'data-label': t('hazard.col.title') }, h('a', { href: `/hazards/${hz.id}` }, text(hz.rule?.title) || hz.rule_code)),
-      h('td', { 'data-label': t('hazard.col.site') }, hz.site_name),
+      h('td', { 'data-label': t('hazard.col.site') }, h('span', { translate: 'no' }, hz.site_name), h('br'), h('span', { class: 'muted small-text', translate: 'no' }, hz.site_address)),
       h('td', { 'data-label': t('hazard.col.state') }, stateChip(hz.state)),
       h('td', { 'data-label': t('hazard.col.severity') }, severityChip(hz.severity)),
       h('td', { 'data-label': t('hazard.col.level') }, t(`level.${hz.level}`)),
       h('td', { 'data-label': t('hazard.col.deadline') }, dateTime(hz.deadline), ' ', deadlineChip(hz))))));
 }
 
+const SAVED_FILTERS = 'safegrid.saved-filters';
+function savedFilters() { try { return JSON.parse(localStorage.getItem(SAVED_FILTERS) || '[]'); } catch { return []; } }
+
 export async function hazardsView(ctx) {
   const q = ctx.query;
+  // state=all in the address is every state: the API is asked without a state.
   const f = { unit_id: q.get('unit_id') || '', state: q.get('state') ?? OPEN, severity: q.get('severity') || '', overdue: q.get('overdue') === 'true' };
-  const [unitList, list] = await Promise.all([units().catch(() => []), api.get(`/api/v1/hazards${api.qs({ ...f, limit: 100 })}`).then(items)]);
+  const search = q.get('q') || '';
+  const sort = q.get('sort') || 'deadline';
+  const apiFilter = { ...f, state: f.state === 'all' ? '' : f.state };
+  const [unitList, all] = await Promise.all([units().catch(() => []), api.get(`/api/v1/hazards${api.qs({ ...apiFilter, limit: 500 })}`).then(items)]);
+  const list = sortHazards(all.filter((hz) => matches(hz, search)), sort);
+  const here = (over) => `/office/hazards${api.qs({ ...Object.fromEntries(q), ...over })}`;
   const unitSel = h('select', { id: 'f-unit', name: 'unit_id' }, h('option', { value: '' }, t('filter.all_units')), unitOptions(unitList, f.unit_id));
   const stateSel = h('select', { id: 'f-state', name: 'state' },
     h('option', { value: OPEN, selected: f.state === OPEN }, t('filter.open_states')),
-    h('option', { value: '', selected: f.state === '' }, t('filter.all_states')),
+    h('option', { value: 'all', selected: f.state === 'all' || f.state === '' }, t('filter.all_states')),
     STATES.map((s) => h('option', { value: s, selected: f.state === s }, t(`hazard.state.${s}`))));
   const sevSel = h('select', { id: 'f-severity', name: 'severity' }, h('option', { value: '' }, t('filter.all_severities')),
     ['general', 'possibly_major', 'major'].map((s) => h('option', { value: s, selected: f.severity === s }, t(`severity.${s}`))));
   const overdue = h('input', { type: 'checkbox', id: 'f-overdue', name: 'overdue', checked: f.overdue });
+  const qIn = h('input', { type: 'search', id: 'f-q', name: 'q', value: search, placeholder: t('filter.search_ph') });
   const form = h('form', { class: 'filters card', role: 'search', onsubmit: (e) => {
     e.preventDefault();
-    ctx.navigate(`/office/hazards${api.qs({ unit_id: unitSel.value, state: stateSel.value || 'all', severity: sevSel.value, overdue: overdue.checked ? 'true' : '' })}`);
+    ctx.navigate(`/office/hazards${api.qs({ q: qIn.value.trim(), unit_id: unitSel.value, state: stateSel.value || 'all', severity: sevSel.value, overdue: overdue.checked ? 'true' : '', sort })}`);
   } },
+  h('div', { class: 'field grow' }, h('label', { for: 'f-q' }, t('filter.search')), qIn),
   h('div', { class: 'field' }, h('label', { for: 'f-unit' }, t('filter.unit')), unitSel),
   h('div', { class: 'field' }, h('label', { for: 'f-state' }, t('filter.state')), stateSel),
   h('div', { class: 'field' }, h('label', { for: 'f-severity' }, t('filter.severity')), sevSel),
   h('div', { class: 'field check' }, overdue, h('label', { for: 'f-overdue' }, t('filter.overdue'))),
   h('button', { type: 'submit', class: 'primary' }, t('filter.apply')));
+
+  // Saved filters: a name for the address of this list, kept on this computer.
+  const saved = savedFilters();
+  const nameIn = h('input', { id: 'filter-name', placeholder: t('filter.save_name_ph') });
+  const savedEl = h('div', { class: 'row wrap saved-filters', id: 'saved-filters' },
+    h('span', { class: 'muted' }, t('filter.saved')),
+    saved.length ? saved.map((s, i) => h('span', { class: 'chip' },
+      h('a', { href: s.href, translate: 'no' }, s.name),
+      h('button', { type: 'button', class: 'link small', 'aria-label': t('filter.delete_saved', { name: s.name }), onclick: () => {
+        localStorage.setItem(SAVED_FILTERS, JSON.stringify(saved.filter((_, j) => j !== i)));
+        ctx.navigate(location.pathname + location.search, { replace: true });
+      } }, '×'))) : h('span', { class: 'muted' }, t('filter.none_saved')),
+    h('label', { for: 'filter-name', class: 'visually-hidden' }, t('filter.save_name')), nameIn,
+    h('button', { type: 'button', class: 'small', id: 'save-filter', onclick: () => {
+      const name = nameIn.value.trim();
+      if (!name) { nameIn.focus(); return; }
+      localStorage.setItem(SAVED_FILTERS, JSON.stringify([...saved.filter((s) => s.name !== name), { name, href: location.pathname + location.search }]));
+      ctx.navigate(location.pathname + location.search, { replace: true });
+    } }, t('filter.save')));
+  const exportBtn = h('button', { type: 'button', class: 'small', id: 'export-hazards', disabled: true, title: t('filter.export_pending') }, t('filter.export'));
   return h('div', { class: 'page wide-page' },
     h('h1', null, t('hazard.list_title')),
     form,
-    h('p', { class: 'muted', role: 'status' }, t('hazard.count', { n: list.length })),
-    list.length ? hazardTable(list) : h('p', { class: 'empty' }, t('hazard.none')));
+    savedEl,
+    h('div', { class: 'row wrap' }, h('p', { class: 'muted', role: 'status', id: 'hazard-count' }, t('hazard.count', { n: list.length })), exportBtn, h('span', { class: 'muted small-text' }, t('filter.export_pending'))),
+    list.length ? hazardTable(list, { sort, sortHref: (s) => here({ sort: s }) }) : h('p', { class: 'empty' }, t('hazard.none')));
 }
 
 export async function determinationsView() {
@@ -248,7 +338,7 @@ function rateBars(rows) {
   const s = svg('svg', { viewBox: `0 0 ${width} ${rows.length * rowH + 10}`, class: 'chart', role: 'img', 'aria-label': t('kpi.chart_label') });
   rows.forEach((r, i) => {
     const y = i * rowH + 5;
-    s.appendChild(svg('text', { x: left - 8, y: y + 20, 'text-anchor': 'end', class: 'chart-label' }, r.label));
+    s.appendChild(svg('text', { x: left - 8, y: y + 20, 'text-anchor': 'end', class: 'chart-label', ...(r.proper ? { translate: 'no' } : {}) }, r.label));
     s.appendChild(svg('rect', { x: left, y: y + 6, width: barW, height: 18, class: 'chart-track', rx: 3 }));
     if (r.value !== null && r.value !== undefined) {
       s.appendChild(svg('rect', { x: left, y: y + 6, width: Math.max(0, Math.min(1, r.value)) * barW, height: 18, class: `chart-bar ${r.cls || ''}`, rx: 3 }));
@@ -298,6 +388,7 @@ export async function kpiView(ctx) {
   const rateTile = (key, r) => tile(key, r.value === null ? '—' : percent(r.value), r.den ? t('kpi.of', { num: number(r.num), den: number(r.den) }) : t('kpi.no_data'));
   const children = unitList.filter((u) => String(u.parent_id) === String(unit));
   const compare = h('section', { class: 'card' }, h('h2', null, t('kpi.by_unit')), h('p', { class: 'muted' }, t('common.loading')));
+  const trend = h('section', { class: 'card', id: 'kpi-trend' }, h('h2', null, t('kpi.trend')), h('p', { class: 'muted' }, t('common.loading')));
   replace(body,
     h('div', { class: 'kpi-grid' },
       tile('volume', number(k.volume), t('kpi.period', { from: dateOnly(from), to: dateOnly(to) })),
@@ -311,10 +402,28 @@ export async function kpiView(ctx) {
       { label: t('kpi.satisfaction'), value: k.satisfaction.value },
       { label: t('kpi.returned'), value: k.returned.value, cls: 'inverse' },
     ])),
-    children.length ? compare : null);
+    children.length ? compare : null,
+    trend);
+  // Trend: the last six months, one fetch each, drawn as bars of completion and on-time.
+  (async () => {
+    const months = [];
+    for (let i = 5; i >= 0; i--) {
+      const start = new Date(now.getFullYear(), now.getMonth() - i, 1);
+      const end = new Date(now.getFullYear(), now.getMonth() - i + 1, 1);
+      months.push({ label: `${start.getFullYear()}-${String(start.getMonth() + 1).padStart(2, '0')}`, from: isoDay(start), to: isoDay(end) });
+    }
+    const rows = await Promise.all(months.map(async (m) => {
+      try {
+        const c = kpiFigures(await api.get(`/api/v1/kpi${api.qs({ unit, from: m.from, to: m.to })}`));
+        return { label: m.label, value: c.completion.value, volume: c.volume };
+      } catch { return { label: m.label, value: null, volume: 0 }; }
+    }));
+    replace(trend, h('h2', null, t('kpi.trend')), h('p', { class: 'muted' }, t('kpi.trend_help')), rateBars(rows),
+      h('p', { class: 'muted small-text', id: 'kpi-trend-volumes' }, rows.map((r) => t('kpi.trend_volume', { month: r.label, n: r.volume })).join(t('common.list_sep'))));
+  })();
   if (children.length) {
     const rows = await Promise.all(children.slice(0, 12).map(async (u) => {
-      try { const c = kpiFigures(await fetchKPI(u.id)); return { label: u.name, value: c.completion.value }; } catch { return { label: u.name, value: null }; }
+      try { const c = kpiFigures(await fetchKPI(u.id)); return { label: u.name, proper: true, value: c.completion.value }; } catch { return { label: u.name, proper: true, value: null }; }
     }));
     replace(compare, h('h2', null, t('kpi.by_unit_completion')), rateBars(rows));
   }

@@ -256,12 +256,14 @@ class Outbox extends EventTarget {
     if (err.retryable) {
       r.attempts = (r.attempts || 0) + 1;
       r.state = 'failed';
-      r.error = err.network ? 'network' : (err.message || `HTTP ${err.status}`);
+      r.error = err.network ? 'network' : (err.code || `http_${err.status}`);
+      r.errorField = err.field || '';
       r.nextTry = Date.now() + BACKOFF_MS[Math.min(r.attempts - 1, BACKOFF_MS.length - 1)] * (0.8 + Math.random() * 0.4);
       return;
     }
     r.state = 'rejected';
-    r.error = err.message || `HTTP ${err.status}`;
+    r.error = err.code || `http_${err.status}`;
+    r.errorField = err.field || '';
   }
 
   async sendPhoto(p) {

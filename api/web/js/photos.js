@@ -1,6 +1,7 @@
 // Evidence photos on the device and on the server: the camera button, the tiles
 // with each photo's upload state, and AI flags once the server has looked.
 
+import { apiErrorText } from './errors.js';
 import { h, replace, svg, uuid4 } from './dom.js';
 import { api, items } from './api.js';
 import { t, tOr, percent } from './i18n.js';
@@ -53,7 +54,7 @@ export function thumbURL(id) { return `/api/v1/photos/${id}/content?variant=thum
 export function originalURL(id) { return `/api/v1/photos/${id}/content`; }
 
 /** photoTile shows one device photo with its state and, once uploaded, its AI flags. */
-export function photoTile(p, { flags } = {}) {
+export function photoTile(p, { flags, onManualFlag } = {}) {
   const src = p.state === 'uploaded' ? thumbURL(p.id) : outbox.objectURL(p);
   const img = src ? h('img', { src, alt: t('photo.alt'), loading: 'lazy', width: 96, height: 96 }) : h('span', { class: 'noimg' }, '—');
   const actions = [];
@@ -63,22 +64,31 @@ export function photoTile(p, { flags } = {}) {
   if (p.state === 'rejected') {
     actions.push(h('button', { type: 'button', class: 'small danger', onclick: () => { if (confirm(t('photo.discard_confirm'))) outbox.discardPhoto(p.id); } }, t('photo.discard')));
   }
+  if (p.state === 'uploaded' && onManualFlag) {
+    actions.push(h('button', { type: 'button', class: 'small', dataset: { action: 'manual-flag', photoId: p.id }, onclick: () => onManualFlag(p) }, t('flag.add_manual')));
+  }
+  if (p.state !== 'uploaded' && p.state !== 'uploading' && !p.server) {
+    // A photo not sent yet can be deleted (and taken again).
+    if (p.state === 'queued' || p.state === 'failed') actions.push(h('button', { type: 'button', class: 'small', dataset: { action: 'delete-photo' }, onclick: () => { if (confirm(t('photo.discard_confirm'))) outbox.discardPhoto(p.id); } }, t('photo.discard')));
+  }
   return h('figure', { class: `photo ${STATE_CLASS[p.state] || ''}`, dataset: { photoId: p.id, state: p.state } },
     p.state === 'uploaded' ? h('a', { href: originalURL(p.id), target: '_blank', rel: 'noopener' }, img) : img,
     h('figcaption', null,
       h('span', { class: `chip ${STATE_CLASS[p.state] || ''}`, role: 'status' }, photoState(p)),
-      p.state === 'rejected' && p.error ? h('span', { class: 'small-text' }, p.error) : null,
+      p.state === 'rejected' && p.error ? h('span', { class: 'small-text' }, apiErrorText({ code: p.error, field: p.errorField })) : null,
       flags?.length ? h('span', { class: 'flags' }, flags.map(flagChip)) : null,
       actions),
   );
 }
 
-/** flagChip names an AI flag in plain words with its score. */
+/** flagChip names an AI flag in plain words: a suspicion, never a finding, with
+ * what its score means (how sure the detector is of the object it saw). */
 export function flagChip(f) {
-  const label = tOr(`flag.code.${f.code}`, f.code);
+  const label = tOr(`flag.code.${f.code}`, t('flag.code.unknown'));
   const cls = f.review === 'rejected' ? 'muted' : (f.status === 'flag' ? 'bad' : 'warn');
   const review = f.review && f.review !== 'pending' ? ` · ${t(`flag.review.${f.review}`)}` : '';
-  return h('span', { class: `chip ${cls}`, title: f.reason || '' }, `${f.manual ? t('flag.manual') : 'AI'}: ${label}${f.manual ? '' : ` ${percent(f.score)}`}${review}`);
+  const what = f.manual ? t('flag.chip_manual', { label }) : t(f.status === 'flag' ? 'flag.chip_suspected' : 'flag.chip_unsure', { label, p: percent(f.score) });
+  return h('span', { class: `chip ${cls} flag-chip`, title: f.manual ? '' : t('flag.score_help'), dataset: { code: f.code, status: f.status } }, `${what}${review}`);
 }
 
 /** photoFlags fetches a photo's flags; an API without the route gives none. */
@@ -110,6 +120,48 @@ export async function devicePhotos(target) {
 }
 
 /** fillDevicePhotos shows photos already read, so a redraw never blinks empty. */
-export function fillDevicePhotos(el, list, flagCache) {
-  replace(el, list.map((p) => photoTile(p, { flags: flagCache?.get(p.id) })));
+export function fillDevicePhotos(el, list, flagCache, onManualFlag) {
+  replace(el, list.map((p) => photoTile(p, { flags: flagCache?.get(p.id), onManualFlag })));
+}
+
+/** MANUAL_CODES are the hazards an inspector may mark by hand on a photo
+ * (inspect.ManualHazards): what the model cannot see. */
+export const MANUAL_CODES = ['combustibles_stacked', 'ebike_charging_indoor', 'escape_route_obstructed', 'two_wheeler_indoor'];
+
+/** manualFlagDialog asks which hazard the photo shows and adds the flag; it
+ * resolves to the flag stored, or null when cancelled. */
+export function manualFlagDialog(photoId) {
+  return new Promise((resolve) => {
+    const radios = MANUAL_CODES.map((c) => h('input', { type: 'radio', name: 'manual-code', id: `manual-${c}`, value: c }));
+    const note = h('textarea', { id: 'manual-note', rows: 2 });
+    const err = h('p', { class: 'form-error', role: 'alert' });
+    const ok = h('button', { type: 'submit', class: 'primary', id: 'manual-submit' }, t('flag.add_manual_submit'));
+    const cancel = h('button', { type: 'button', class: 'link' }, t('common.cancel'));
+    let result = null;
+    const form = h('form', { method: 'dialog' },
+      h('h2', null, t('flag.add_manual_title')),
+      h('p', { class: 'muted' }, t('flag.add_manual_help')),
+      h('fieldset', null, h('legend', null, t('flag.add_manual_what')), radios.map((r) => h('label', { class: 'radio', for: r.id }, r, t(`flag.code.${r.value}`)))),
+      h('label', { for: 'manual-note' }, t('flag.confirm_note')), note, err,
+      h('div', { class: 'row' }, ok, cancel));
+    const dlg = h('dialog', { class: 'card manual-flag', id: 'manual-flag', 'aria-labelledby': 'manual-flag-title' }, form);
+    form.querySelector('h2').id = 'manual-flag-title';
+    cancel.addEventListener('click', () => dlg.close());
+    dlg.addEventListener('close', () => { dlg.remove(); resolve(result); });
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const code = radios.find((r) => r.checked)?.value;
+      if (!code) { replace(err, t('flag.add_manual_choose')); return; }
+      ok.disabled = true;
+      try {
+        result = await api.post(`/api/v1/photos/${photoId}/flags`, { code, note: note.value.trim() });
+        dlg.close();
+      } catch (ex) {
+        replace(err, apiErrorText(ex));
+        ok.disabled = false;
+      }
+    });
+    document.body.appendChild(dlg);
+    dlg.showModal();
+  });
 }

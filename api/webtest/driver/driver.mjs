@@ -23,13 +23,82 @@ async function shot(page, name, opts = {}) {
   log('screenshot', file);
 }
 
-/** atSize takes a screenshot at another viewport size and comes back. */
-async function shotAt(page, size, name, opts) {
+// Every screen a scenario reaches is visited: photographed at both sizes, checked
+// by axe-core (serious and critical violations) and read for words of the other
+// language. The results go back to the Go test, which fails on any.
+const screens = [];
+const AXE = cfg.axe ? readFileSync(cfg.axe, 'utf8') : '';
+
+/** Words allowed in the Chinese UI: the product's name, abbreviations Chinese
+ * officials write in Latin letters, image formats and units. */
+const ZH_ALLOWED = ['SafeGrid', 'AI', 'GB', 'JPEG', 'PNG', 'WebP', 'km', 'm', 'kg', 'KB', 'MB', 'OK'];
+
+/** foreignText lists the visible texts of the page in the wrong language: ASCII
+ * words in the Chinese UI, Chinese characters or punctuation in the English one.
+ * Proper names and what people typed (marked translate="no") and text marked as
+ * another language (the language switch) are not checked. */
+function foreignText(allowed) {
+  const lang = document.documentElement.lang;
+  const out = [];
+  const skip = (el) => !el || el.closest('[translate="no"], script, style, noscript, .visually-hidden') ||
+    (el.closest('[lang]') && el.closest('[lang]') !== document.documentElement && el.closest('[lang]').lang !== lang);
+  const bad = (s) => {
+    if (lang === 'en') return /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/.test(s) ? [s.trim()] : [];
+    // A single letter is a grade or a class in Chinese text too (A 级, B1).
+    return (s.match(/[A-Za-z][A-Za-z'_-]*/g) || []).filter((w) => w.length > 1 && !allowed.includes(w));
+  };
+  const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || el.closest('select') || skip(el) || !visible(el)) continue;
+    for (const w of bad(n.textContent)) out.push({ word: w, text: n.textContent.trim().slice(0, 120) });
+  }
+  for (const el of document.querySelectorAll('select, input[placeholder], textarea[placeholder], [aria-label], img[alt]')) {
+    if (!visible(el) && el.tagName !== 'IMG') continue;
+    let s = '';
+    if (el.tagName === 'SELECT') { const o = el.selectedOptions[0]; if (!o || skip(o)) continue; s = o.textContent; } else if (skip(el)) continue;
+    else s = el.getAttribute('placeholder') || el.getAttribute('aria-label') || el.getAttribute('alt') || '';
+    for (const w of bad(s)) out.push({ word: w, text: s.trim().slice(0, 120) });
+  }
+  return out;
+}
+
+/** visit records one screen: screenshots at 390×844 and 1440×900 (the page's
+ * whole length with fullPage), axe-core's serious and critical violations and the
+ * words in the wrong language. The page is left at the viewport it had. */
+async function visit(page, name, opts = {}) {
+  await page.waitForLoadState('domcontentloaded');
+  await page.waitForFunction(() => !document.querySelector('#view[aria-busy]'), null, { timeout: 15000 }).catch(() => {});
   const before = page.viewportSize();
-  await page.setViewportSize(size);
-  await page.waitForTimeout(150);
-  await shot(page, name, opts);
+  const rec = { screen: name, lang: await page.evaluate(() => document.documentElement.lang), axe: [], foreign: [] };
+  for (const [size, suffix] of [[PHONE, 'phone'], [DESKTOP, 'desktop']]) {
+    await page.setViewportSize(size);
+    await page.waitForTimeout(120);
+    if (!opts.keepScroll) await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, `${name}-${suffix}`, { fullPage: !!opts.fullPage });
+    if (AXE && suffix === 'phone') {
+      if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
+      const v = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
+          .map((x) => ({ id: x.id, impact: x.impact, help: x.help, nodes: x.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n')[1] || ''}`.slice(0, 200)) }));
+      });
+      for (const x of v) if (!rec.axe.some((y) => y.id === x.id)) rec.axe.push({ ...x, at: suffix });
+    }
+  }
+  rec.foreign = await page.evaluate(foreignText, ZH_ALLOWED);
   await page.setViewportSize(before);
+  screens.push(rec);
+  log('visited', name, 'axe', rec.axe.map((x) => x.id).join(',') || 0, 'foreign', rec.foreign.map((x) => x.word).join(',') || 0);
+  return rec;
+}
+
+/** setLang switches the app's language on the device and reloads. */
+async function setLang(page, lang) {
+  await page.evaluate((l) => localStorage.setItem('safegrid.lang', l), lang);
+  await page.reload();
+  await page.waitForSelector('main h1');
 }
 
 async function login(page, username) {
@@ -54,6 +123,8 @@ async function answerFail(page, code, outcome, note) {
 async function markRestNA(page) {
   await page.click('details.bulk summary');
   await page.click('#mark-rest-na');
+  await page.click('#confirm-rest-na');
+  await page.waitForSelector('#bulk-done');
 }
 
 async function waitUploaded(page, n, timeout = 45000) {
@@ -63,7 +134,7 @@ async function waitUploaded(page, n, timeout = 45000) {
 async function submitInspection(page) {
   const btn = page.locator('#submit-inspection');
   await btn.waitFor();
-  await page.waitForFunction(() => { const b = document.querySelector('#submit-inspection'); return b && !b.disabled; }, null, { timeout: 30000 });
+  await page.waitForFunction(() => { const b = document.querySelector('#submit-inspection'); return b && !b.disabled; }, null, { timeout: 120000 });
   await btn.click();
   await page.waitForSelector('#submitted', { timeout: 15000 });
 }
@@ -76,7 +147,7 @@ const scenarios = {
     const { pass, hazard, fix } = cfg.items;
     await login(page, 'inspector');
     await page.waitForSelector(`a[data-inspection-id="${cfg.inspectionId}"]`);
-    await shot(page, 'inspector-today-phone');
+    await visit(page, 'inspector-today');
     await page.click(`a[data-inspection-id="${cfg.inspectionId}"]`);
     await page.click('#start-inspection');
     await page.waitForSelector('.item');
@@ -92,18 +163,19 @@ const scenarios = {
     await waitUploaded(page, 3);
     log('3 photos uploaded');
 
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await shot(page, 'inspector-checklist-phone');
-    await page.setViewportSize(DESKTOP);
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await shot(page, 'inspector-checklist-desktop');
-    await page.setViewportSize(PHONE);
+    await visit(page, 'inspector-checklist');
 
     await markRestNA(page);
     await submitInspection(page);
-    await shot(page, 'inspector-submitted-phone');
+    await visit(page, 'inspector-submitted');
     const hazardLink = await page.locator(`#item-${hazard} a[href^="/hazards/"]`).getAttribute('href');
-    return { itemCount, photos: await photoIds(page), hazardLink };
+    // After submitting, without a reload: the page says submitted and offers nothing to change.
+    const afterSubmit = await page.evaluate(() => ({
+      status: document.querySelector('#inspection-status')?.dataset.status || '',
+      enabled: [...document.querySelectorAll('.item button, .item input, .item textarea, .item select, #mark-rest-na, #submit-inspection')]
+        .filter((e) => !e.disabled).map((e) => e.id || e.dataset.answer || e.tagName),
+    }));
+    return { itemCount, photos: await photoIds(page), hazardLink, afterSubmit };
   },
 
   // The same with the network cut part-way: photos taken offline wait on the
@@ -130,7 +202,7 @@ const scenarios = {
       return tiles.length === n && tiles.every((p) => p.state === 'failed') ? tiles : null;
     }, codes.length, { timeout: 15000 })).jsonValue();
     await page.locator(`#item-${codes[1]}`).scrollIntoViewIfNeeded();
-    await shot(page, 'inspector-offline-phone');
+    await visit(page, 'inspector-offline', { keepScroll: true, fullPage: false });
 
     let puts = 0;
     let lost = 0;
@@ -151,7 +223,7 @@ const scenarios = {
     log('online again');
     await waitUploaded(page, codes.length, 60000);
     log('all photos uploaded after', puts, 'PUT requests');
-    await shot(page, 'inspector-back-online-phone');
+    await visit(page, 'inspector-back-online');
     await markRestNA(page);
     await submitInspection(page);
     return { offlineStates, photos: await photoIds(page), puts, lostStatus };
@@ -204,7 +276,7 @@ const scenarios = {
       bannerShown: await page.locator('#offline').isVisible(),
     };
     await page.evaluate(() => window.scrollTo(0, 0)); // the banner and what waits on the phone
-    await shot(page, 'inspector-offline-reload-phone');
+    await visit(page, 'inspector-offline-reload', { fullPage: false });
 
     await ctx.setOffline(false);
     log('online again');
@@ -223,8 +295,7 @@ const scenarios = {
     await page.waitForFunction((id) => [...document.querySelectorAll(`#flag-${id} .flag-photo img`)].some((i) => i.complete && i.naturalWidth > 0), confirm, { timeout: 15000 });
     await page.waitForTimeout(300);
     const fallback = await page.locator(`#flag-${confirm} .flag-photo`).getAttribute('data-fallback');
-    await shot(page, 'review-queue-desktop');
-    await shotAt(page, PHONE, 'review-queue-phone');
+    await visit(page, 'review-queue');
 
     await page.fill(`#confirm-note-${confirm}`, '走道内两辆电动车');
     await page.click(`#flag-${confirm} button[data-action=confirm]`);
@@ -232,24 +303,22 @@ const scenarios = {
     await page.click(`#flag-${reject} .quick button >> nth=0`);
     await page.click(`#flag-${reject} button[data-action=reject]`);
     await page.waitForSelector(`#flag-${reject}[data-review=rejected]`);
-    await shot(page, 'review-queue-decided-desktop');
+    await visit(page, 'review-queue-decided');
 
     const href = await page.locator(`#flag-${confirm} .hazard-link`).getAttribute('href');
     await page.click(`#flag-${confirm} .hazard-link`);
     await page.waitForSelector('.hazard[data-hazard-id] #hazard-events li');
-    await shot(page, 'hazard-page-desktop', { fullPage: true });
-    await shotAt(page, PHONE, 'hazard-page-phone', { fullPage: true });
+    await visit(page, 'hazard-page');
 
     await page.click('nav.nav a[href="/office/hazards"]');
     await page.waitForSelector('#hazard-table, .empty');
-    await shot(page, 'hazard-list-desktop');
+    await visit(page, 'hazard-list');
 
     await page.click('nav.nav a[href="/office/kpi"]');
     await page.waitForSelector('#kpi-unavailable, .kpi-grid');
     const kpiAvailable = (await page.locator('.kpi-grid').count()) > 0;
     const kpiVolume = kpiAvailable ? (await page.locator('[data-kpi="volume"] .kpi-value').innerText()).trim() : '';
-    await shot(page, 'kpi-dashboard-desktop');
-    await shotAt(page, PHONE, 'kpi-dashboard-phone');
+    await visit(page, 'kpi-dashboard');
     return { hazardHref: href, annotatedFallback: fallback, kpiAvailable, kpiVolume };
   },
 
@@ -259,20 +328,312 @@ const scenarios = {
     await login(page, 'merchant');
     await page.waitForSelector(`a[data-hazard-id="${id}"] .countdown`);
     const listCountdown = (await page.locator(`a[data-hazard-id="${id}"] .countdown .big`).textContent()).trim();
-    await shot(page, 'merchant-home-phone');
+    await visit(page, 'merchant-home');
     await page.click(`a[data-hazard-id="${id}"]`);
     await page.waitForSelector('.merchant-hazard .deadline .countdown');
     const countdown = (await page.locator('.deadline .countdown .big').textContent()).trim();
-    await shot(page, 'merchant-hazard-phone', { fullPage: true });
-    await shotAt(page, DESKTOP, 'merchant-hazard-desktop', { fullPage: true });
+    const text = async (sel) => ((await page.locator(sel).count()) ? (await page.locator(sel).first().innerText()).trim() : '');
+    const finding = { note: await text('#finding-note'), instruction: await text('#office-instruction'), inspector: await text('#merchant-inspector') };
+    await visit(page, 'merchant-hazard');
 
     await page.setInputFiles('#proof-cam', cfg.images[0]);
     await page.waitForSelector('.merchant-hazard[data-uploaded="1"]', { timeout: 30000 });
     await page.fill('#proof-note', '电动车已移到楼下集中停放点');
     await page.click('#submit-proof');
     await page.waitForSelector('#proof-submitted');
-    await shot(page, 'merchant-proof-submitted-phone');
-    return { listCountdown, countdown, proofNeeded: (await page.locator('.merchant-hazard').getAttribute('data-state')) };
+    await visit(page, 'merchant-proof-submitted');
+    const evidence = {
+      inspection: await page.locator('#evidence-inspection .photo').count(),
+      proof: await page.locator('#evidence-proof .photo').count(),
+      reinspection: await page.locator('#evidence-reinspection .photo').count(),
+    };
+    // In-app zoom of the inspector's photo.
+    await page.click('#evidence-inspection .zoom-open');
+    await page.waitForSelector('#viewer[open]');
+    const zoomed = await (await page.waitForFunction(() => { const i = document.querySelector('#viewer img'); return i && i.complete && i.naturalWidth > 0 ? i.naturalWidth : 0; }, null, { timeout: 15000 })).jsonValue();
+    await visit(page, 'merchant-photo-zoom', { fullPage: false });
+    await page.click('#viewer-close');
+    await page.waitForSelector('#viewer', { state: 'detached' });
+    const proofNeeded = await page.locator('.merchant-hazard').getAttribute('data-state');
+    // The rectification notice, signed with a finger.
+    await page.click('#print-notice');
+    await page.waitForSelector('#sig-canvas');
+    await page.fill('#sig-name', '张老板');
+    // A finger's stroke, as the phone's pointer events.
+    const box = await page.locator('#sig-canvas').boundingBox();
+    const pen = (type, i) => page.locator('#sig-canvas').dispatchEvent(type, {
+      pointerId: 7, pointerType: 'touch', isPrimary: true, bubbles: true, cancelable: true,
+      clientX: box.x + 20 + i * (box.width - 40) / 12, clientY: box.y + box.height / 2 + (i % 2 ? -20 : 20),
+    });
+    await pen('pointerdown', 0);
+    for (let i = 1; i <= 12; i++) await pen('pointermove', i);
+    await pen('pointerup', 12);
+    await page.click('#sig-submit');
+    await page.waitForSelector('#signature-img');
+    await visit(page, 'paper-notice', { fullPage: true });
+    return { listCountdown, countdown, finding, evidence, zoomed, proofNeeded };
+  },
+
+  // The office's hazard list with "all states" chosen in the filter.
+  async hazardListAll(ctx, page) {
+    await login(page, 'officer');
+    await page.goto(`${cfg.base}/office/hazards`);
+    await page.waitForSelector('#f-state');
+    await page.selectOption('#f-state', 'all');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForURL((u) => u.search.includes('state=all'));
+    await page.waitForSelector('#hazard-table, .empty, #error-box');
+    const error = (await page.locator('#error-box').count()) ? await page.locator('#error-box').innerText() : '';
+    const rows = await page.$$eval('#hazard-table tbody tr', (trs) => trs.map((tr) => Number(tr.dataset.hazardId)));
+    const stateChosen = await page.locator('#f-state').inputValue();
+    await visit(page, 'hazard-list-all');
+    return { error, rows, stateChosen };
+  },
+
+  // An inspector opens the page of a hazard they recorded, which the office has
+  // since notified: names, not user numbers.
+  async inspectorHazard(ctx, page) {
+    await login(page, 'inspector');
+    await page.goto(`${cfg.base}/hazards/${cfg.hazardId}`);
+    await page.waitForSelector('.hazard[data-hazard-id] #hazard-events li');
+    const inspector = (await page.locator('#hazard-inspector').innerText()).trim();
+    const events = await page.$$eval('#hazard-events li .event-head', (els) => els.map((e) => e.innerText.trim()));
+    await visit(page, 'inspector-hazard');
+    return { inspector, events };
+  },
+
+  // The officer confirms an AI flag on the photo the inspector took of the hazard
+  // they recorded, then opens the hazard.
+  async confirmOwn(ctx, page) {
+    await login(page, 'officer');
+    await page.goto(`${cfg.base}/office/flags`);
+    await page.waitForSelector(`#flag-${cfg.flagId}`);
+    await page.click(`#flag-${cfg.flagId} button[data-action=confirm]`);
+    await page.waitForSelector(`#flag-${cfg.flagId} .hazard-link`);
+    const href = await page.locator(`#flag-${cfg.flagId} .hazard-link`).getAttribute('href');
+    await page.click(`#flag-${cfg.flagId} .hazard-link`);
+    await page.waitForSelector('.hazard[data-hazard-id] #hazard-events li');
+    const kinds = await page.$$eval('#hazard-events li', (els) => els.map((e) => e.dataset.kind));
+    await visit(page, 'hazard-after-own-flag');
+    return { href, kinds };
+  },
+
+  // A checklist reloaded from the server: its photos show as thumbnails, and the
+  // submit bar names the item that still needs a photo.
+  async reloadedChecklist(ctx, page) {
+    await login(page, 'inspector');
+    await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+    await page.waitForSelector(`#item-${cfg.withPhoto}`);
+    const tile = await (await page.waitForFunction((code) => {
+      const img = document.querySelector(`#item-${code} .photo[data-photo-id] img`);
+      return img && img.complete && img.naturalWidth > 0 ? img.closest('.photo').dataset.photoId : null;
+    }, cfg.withPhoto, { timeout: 15000 }).catch(() => null))?.jsonValue();
+    await page.waitForSelector('#missing-photos', { timeout: 10000 }).catch(() => {});
+    const missing = await page.$$eval('#missing-photos a[data-code]', (as) => as.map((a) => a.dataset.code));
+    const missingText = (await page.locator('#missing-photos').count()) ? (await page.locator('#missing-photos').innerText()).trim() : '';
+    await visit(page, 'inspector-checklist-reloaded');
+    return { tile: tile || '', missing, missingText };
+  },
+
+  // A photo is taken; the AI's chip must follow the upload within seconds.
+  async aiChips(ctx, page) {
+    const [code] = cfg.items;
+    await login(page, 'inspector');
+    await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+    await page.waitForSelector(`#item-${code}`);
+    await page.setInputFiles(`#cam-${code}`, cfg.images[0]);
+    await page.waitForSelector(`#item-${code} .photo[data-state=uploaded]`, { timeout: 30000 });
+    const uploadedAt = Date.now();
+    await page.waitForSelector(`#item-${code} .flag-chip`, { timeout: 30000 });
+    const chipAfterMs = Date.now() - uploadedAt;
+    const chip = (await page.locator(`#item-${code} .flag-chip`).first().innerText()).trim();
+    const chipHelp = await page.locator(`#item-${code} .flag-chip`).first().getAttribute('title');
+    await visit(page, 'inspector-ai-chip', { keepScroll: true, fullPage: false });
+    return { chipAfterMs, chip, chipHelp };
+  },
+
+  // Error pages: a hazard that does not exist and a screen of another role offer
+  // no retry that cannot help, and never show the server's English.
+  async errors(ctx, page) {
+    await login(page, 'inspector');
+    const look = async (path, name) => {
+      await page.goto(`${cfg.base}${path}`);
+      await page.waitForSelector('#error-box');
+      const r = {
+        status: await page.locator('#error-box').getAttribute('data-status'),
+        retry: await page.locator('#error-retry').count(),
+        home: await page.locator('#error-home').count(),
+        text: (await page.locator('#error-box').innerText()).trim(),
+      };
+      await visit(page, name);
+      return r;
+    };
+    const notFound = await look('/hazards/987654', 'error-not-found');
+    const forbidden = await look('/office/kpi', 'error-forbidden');
+    return { notFound, forbidden };
+  },
+
+  // The bell, for each role: the unread count on landing, the list, a tap opens
+  // the hazard. Then, with the officer's page open, a colleague invites the
+  // officer to a determination through the API; the bell shows it without a reload.
+  async bells(ctx, page) {
+    const out = {};
+    let revalidated = 0;
+    page.on('response', (r) => { if (r.url().includes('/notifications/unread') && r.status() === 304) revalidated++; });
+    const openFirst = async (role, name) => {
+      await page.click('#bell');
+      await page.waitForSelector('#bell-list li');
+      const items = await page.$$eval('#bell-list li', (els) => els.map((e) => ({ kind: e.dataset.kind, text: e.innerText.trim() })));
+      await visit(page, name, { keepScroll: true });
+      await page.click('#bell-list li a >> nth=0');
+      await page.waitForFunction(() => /\/hazards\/\d+$/.test(location.pathname));
+      await page.waitForSelector('main h1');
+      return { items, path: new URL(page.url()).pathname };
+    };
+    for (const role of ['inspector', 'merchant']) {
+      await ctx.clearCookies();
+      await login(page, role);
+      await page.waitForSelector('#bell[data-unread]');
+      const unread = Number(await page.getAttribute('#bell', 'data-unread'));
+      out[role] = { unread, ...(await openFirst(role, `bell-${role}`)) };
+      await page.waitForFunction(() => document.querySelector('#bell')?.dataset.unread === '0', null, { timeout: 15000 }).catch(() => {});
+      out[role].unreadAfter = Number(await page.getAttribute('#bell', 'data-unread'));
+    }
+    await ctx.clearCookies();
+    await login(page, 'officer');
+    await page.waitForSelector('#bell[data-unread]');
+    const before = Number(await page.getAttribute('#bell', 'data-unread'));
+    // A colleague opens a determination with the officer on the panel.
+    const call = async (method, path, body, token) => {
+      const res = await fetch(cfg.base + path, { method, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return JSON.parse(text);
+    };
+    const { token } = await call('POST', '/api/v1/auth/login', { login: cfg.live.username, password: cfg.password });
+    const invitedAt = Date.now();
+    await call('POST', `/api/v1/hazards/${cfg.live.hazardId}/determination`, { participants: cfg.live.participants, note: '请参加判定' }, token);
+    await page.waitForFunction((n) => Number(document.querySelector('#bell')?.dataset.unread) > n, before, { timeout: 40000 });
+    const arrivedMs = Date.now() - invitedAt;
+    out.officer = { unread: before, arrivedMs, ...(await openFirst('officer', 'bell-officer')) };
+    // The next poll, with nothing new, is a 304 without a body.
+    await page.waitForResponse((r) => r.url().includes('/notifications/unread') && r.status() === 304, { timeout: 25000 }).catch(() => {});
+    out.revalidated = revalidated;
+    return out;
+  },
+
+  // The map with a tile server that cannot be reached: sites still plotted.
+  async map(ctx, page) {
+    await login(page, 'officer');
+    await page.click('nav.nav a[href="/office/map"]');
+    await page.waitForSelector('#map[data-ready=true]', { timeout: 30000 });
+    await page.waitForSelector('#map[data-tiles=unreachable], #map[data-tiles=none]', { timeout: 30000 });
+    const m = await page.$eval('#map', (e) => ({ markers: Number(e.dataset.markers), outlines: Number(e.dataset.outlines), tiles: e.dataset.tiles }));
+    m.drawn = await page.locator('#map path.site-marker').count();
+    m.note = (await page.locator('#map-tiles').innerText()).trim();
+    await visit(page, 'office-map');
+    await page.click('nav.nav a[href="/office/assign"]');
+    await page.waitForSelector('#inspector-load');
+    m.loadRows = await page.locator('#inspector-load tbody tr').count();
+    await visit(page, 'office-assign');
+    return m;
+  },
+
+  // An inspector marks by hand a hazard the model cannot see on a photo.
+  async manualFlag(ctx, page) {
+    const code = cfg.item;
+    await login(page, 'inspector');
+    await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+    await page.waitForSelector(`#item-${code} [data-action=manual-flag]`);
+    await page.click(`#item-${code} [data-action=manual-flag]`);
+    await page.waitForSelector('#manual-flag[open]');
+    await page.check('#manual-combustibles_stacked');
+    await page.fill('#manual-note', '楼道内堆放纸箱');
+    await visit(page, 'inspector-manual-flag', { keepScroll: true });
+    await page.click('#manual-submit');
+    await page.waitForSelector(`#item-${code} .flag-chip[data-code=combustibles_stacked]`);
+    return { chip: (await page.locator(`#item-${code} .flag-chip`).first().innerText()).trim() };
+  },
+
+  // Closing at the re-inspection: refused without a photo, then with a photo and
+  // a confirmation; the hazard page then shows before and after side by side.
+  async reinspectClose(ctx, page) {
+    await login(page, 'inspector');
+    await page.goto(`${cfg.base}/hazards/${cfg.hazardId}`);
+    await page.waitForSelector('button[data-action=reinspect_fixed]');
+    await page.click('button[data-action=reinspect_fixed]');
+    await page.waitForSelector('.actions .form-error:not(:empty)');
+    const refused = (await page.locator('.actions .form-error').innerText()).trim();
+    const stateAfterRefusal = await page.getAttribute('.hazard', 'data-state');
+    await page.setInputFiles('#hazard-cam', cfg.images[0]);
+    await page.waitForSelector('.actions .photo[data-state=uploaded]', { timeout: 30000 });
+    await page.click('button[data-action=reinspect_fixed]');
+    await page.waitForSelector('#confirm-close');
+    await visit(page, 'hazard-close-confirm', { keepScroll: true });
+    await page.click('#confirm-close');
+    await page.waitForSelector('.hazard[data-state=closed_fixed]');
+    const groups = {
+      inspection: await page.locator('#evidence-inspection .photo').count(),
+      reinspection: await page.locator('#evidence-reinspection .photo').count(),
+    };
+    await visit(page, 'hazard-before-after', { fullPage: true });
+    // Zoom the inspection photo; its AI boxes can be hidden and shown.
+    await page.click('#evidence-inspection .zoom-open');
+    await page.waitForSelector('#viewer[data-boxes]', { timeout: 15000 });
+    const boxes = Number(await page.getAttribute('#viewer', 'data-boxes'));
+    await page.uncheck('#viewer-boxes');
+    const hiddenBoxes = await page.locator('.viewer-boxes').isHidden();
+    await page.check('#viewer-boxes');
+    await visit(page, 'hazard-photo-zoom', { keepScroll: true });
+    await page.click('#viewer-close');
+    return { refused, stateAfterRefusal, groups, boxes, hiddenBoxes };
+  },
+
+  // The English UI: every screen of every role shows no Chinese outside proper
+  // names and what people wrote; the lock-out message too, in both languages.
+  async language(ctx, page) {
+    const lockout = {};
+    // First load of a fresh phone: every byte over the wire until the login screen
+    // is ready (the service worker's own copying of the shell comes after).
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    const weight = { bytes: 0, requests: 0, files: [] };
+    const urls = new Map();
+    cdp.on('Network.responseReceived', (e) => urls.set(e.requestId, new URL(e.response.url).pathname));
+    cdp.on('Network.loadingFinished', (e) => { weight.bytes += e.encodedDataLength; weight.requests++; weight.files.push(`${urls.get(e.requestId)} ${e.encodedDataLength}`); });
+    await page.goto(cfg.base + '/login');
+    await page.waitForSelector('#login');
+    await page.waitForLoadState('networkidle');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
+    await cdp.detach();
+    log('first load', weight.bytes, 'bytes in', weight.requests, 'requests');
+    for (let i = 0; i < 6; i++) {
+      await page.fill('#login', cfg.lockUser);
+      await page.fill('#password', 'wrong-password-123');
+      await page.click('form.login button[type=submit]');
+      await page.waitForFunction(() => !document.querySelector('form.login button[type=submit]').disabled && document.querySelector('.form-error').textContent);
+    }
+    lockout.zh = (await page.locator('.form-error').innerText()).trim();
+    await visit(page, 'login-locked');
+    await setLang(page, 'en');
+    await page.fill('#login', cfg.lockUser);
+    await page.fill('#password', 'wrong-password-123');
+    await page.click('form.login button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('.form-error').textContent);
+    lockout.en = (await page.locator('.form-error').innerText()).trim();
+    await visit(page, 'login-locked-en');
+    for (const [user, paths] of Object.entries(cfg.screens)) {
+      await ctx.clearCookies();
+      await login(page, user);
+      for (const [name, path] of paths) {
+        await page.goto(cfg.base + path);
+        await page.waitForSelector('main h1');
+        await page.waitForTimeout(300);
+        await visit(page, `${name}-en`);
+      }
+    }
+    return { lockout, weight };
   },
 
   // A safety officer puts a possibly major hazard to a panel of three on a
@@ -299,7 +660,7 @@ const scenarios = {
       await page.waitForSelector('.det-vote-form');
       await page.check(`#det-vote-${r.vote}`);
       await page.fill('#det-reason', r.reason);
-      if (r === cfg.reviewers[1]) await shot(page, 'determination-vote-desktop', { fullPage: true });
+      if (r === cfg.reviewers[1]) await visit(page, 'determination-vote');
       await page.click('#det-cast');
       await page.waitForSelector(`#det-ballots li[data-reviewer="${r.id}"][data-vote="${r.vote}"]`);
       log(r.username, 'voted', r.vote);
@@ -314,8 +675,7 @@ const scenarios = {
     await page.waitForSelector('#determination[data-status=concluded] #det-supervision');
     const conclusion = await page.locator('#det-conclusion').getAttribute('data-conclusion');
     await page.evaluate(() => window.scrollTo(0, 0));
-    await shot(page, 'determination-desktop', { fullPage: true });
-    await shotAt(page, PHONE, 'determination-phone', { fullPage: true });
+    await visit(page, 'determination');
     return { offeredActions, conclusion };
   },
 };
@@ -323,7 +683,7 @@ const scenarios = {
 async function main() {
   const scenario = scenarios[cfg.scenario];
   if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
-  const desktop = cfg.scenario === 'reviewer' || cfg.scenario === 'determination';
+  const desktop = ['reviewer', 'determination', 'hazardListAll', 'confirmOwn', 'map', 'language'].includes(cfg.scenario);
   const ctx = await chromium.launchPersistentContext(cfg.profileDir, {
     executablePath: cfg.chromium,
     headless: true,
@@ -345,11 +705,11 @@ async function main() {
   try {
     const data = await scenario(ctx, page);
     data.pageErrors = pageErrors;
-    return { ok: true, screenshots: shots, data };
+    return { ok: true, screenshots: shots, screens, data };
   } catch (err) {
     log('FAILED:', err?.stack || err);
     try { await shot(page, `failure-${cfg.scenario}`, { fullPage: true }); } catch { /* best effort */ }
-    return { ok: false, error: String(err?.message || err), screenshots: shots };
+    return { ok: false, error: String(err?.message || err), screenshots: shots, screens };
   } finally {
     await ctx.close();
   }

@@ -1,0 +1,84 @@
+// Evidence, labelled and comparable: a hazard's photos in three groups side by
+// side — taken at the inspection, sent as proof of the fix, taken at the
+// re-inspection — each opening in an in-app viewer where the AI's boxes can be
+// shown or hidden.
+
+import { h, replace } from './dom.js';
+import { api, items } from './api.js';
+import { t, tOr, percent } from './i18n.js';
+import { thumbURL, originalURL } from './photos.js';
+
+const PROOF = new Set(['submit_proof']);
+const REINSPECTION = new Set(['reinspect_fixed', 'reinspect_present']);
+
+function payload(ev) {
+  try { return typeof ev.payload === 'string' ? JSON.parse(ev.payload) : (ev.payload || {}); } catch { return {}; }
+}
+
+/** evidenceGroups sorts a hazard's photos by when they were taken: the events
+ * that name photos say which are proof and which re-inspection; the rest come
+ * from the inspection (the items that recorded it, and confirmed AI flags). */
+export function evidenceGroups(hz) {
+  const groups = { inspection: [], proof: [], reinspection: [] };
+  const placed = new Set();
+  for (const ev of hz.events || []) {
+    const ids = payload(ev).photo_ids || [];
+    const g = PROOF.has(ev.kind) ? 'proof' : REINSPECTION.has(ev.kind) ? 'reinspection' : null;
+    if (!g) continue;
+    for (const id of ids) if (!placed.has(id)) { placed.add(id); groups[g].push(id); }
+  }
+  for (const id of hz.photo_ids || []) if (!placed.has(id)) { placed.add(id); groups.inspection.push(id); }
+  return groups;
+}
+
+/** evidenceSection shows the three groups side by side (stacked on a phone). */
+export function evidenceSection(hz, { staff = false } = {}) {
+  const g = evidenceGroups(hz);
+  const col = (key) => h('section', { class: 'evidence-group', id: `evidence-${key}`, 'aria-labelledby': `evidence-${key}-title`, dataset: { count: g[key].length } },
+    h('h3', { id: `evidence-${key}-title` }, t(`evidence.group.${key}`), ' ', h('span', { class: 'count' }, g[key].length)),
+    g[key].length
+      ? h('div', { class: 'photos' }, g[key].map((id, i) => h('figure', { class: 'photo ok', dataset: { photoId: id, state: 'uploaded' } },
+        h('button', { type: 'button', class: 'zoom-open', 'aria-label': t('evidence.open', { n: i + 1, group: t(`evidence.group.${key}`) }), onclick: () => openViewer(id, { staff }) },
+          h('img', { src: thumbURL(id), alt: t('evidence.photo_alt', { n: i + 1, group: t(`evidence.group.${key}`) }), loading: 'lazy', width: 96, height: 96 })))))
+      : h('p', { class: 'muted' }, t('photo.none')));
+  return h('section', { class: 'card evidence', id: 'evidence' },
+    h('h2', null, t('evidence.title')),
+    h('div', { class: 'evidence-groups' }, col('inspection'), col('proof'), col('reinspection')),
+    h('p', { class: 'muted small-text' }, t('evidence.verdict_pending')));
+}
+
+/** openViewer shows one photo large, in the app, with the AI's boxes toggleable. */
+export async function openViewer(id, { staff = false } = {}) {
+  document.getElementById('viewer')?.remove();
+  const frame = h('div', { class: 'viewer-frame' });
+  const img = h('img', { src: originalURL(id), alt: t('evidence.viewer_alt') });
+  frame.appendChild(img);
+  const boxes = h('div', { class: 'viewer-boxes' });
+  frame.appendChild(boxes);
+  const toggle = h('input', { type: 'checkbox', id: 'viewer-boxes', checked: true, onchange: () => { boxes.hidden = !toggle.checked; } });
+  const toggleRow = h('label', { class: 'inline', for: 'viewer-boxes', hidden: true }, toggle, ' ', t('evidence.show_boxes'));
+  const close = h('button', { type: 'button', class: 'primary', id: 'viewer-close' }, t('common.close'));
+  const dlg = h('dialog', { id: 'viewer', class: 'viewer', 'aria-label': t('evidence.viewer_alt') },
+    h('div', { class: 'row wrap viewer-tools' }, toggleRow, h('span', { class: 'muted', id: 'viewer-flags' }), close), frame);
+  close.addEventListener('click', () => dlg.close());
+  dlg.addEventListener('close', () => dlg.remove());
+  document.body.appendChild(dlg);
+  dlg.showModal();
+  if (!staff) return dlg;
+  try {
+    const [flags, meta] = await Promise.all([api.get(`/api/v1/photos/${id}/flags`).then(items), api.get(`/api/v1/photos/${id}`)]);
+    const withBoxes = flags.filter((f) => f.boxes?.length);
+    if (!withBoxes.length || !meta.width) return dlg;
+    toggleRow.hidden = false;
+    replace(dlg.querySelector('#viewer-flags'), flags.map((f) => tOr(`flag.code.${f.code}`, t('flag.code.unknown'))).join(t('common.list_sep')));
+    for (const f of withBoxes) {
+      for (const b of f.boxes) {
+        const box = h('span', { class: 'box' }, h('span', null, `${tOr(`object.${b.class}`, t('object.unknown'))} ${percent(b.score)}`));
+        Object.assign(box.style, { left: `${(100 * b.x1) / meta.width}%`, top: `${(100 * b.y1) / meta.height}%`, width: `${(100 * (b.x2 - b.x1)) / meta.width}%`, height: `${(100 * (b.y2 - b.y1)) / meta.height}%` });
+        boxes.appendChild(box);
+      }
+    }
+    dlg.dataset.boxes = String(boxes.children.length);
+  } catch { /* the photo alone still helps */ }
+  return dlg;
+}

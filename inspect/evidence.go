@@ -1,0 +1,7 @@
+package inspect
+
+// ItemPhoto names one photo of an inspection and the checklist item it answers.
+type ItemPhoto struct {
+	ID       string `json:"id"`
+	ItemCode string `json:"item_code"`
+}
