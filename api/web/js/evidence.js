@@ -35,30 +35,30 @@ export function evidenceGroups(hz) {
 export function evidenceSection(hz, { staff = false } = {}) {
   const g = evidenceGroups(hz);
   const col = (key) => h('section', { class: 'evidence-group', id: `evidence-${key}`, 'aria-labelledby': `evidence-${key}-title`, dataset: { count: g[key].length } },
-    h('h3', { id: `evidence-${key}-title` }, t(`evidence.group.${key}`), ' ', h('span', { class: 'count' }, g[key].length)),
+    h('h3', { id: `evidence-${key}-title` }, t(`gallery.group.${key}`), ' ', h('span', { class: 'count' }, g[key].length)),
     g[key].length
       ? h('div', { class: 'photos' }, g[key].map((id, i) => h('figure', { class: 'photo ok', dataset: { photoId: id, state: 'uploaded' } },
-        h('button', { type: 'button', class: 'zoom-open', 'aria-label': t('evidence.open', { n: i + 1, group: t(`evidence.group.${key}`) }), onclick: () => openViewer(id, { staff }) },
-          h('img', { src: thumbURL(id), alt: t('evidence.photo_alt', { n: i + 1, group: t(`evidence.group.${key}`) }), loading: 'lazy', width: 96, height: 96 })))))
+        h('button', { type: 'button', class: 'zoom-open', 'aria-label': t('gallery.open', { n: i + 1, group: t(`gallery.group.${key}`) }), onclick: () => openViewer(id, { staff }) },
+          h('img', { src: thumbURL(id), alt: t('gallery.photo_alt', { n: i + 1, group: t(`gallery.group.${key}`) }), loading: 'lazy', width: 96, height: 96 })))))
       : h('p', { class: 'muted' }, t('photo.none')));
   return h('section', { class: 'card evidence', id: 'evidence' },
-    h('h2', null, t('evidence.title')),
+    h('h2', null, t('gallery.title')),
     h('div', { class: 'evidence-groups' }, col('inspection'), col('proof'), col('reinspection')),
-    h('p', { class: 'muted small-text' }, t('evidence.verdict_pending')));
+    h('p', { class: 'muted small-text' }, t('gallery.verdict_pending')));
 }
 
 /** openViewer shows one photo large, in the app, with the AI's boxes toggleable. */
 export async function openViewer(id, { staff = false } = {}) {
   document.getElementById('viewer')?.remove();
   const frame = h('div', { class: 'viewer-frame' });
-  const img = h('img', { src: originalURL(id), alt: t('evidence.viewer_alt') });
+  const img = h('img', { src: originalURL(id), alt: t('gallery.viewer_alt') });
   frame.appendChild(img);
   const boxes = h('div', { class: 'viewer-boxes' });
   frame.appendChild(boxes);
   const toggle = h('input', { type: 'checkbox', id: 'viewer-boxes', checked: true, onchange: () => { boxes.hidden = !toggle.checked; } });
-  const toggleRow = h('label', { class: 'inline', for: 'viewer-boxes', hidden: true }, toggle, ' ', t('evidence.show_boxes'));
+  const toggleRow = h('label', { class: 'inline', for: 'viewer-boxes', hidden: true }, toggle, ' ', t('gallery.show_boxes'));
   const close = h('button', { type: 'button', class: 'primary', id: 'viewer-close' }, t('common.close'));
-  const dlg = h('dialog', { id: 'viewer', class: 'viewer', 'aria-label': t('evidence.viewer_alt') },
+  const dlg = h('dialog', { id: 'viewer', class: 'viewer', 'aria-label': t('gallery.viewer_alt') },
     h('div', { class: 'row wrap viewer-tools' }, toggleRow, h('span', { class: 'muted', id: 'viewer-flags' }), close), frame);
   close.addEventListener('click', () => dlg.close());
   dlg.addEventListener('close', () => dlg.remove());
@@ -70,7 +70,7 @@ export async function openViewer(id, { staff = false } = {}) {
     const withBoxes = flags.filter((f) => f.boxes?.length);
     if (!withBoxes.length || !meta.width) return dlg;
     toggleRow.hidden = false;
-    replace(dlg.querySelector('#viewer-flags'), flags.map((f) => tOr(`flag.code.${f.code}`, t('flag.code.unknown'))).join(t('common.list_sep')));
+    replace(dlg.querySelector('#viewer-flags'), flags.map((f) => tOr(`flag.code.${f.code}`, t('flag.unknown_code'))).join(t('common.list_sep')));
     for (const f of withBoxes) {
       for (const b of f.boxes) {
         const box = h('span', { class: 'box' }, h('span', null, `${tOr(`object.${b.class}`, t('object.unknown'))} ${percent(b.score)}`));

@@ -301,7 +301,7 @@ export async function inspectionView(ctx) {
       h('p', null, text(rule.explanation)),
       h('details', { class: 'basis' }, h('summary', null, t('rule.basis', { n: citations.length })), h('ul', null, citations),
         reasonsText(rule.because) ? h('p', { class: 'muted' }, t('rule.because', { why: reasonsText(rule.because) })) : null),
-      h('p', { class: 'evidence muted' }, t(`evidence.${rule.evidence || 'photo'}`), it.ai_checks?.length ? ` · ${t('rule.ai_checks', { list: it.ai_checks.map((c) => tOr(`flag.code.${c}`, t('flag.code.unknown'))).join(t('common.list_sep')) })}` : ''),
+      h('p', { class: 'evidence muted' }, t(`evidence.${rule.evidence || 'photo'}`), it.ai_checks?.length ? ` · ${t('rule.ai_checks', { list: it.ai_checks.map((c) => tOr(`flag.code.${c}`, t('flag.unknown_code'))).join(t('common.list_sep')) })}` : ''),
       h('div', { class: 'segmented', role: 'group', 'aria-label': t('answer.label') }, answerBtn('pass'), answerBtn('fail'), answerBtn('na')),
       failPanel,
       statusLine,
@@ -352,7 +352,7 @@ export async function inspectionView(ctx) {
     const groups = groupByLocation(state.detail.items || []);
     const nodes = [];
     for (const [loc, arr] of groups) {
-      nodes.push(h('h2', { class: 'group' }, tOr(`location.${loc}`, t('location.other'))));
+      nodes.push(h('h2', { class: 'group' }, tOr(`location.${loc}`, t('value.other'))));
       for (const it of arr) nodes.push(await renderItem(it));
     }
     replace(list, nodes);

@@ -14,11 +14,11 @@ const REJECT_REASONS = ['flag.reject.not_object', 'flag.reject.not_indoor', 'fla
 /** photoWithBoxes shows the annotated copy, or the thumbnail with the boxes drawn over it. */
 function photoWithBoxes(f) {
   const frame = h('div', { class: 'flag-photo' });
-  const annotated = h('img', { src: `/api/v1/photos/${f.photo_id}/annotated`, alt: t('flag.photo_alt', { code: tOr(`flag.code.${f.code}`, t('flag.code.unknown')) }), loading: 'lazy' });
+  const annotated = h('img', { src: `/api/v1/photos/${f.photo_id}/annotated`, alt: t('flag.photo_alt', { code: tOr(`flag.code.${f.code}`, t('flag.unknown_code')) }), loading: 'lazy' });
   annotated.addEventListener('error', async () => {
     // Not analysed (or no annotated copy): the thumbnail, with the flag's boxes on top.
     frame.dataset.fallback = 'thumb';
-    const img = h('img', { src: thumbURL(f.photo_id), alt: t('flag.photo_alt', { code: tOr(`flag.code.${f.code}`, t('flag.code.unknown')) }) });
+    const img = h('img', { src: thumbURL(f.photo_id), alt: t('flag.photo_alt', { code: tOr(`flag.code.${f.code}`, t('flag.unknown_code')) }) });
     replace(frame, img);
     if (!f.boxes?.length) return;
     try {
@@ -100,7 +100,7 @@ function flagCard(f, onChange) {
     replace(card,
       photoWithBoxes(f),
       h('div', { class: 'flag-body' },
-        h('h2', null, tOr(`flag.code.${f.code}`, t('flag.code.unknown'))),
+        h('h2', null, tOr(`flag.code.${f.code}`, t('flag.unknown_code'))),
         h('p', { class: 'row wrap' },
           h('span', { class: `chip ${f.status === 'flag' ? 'bad' : 'warn'}` }, t(`flag.status.${f.status}`)),
           f.manual ? h('span', { class: 'chip' }, t('flag.manual')) : h('span', { class: 'chip' }, t('flag.score', { p: percent(f.score) })),
@@ -133,7 +133,7 @@ export async function flagsView(ctx) {
         h('caption', null, t('flag.stats_title')),
         h('thead', null, h('tr', null, ['flag.col.code', 'flag.col.pending', 'flag.col.confirmed', 'flag.col.rejected', 'flag.col.precision'].map((k) => h('th', { scope: 'col' }, t(k))))),
         h('tbody', null, stats.map((s) => h('tr', null,
-          h('td', null, tOr(`flag.code.${s.code}`, t('flag.code.unknown'))), h('td', null, String(s.pending)), h('td', null, String(s.confirmed)), h('td', null, String(s.rejected)),
+          h('td', null, tOr(`flag.code.${s.code}`, t('flag.unknown_code'))), h('td', null, String(s.pending)), h('td', null, String(s.confirmed)), h('td', null, String(s.rejected)),
           h('td', null, s.precision?.value === null || s.precision?.value === undefined ? '—' : `${percent(s.precision.value)} (${s.precision.num}/${s.precision.den})`))))) : null);
     } catch { replace(statsEl); }
   };
@@ -150,7 +150,7 @@ export async function flagsView(ctx) {
     h('a', { href: `/office/flags${api.qs({ review: r, code })}`, class: r === review ? 'active' : '', 'aria-current': r === review ? 'page' : undefined }, t(`flag.tab.${r}`))));
   const codeSel = h('select', { id: 'flag-code', onchange: () => ctx.navigate(`/office/flags${api.qs({ review, code: codeSel.value })}`) },
     h('option', { value: '' }, t('flag.all_codes')),
-    checkCodes().map((c) => h('option', { value: c, selected: c === code }, tOr(`flag.code.${c}`, t('flag.code.unknown')))));
+    checkCodes().map((c) => h('option', { value: c, selected: c === code }, tOr(`flag.code.${c}`, t('flag.unknown_code')))));
   loadStats();
   replace(root,
     h('h1', null, t('flag.queue_title')),

@@ -69,7 +69,7 @@ export async function paperView(ctx) {
       notice && payload(notice).note ? h('p', { translate: 'no' }, payload(notice).note) : null,
       h('h3', null, t('hazard.legal_basis')),
       h('ul', null, (rule.citations || []).map((c) => h('li', { translate: 'no' }, `《${c.source}》${c.clause || ''}`)))] : null,
-    photos.length ? [h('h2', null, t('evidence.group.inspection')), h('div', { class: 'photos' }, photos.slice(0, 6).map((pid, i) => h('img', { src: thumbURL(pid), alt: t('evidence.photo_alt', { n: i + 1, group: t('evidence.group.inspection') }), width: 160, height: 120 })))] : null,
+    photos.length ? [h('h2', null, t('gallery.group.inspection')), h('div', { class: 'photos' }, photos.slice(0, 6).map((pid, i) => h('img', { src: thumbURL(pid), alt: t('gallery.photo_alt', { n: i + 1, group: t('gallery.group.inspection') }), width: 160, height: 120 })))] : null,
     sigBox);
 }
 

@@ -84,7 +84,7 @@ export function photoTile(p, { flags, onManualFlag } = {}) {
 /** flagChip names an AI flag in plain words: a suspicion, never a finding, with
  * what its score means (how sure the detector is of the object it saw). */
 export function flagChip(f) {
-  const label = tOr(`flag.code.${f.code}`, t('flag.code.unknown'));
+  const label = tOr(`flag.code.${f.code}`, t('flag.unknown_code'));
   const cls = f.review === 'rejected' ? 'muted' : (f.status === 'flag' ? 'bad' : 'warn');
   const review = f.review && f.review !== 'pending' ? ` · ${t(`flag.review.${f.review}`)}` : '';
   const what = f.manual ? t('flag.chip_manual', { label }) : t(f.status === 'flag' ? 'flag.chip_suspected' : 'flag.chip_unsure', { label, p: percent(f.score) });
