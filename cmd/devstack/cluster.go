@@ -118,26 +118,7 @@ func (c *cluster) run(ctx context.Context, replicas, port int, command []string)
 		<-ctx.Done()
 		return 0
 	}
-	cmd := exec.Command(command[0], command[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), "SAFEGRID_CLUSTER="+path)
-	if err := cmd.Start(); err != nil {
-		logf("cluster: start %s: %v", command[0], err)
-		return 1
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		_ = cmd.Process.Signal(os.Interrupt)
-		err = <-done
-	}
-	if err != nil {
-		logf("cluster: %s: %v", command[0], err)
-		return 1
-	}
-	return 0
+	return runCommand(ctx, command, []string{"SAFEGRID_CLUSTER=" + path})
 }
 
 // start brings every part up, in dependency order, and returns the state.

@@ -82,35 +82,7 @@ func run() int {
 		return 1
 	}
 
-	cmd := exec.Command(fs.Arg(0), fs.Args()[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), env...)
-	if err := cmd.Start(); err != nil {
-		logf("start %s: %v", fs.Arg(0), err)
-		return 1
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		// Signals sent to devstack alone (not to the terminal's group) are passed on.
-		_ = cmd.Process.Signal(os.Interrupt)
-		err = <-done
-	}
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &exitErr):
-		if exitErr.ExitCode() >= 0 {
-			return exitErr.ExitCode()
-		}
-		return 1 // killed by a signal
-	default:
-		logf("%s: %v", fs.Arg(0), err)
-		return 1
-	}
+	return runCommand(ctx, fs.Args(), env)
 }
 
 // cacheDir is where downloads and builds are kept between runs.
@@ -137,4 +109,39 @@ func dataDir() string {
 
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "devstack: "+format+"\n", args...)
+}
+
+// runCommand runs args with the environment plus env, passing Ctrl-C (ctx's end)
+// on to it, and returns its exit code.
+func runCommand(ctx context.Context, args, env []string) int {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), env...)
+	if err := cmd.Start(); err != nil {
+		logf("start %s: %v", args[0], err)
+		return 1
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		// Signals sent to devstack alone (not to the terminal's group) are passed on.
+		_ = cmd.Process.Signal(os.Interrupt)
+		err = <-done
+	}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exitErr):
+		if exitErr.ExitCode() >= 0 {
+			return exitErr.ExitCode()
+		}
+		return 1 // killed by a signal
+	default:
+		logf("%s: %v", args[0], err)
+		return 1
+	}
 }
