@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -187,6 +189,13 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case errors.Is(err, context.DeadlineExceeded):
 		status = fiber.StatusServiceUnavailable
 		body.Error, body.Message = inspect.EUNAVAILABLE, "the request took too long; try again"
+	case unreachable(err):
+		// The database (or another dependency) went away mid-request, as in a
+		// restart: nothing was committed, and the client's retry will do.
+		s.log.Warn("dependency unreachable", "request_id", body.RequestID, "method", c.Method(), "path", c.Path(), "err", err)
+		status = fiber.StatusServiceUnavailable
+		body.Error, body.Message = inspect.EUNAVAILABLE, "the service is briefly unavailable; try again in a few seconds"
+		c.Set(fiber.HeaderRetryAfter, "5")
 	default:
 		body.Error, body.Message = inspect.EINTERNAL, "internal error"
 	}
@@ -195,6 +204,17 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		body.Message = "internal error"
 	}
 	return c.Status(status).JSON(body)
+}
+
+// unreachable reports whether err is a connection that could not be made or was
+// lost (refused, reset, closed, cut short): a dependency restarting, not a bug.
+// pgx marks its own such errors SafeToRetry; dial errors are net.Errors.
+func unreachable(err error) bool {
+	var ne net.Error
+	var retry interface{ SafeToRetry() bool }
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		(errors.As(err, &retry) && retry.SafeToRetry())
 }
 
 // fiberCode names the application code for a status Fiber produced itself (404 for

@@ -148,8 +148,13 @@ func TakeAction(r ActionRequest) (ActionOutcome, error) {
 		if !r.Deadline.IsZero() {
 			next.Deadline = r.Deadline
 		}
+		tp := TransitionPayload{From: from, To: next.State, Note: r.Input.Note, PhotoIDs: r.Input.PhotoIDs}
+		if a == ActionDeadlinePassed {
+			passed := h.Deadline.UTC()
+			tp.PassedDeadline = &passed
+		}
 		h = next
-		payload = TransitionPayload{From: from, To: next.State, Note: r.Input.Note, PhotoIDs: r.Input.PhotoIDs}
+		payload = tp
 	}
 	var prev *Event
 	if r.HeadSeq > 0 {

@@ -29,6 +29,9 @@ type TransitionPayload struct {
 	To       HazardState `json:"to"`
 	Note     string      `json:"note,omitempty"`
 	PhotoIDs []string    `json:"photo_ids,omitempty"`
+	// PassedDeadline is the deadline that passed, on a deadline_passed event: with it
+	// the log shows that each deadline passed once, even when a hazard has several.
+	PassedDeadline *time.Time `json:"passed_deadline,omitempty"`
 }
 
 // Event is one entry of a hazard's append-only event log (一事一档). Events of one

@@ -26,8 +26,9 @@ type client struct {
 
 	inflight atomic.Int64 // requests sent and not yet answered
 
-	mu    sync.Mutex
-	calls []call
+	mu       sync.Mutex
+	calls    []call
+	firstErr map[string]string // "kind status" → the first such answer's text
 }
 
 func newClient(base string) *client {
@@ -81,6 +82,7 @@ func (c *client) do(kind, token, method, path string, body any, out any) (int, e
 		return resp.StatusCode, err
 	}
 	if resp.StatusCode >= 300 {
+		c.noteErr(kind, resp.StatusCode, data)
 		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(data[:min(len(data), 300)]))
 	}
 	if out != nil && len(data) > 0 {
@@ -113,6 +115,19 @@ func (c *client) login(name, password string) (string, error) {
 }
 
 // snapshot returns the calls recorded so far.
+// noteErr keeps the first answer of each kind of failure, for the summary.
+func (c *client) noteErr(kind string, status int, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := fmt.Sprintf("%s %d", kind, status)
+	if _, ok := c.firstErr[k]; !ok {
+		if c.firstErr == nil {
+			c.firstErr = map[string]string{}
+		}
+		c.firstErr[k] = string(bytes.TrimSpace(body[:min(len(body), 200)]))
+	}
+}
+
 func (c *client) snapshot() []call {
 	c.mu.Lock()
 	defer c.mu.Unlock()

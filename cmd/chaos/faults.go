@@ -7,10 +7,15 @@ import (
 	"log"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/safegrid/safegrid/inspect"
 )
 
 // fault is one injected failure: its kind, when it started and when the system
@@ -76,12 +81,15 @@ type chaos struct {
 	ct     control
 	l      *load
 	lb     string
+	mu     sync.Mutex // guards faults: replica kills recover concurrently
 	faults []fault
 	checks []string // outcomes of the in-run checks (quorum loss answers)
 	failed bool
 }
 
 func (ch *chaos) record(f fault) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
 	ch.faults = append(ch.faults, f)
 	took := "not recovered"
 	if !f.Recovered.IsZero() {
@@ -109,6 +117,12 @@ func (ch *chaos) killReplica(kind string) {
 	if err != nil || len(reps) == 0 {
 		return
 	}
+	// Kill a ready one when there is one: a kill every d/24 comes sooner than
+	// a slow restart on a loaded machine.
+	ready := slices.DeleteFunc(slices.Clone(reps), func(r procState) bool { return !r.Ready || r.PID == 0 })
+	if len(ready) > 0 {
+		reps = ready
+	}
 	victim := reps[rand.IntN(len(reps))]
 	name := victim.Name
 	f := fault{Kind: kind, Target: name, At: time.Now(), InFlight: ch.l.c.inflight.Load()}
@@ -122,22 +136,47 @@ func (ch *chaos) killReplica(kind string) {
 	ch.record(f)
 }
 
-// uploadProbe uploads one photo once (no retry) as the first inspector and
-// reports its status and whether a row exists for it afterwards.
+// uploadProbe uploads one photo once (no retry) as the district officer to an
+// open hazard (which the officer manages, so takes photos) and reports its status
+// and whether a row exists for it afterwards.
 func (ch *chaos) uploadProbe(ctx context.Context, v *verifier) (int, bool) {
-	site := ch.l.sites[0]
-	tok := ch.l.token(ch.l.grid[site.GridID], inspectorPassword)
+	q := url.Values{"limit": {"1"}}
+	for _, s := range inspect.OpenStates() {
+		q.Add("state", string(s))
+	}
 	var hz struct{ Items []struct{ ID int64 } }
-	if _, err := ch.l.c.do("probe", tok, "GET", "/api/v1/hazards?limit=1", nil, &hz); err != nil || len(hz.Items) == 0 {
+	if st, err := ch.l.c.do("probe", ch.l.office, "GET", "/api/v1/hazards?"+q.Encode(), nil, &hz); err != nil || len(hz.Items) == 0 {
+		log.Printf("chaos: upload probe: no open hazard to upload to (%d, %v)", st, err)
 		return 0, false
 	}
 	id := uuid.NewString()
 	data, sha := ch.l.photos.next(id)
-	st, _ := ch.l.c.do("probe-upload", tok, "PUT", fmt.Sprintf("/api/v1/photos/%s?hazard_id=%d", id, hz.Items[0].ID), rawBody{data, "image/jpeg"}, nil)
+	st, err := ch.l.c.do("probe-upload", ch.l.office, "PUT", fmt.Sprintf("/api/v1/photos/%s?hazard_id=%d", id, hz.Items[0].ID), rawBody{data, "image/jpeg"}, nil)
+	if st != 201 {
+		log.Printf("chaos: upload probe: %d %v", st, err)
+	}
 	ch.l.mu.Lock()
 	ch.l.uploads = append(ch.l.uploads, upload{ID: id, SHA: sha, Status: st})
 	ch.l.mu.Unlock()
 	return st, v.photoRow(ctx, id)
+}
+
+func (ch *chaos) minioAllReady() bool {
+	_, nodes, err := ch.ct.state()
+	if err != nil || len(nodes) == 0 {
+		return false
+	}
+	for _, n := range nodes {
+		if !n.Ready {
+			return false
+		}
+	}
+	return true
+}
+
+func (ch *chaos) uploadOK(ctx context.Context, v *verifier) bool {
+	st, _ := ch.uploadProbe(ctx, v)
+	return st == 201
 }
 
 func (ch *chaos) readyzSays(word string) bool {
@@ -156,6 +195,12 @@ func (ch *chaos) readyzSays(word string) bool {
 // minioOutage kills nodes, checks uploads while they are down, and starts them
 // again, recording recovery as the first successful upload after the restart.
 func (ch *chaos) minioOutage(ctx context.Context, v *verifier, nodes []string, hold time.Duration) {
+	// The fault is n of 4 nodes down: the others must be up and the store
+	// taking photos first (a node restarted by the previous outage rejoins in
+	// its own time).
+	if waitFor(2*time.Minute, func() bool { return ch.minioAllReady() && ch.uploadOK(ctx, v) }).IsZero() {
+		log.Printf("chaos: MinIO not fully back before the next outage; injecting it anyway")
+	}
 	f := fault{Kind: fmt.Sprintf("minio-%d-down", len(nodes)), Target: strings.Join(nodes, "+"), At: time.Now(), InFlight: ch.l.c.inflight.Load()}
 	for _, n := range nodes {
 		if err := ch.ct.post("/kill?name=" + n); err != nil {
@@ -182,10 +227,7 @@ func (ch *chaos) minioOutage(ctx context.Context, v *verifier, nodes []string, h
 			log.Printf("chaos: start %s: %v", n, err)
 		}
 	}
-	f.Recovered = waitFor(120*time.Second, func() bool {
-		st, _ := ch.uploadProbe(ctx, v)
-		return st == 201
-	})
+	f.Recovered = waitFor(120*time.Second, func() bool { return ch.uploadOK(ctx, v) })
 	f.Note = fmt.Sprintf("(down %s; first upload ok %s after the restart)", restart.Sub(f.At).Round(time.Second), f.Recovered.Sub(restart).Round(100*time.Millisecond))
 	ch.record(f)
 }
@@ -212,18 +254,21 @@ func okWord(ok bool) string {
 	return "FAILED"
 }
 
-// run injects, over d: a replica kill every d/24 throughout (overlapping the
+// run injects, over d: a replica kill every d/24 throughout (on a fixed
+// schedule, whether or not the previous victim is back yet, overlapping the
 // rest), one MinIO node down, two MinIO nodes down, a Postgres restart, and one
 // more MinIO node down together with a replica kill.
 func (ch *chaos) run(ctx context.Context, v *verifier, d time.Duration) {
 	start := time.Now()
+	var kills sync.WaitGroup
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		every := d / 24
-		for time.Since(start) < d-every/2 {
-			time.Sleep(every)
-			ch.killReplica("replica-kill")
+		for k := 1; time.Duration(k)*every < d; k++ {
+			time.Sleep(time.Until(start.Add(time.Duration(k) * every)))
+			kills.Add(1)
+			go func() { defer kills.Done(); ch.killReplica("replica-kill") }()
 		}
 	}()
 	at := func(frac float64) { time.Sleep(time.Until(start.Add(time.Duration(frac * float64(d))))) }
@@ -234,7 +279,9 @@ func (ch *chaos) run(ctx context.Context, v *verifier, d time.Duration) {
 	at(0.55)
 	ch.postgresRestart()
 	at(0.7)
-	go ch.killReplica("replica-kill-during-minio")
+	kills.Add(1)
+	go func() { defer kills.Done(); ch.killReplica("replica-kill-during-minio") }()
 	ch.minioOutage(ctx, v, []string{"minio-4"}, 30*time.Second)
 	<-done
+	kills.Wait()
 }

@@ -44,6 +44,7 @@ type load struct {
 	c      *client
 	photos *photos
 	stop   atomic.Bool
+	later  sync.WaitGroup // escalations waiting for their hazard's deadline
 	admin  string
 	office string // officer-district's token
 	users  map[int64]inspect.User
@@ -202,7 +203,10 @@ func (l *load) inspect(site inspect.Site, inspector inspect.User) {
 			}
 			if !failed {
 				failed = true
-				ans = api.AnswerInput{Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard, Note: "chaos: found"}
+				// The inspector sets a short deadline on the spot (a rule's own
+				// number of days would otherwise outlast the run).
+				ans = api.AnswerInput{Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard, Note: "chaos: found",
+					Deadline: time.Now().Add(3 * time.Minute)}
 			}
 		}
 		var got inspect.ItemDetail
@@ -236,10 +240,18 @@ func (l *load) handleHazard(id int64, site inspect.Site, inspectorTok string) {
 	l.mu.Unlock()
 	action := func(tok, a string, in inspect.HazardActionInput) bool {
 		return retry(1, func() (int, error) {
-			return l.c.do("review", tok, "POST", fmt.Sprintf("/api/v1/hazards/%d/actions/%s", id, a), in, nil)
+			return l.c.do("action "+a, tok, "POST", fmt.Sprintf("/api/v1/hazards/%d/actions/%s", id, a), in, nil)
 		})
 	}
-	if !action(l.office, "notify", inspect.HazardActionInput{Note: "chaos: please fix"}) {
+	// A hazard may be notified when it is recorded (the district's policy says
+	// so); otherwise the officer notifies it.
+	var h struct{ State inspect.HazardState }
+	if !retry(5, func() (int, error) {
+		return l.c.do("read", l.office, "GET", fmt.Sprintf("/api/v1/hazards/%d", id), nil, &h)
+	}) {
+		return
+	}
+	if h.State != inspect.StateNotified && !action(l.office, "notify", inspect.HazardActionInput{Note: "chaos: please fix"}) {
 		return
 	}
 	fate.Notified = true
@@ -258,9 +270,29 @@ func (l *load) handleHazard(id int64, site inspect.Site, inspectorTok string) {
 		}
 		fate.Fixed = action(inspectorTok, "reinspect_fixed", inspect.HazardActionInput{Note: "chaos: fixed indeed"})
 	case 2:
-		fate.Tried++
-		if action(l.office, "escalate", inspect.HazardActionInput{Note: "chaos: escalate"}) {
-			fate.Escalated++
-		}
+		// Escalation without a visit is for a hazard whose deadline passed
+		// (reinspection_due): wait for the deadline job, then escalate.
+		l.later.Add(1)
+		go func() {
+			defer l.later.Done()
+			due := false
+			waitFor(6*time.Minute, func() bool {
+				time.Sleep(2 * time.Second)
+				st, _ := l.c.do("read", l.office, "GET", fmt.Sprintf("/api/v1/hazards/%d", id), nil, &h)
+				due = st == 200 && h.State == inspect.StateReinspectionDue
+				return due || l.stop.Load()
+			})
+			if !due {
+				return
+			}
+			l.mu.Lock()
+			fate.Tried++
+			l.mu.Unlock()
+			if action(l.office, "escalate", inspect.HazardActionInput{Note: "chaos: escalate"}) {
+				l.mu.Lock()
+				fate.Escalated++
+				l.mu.Unlock()
+			}
+		}()
 	}
 }

@@ -87,6 +87,7 @@ func run(statePath string, duration time.Duration, inspectors int, report string
 	ch.run(ctx, v, duration)
 	l.stop.Store(true)
 	wg.Wait()
+	l.later.Wait()
 	ran := time.Since(start)
 	log.Printf("chaos: load stopped after %s; letting due jobs run for 60 s ...", ran.Round(time.Second))
 	time.Sleep(60 * time.Second)
@@ -182,7 +183,27 @@ func summary(ch *chaos, l *load, v *verifier, ran time.Duration) string {
 		}
 	}
 	fmt.Fprintf(&b, "Replica kills with load requests in flight (mid-request): %d\n\n", mid)
-	b.WriteString("In-run checks:\n")
+	b.WriteString("Answers by request kind (status ×count):\n")
+	byKind := map[string]map[int]int{}
+	for _, c := range calls {
+		if byKind[c.Kind] == nil {
+			byKind[c.Kind] = map[int]int{}
+		}
+		byKind[c.Kind][c.Status]++
+	}
+	for _, kind := range slices.Sorted(maps.Keys(byKind)) {
+		var parts []string
+		for _, st := range slices.Sorted(maps.Keys(byKind[kind])) {
+			parts = append(parts, fmt.Sprintf("%d ×%d", st, byKind[kind][st]))
+		}
+		fmt.Fprintf(&b, "- %s: %s\n", kind, strings.Join(parts, ", "))
+	}
+	l.c.mu.Lock()
+	for _, k := range slices.Sorted(maps.Keys(l.c.firstErr)) {
+		fmt.Fprintf(&b, "  - first %s: %s\n", k, l.c.firstErr[k])
+	}
+	l.c.mu.Unlock()
+	b.WriteString("\nIn-run checks:\n")
 	for _, c := range ch.checks {
 		fmt.Fprintf(&b, "- %s\n", c)
 	}

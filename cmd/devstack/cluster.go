@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -132,8 +133,12 @@ func (c *cluster) start(ctx context.Context, replicas, port int) (ClusterState, 
 		return ClusterState{}, err
 	}
 	st.workDir = dir
-	st.onStop(func() { os.RemoveAll(dir) })
-	logf("cluster: data and logs in %s (removed at stop)", dir)
+	kept := filepath.Join(st.cacheDir, "cluster-logs")
+	st.onStop(func() {
+		keepLogs(dir, kept)
+		os.RemoveAll(dir)
+	})
+	logf("cluster: data and logs in %s (removed at stop; the logs are copied to %s)", dir, kept)
 
 	ortEnv, err := st.ensureORT(ctx)
 	if err != nil {
@@ -247,4 +252,20 @@ func splitHostPort(addr string) (string, int, error) {
 		}
 	}
 	return addr, 0, fmt.Errorf("no port in %q", addr)
+}
+
+// keepLogs copies the cluster's log files (not its data) to dst, replacing the
+// previous run's, so that a failed chaos run can be read afterwards.
+func keepLogs(dir, dst string) {
+	os.RemoveAll(dst)
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	more, _ := filepath.Glob(filepath.Join(dir, "*", "*.log"))
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return
+	}
+	for _, f := range append(logs, more...) {
+		if b, err := os.ReadFile(f); err == nil {
+			os.WriteFile(filepath.Join(dst, strings.ReplaceAll(strings.TrimPrefix(f, dir+"/"), "/", "-")), b, 0o644) //nolint:errcheck
+		}
+	}
 }
