@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -209,9 +210,18 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 // unreachable reports whether err is a connection that could not be made or was
 // lost (refused, reset, closed, cut short): a dependency restarting, not a bug.
 // pgx marks its own such errors SafeToRetry; dial errors are net.Errors.
+// A database that is shutting down or starting up says so with SQLSTATE class 08
+// (connection exception) or 57P01–57P03.
 func unreachable(err error) bool {
 	var ne net.Error
 	var retry interface{ SafeToRetry() bool }
+	var sql interface{ SQLState() string }
+	if errors.As(err, &sql) {
+		switch code := sql.SQLState(); {
+		case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03":
+			return true
+		}
+	}
 	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		(errors.As(err, &retry) && retry.SafeToRetry())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/safegrid/safegrid/inspect"
 )
@@ -39,6 +40,9 @@ func TestUnreachableDependencyIsUnavailable(t *testing.T) {
 	}{
 		{"pgx connect refused", fmt.Errorf("read session: %w", pgErr), true},
 		{"dial refused", dialErr, true},
+		{"database starting up", fmt.Errorf("read session: %w", &pgconn.PgError{Code: "57P03", Message: "the database system is starting up"}), true},
+		{"database shutting down", &pgconn.PgError{Code: "57P01"}, true},
+		{"unique violation", &pgconn.PgError{Code: "23505"}, false},
 		{"connection cut short", fmt.Errorf("district of unit 19: %w", io.ErrUnexpectedEOF), true},
 		{"application error", inspect.Errorf(inspect.ECONFLICT, "hazard 1 is closed"), false},
 		{"plain error", errors.New("boom"), false},
