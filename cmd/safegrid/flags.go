@@ -35,3 +35,23 @@ func noArgs(fs *flag.FlagSet) error {
 	}
 	return nil
 }
+
+// parseNoArgs parses args into fs for a command that takes flags only.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return noArgs(fs)
+}
+
+// parseArgs parses args into fs for a command that takes exactly n positional
+// arguments, described by want ("two folders, OLD and NEW").
+func parseArgs(fs *flag.FlagSet, args []string, n int, want string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != n {
+		return usagef("expected %s", want)
+	}
+	return nil
+}

@@ -45,10 +45,21 @@ type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func runVersion(ctx context.Context, env *runEnv, args []string) error {
+	if err := parseNoArgs(newFlagSet("version", env.stderr), args); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, "safegrid", version)
+	return nil
+}
+
 func commands() []command {
 	return []command{
 		{name: "serve", summary: "run the HTTP API, web app and background jobs", run: runServe},
-		{name: "migrate", summary: "apply database migrations (also done by serve at start-up)", run: runMigrate},
+		{name: "migrate", summary: "apply database migrations (also done by serve at start-up)", run: dbCommand("migrate", migrate)},
 		{name: "version", summary: "print the version of this binary", run: runVersion},
 		{name: "help", summary: "list the subcommands", usage: "[COMMAND]", run: nil},
 		{name: "rules lint", summary: "validate rule packs and list every error", usage: "[DIR]", run: runRulesLint},
@@ -57,7 +68,7 @@ func commands() []command {
 		{name: "checklist", summary: "print the checklist generated for a site profile", usage: "--profile FILE [--lang zh|en] [--json] [--rules DIR]", run: runChecklist},
 		{name: "seed-demo", summary: "fill an empty database with a demo district and print how to log in", usage: "[--if-empty]", run: runSeedDemo},
 		{name: "report", summary: "print the KPIs of a unit's subtree over a period", usage: "--unit ID --from YYYY-MM-DD --to YYYY-MM-DD [--json]", run: runReport},
-		{name: "audit verify", summary: "recompute every hazard's event chain and report the first broken link", run: runAuditVerify},
+		{name: "audit verify", summary: "recompute every hazard's event chain and report the first broken link", run: dbCommand("audit verify", auditVerify)},
 		{name: "dataset export", summary: "write the reviewed photos as a YOLO data set for retraining", usage: "DIR", run: runDatasetExport},
 		{name: "detect", summary: "run the hazard detector on photos and print detections and flags", usage: "[--model DIR] [--location TAG] [--json] [--annotate OUT] PHOTO...", run: runDetect},
 	}

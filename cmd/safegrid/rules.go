@@ -36,11 +36,8 @@ func runRulesCoverage(ctx context.Context, env *runEnv, args []string) error {
 // runRulesDiff lists the rules added, removed and changed between two rule folders.
 func runRulesDiff(ctx context.Context, env *runEnv, args []string) error {
 	fs := newFlagSet("rules diff", env.stderr)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseArgs(fs, args, 2, "two folders, OLD and NEW"); err != nil {
 		return err
-	}
-	if fs.NArg() != 2 {
-		return usagef("expected two folders, OLD and NEW")
 	}
 	old, err := loadRules(fs.Arg(0))
 	if err != nil {

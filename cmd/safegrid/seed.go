@@ -6,24 +6,27 @@ import (
 
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/config"
 	"github.com/safegrid/safegrid/storage/jobs"
 	"github.com/safegrid/safegrid/storage/seed"
 )
 
+// runSeedDemo fills an empty database with the demo district and prints how to
+// log in.
 func runSeedDemo(ctx context.Context, env *runEnv, args []string) error {
 	fs := newFlagSet("seed-demo", env.stderr)
 	ifEmpty := fs.Bool("if-empty", false, "do nothing (but print how to log in) when the database already has org units")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	cfg, db, err := openConfiguredDB(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	return withDB(ctx, env, func(cfg config.Config, db *storage.DB) error {
+		return seedDemo(ctx, env, cfg, db, *ifEmpty)
+	})
+}
+
+// seedDemo fills db with the demo district through the services, unless it
+// already has org units.
+func seedDemo(ctx context.Context, env *runEnv, cfg config.Config, db *storage.DB, ifEmpty bool) error {
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
@@ -32,7 +35,7 @@ func runSeedDemo(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	if has {
-		if *ifEmpty {
+		if ifEmpty {
 			fmt.Fprintln(env.stdout, "the database already has data; not seeding")
 			seed.PrintLogins(env.stdout, cfg.HTTPAddr)
 			return nil

@@ -13,59 +13,10 @@ import (
 	"github.com/safegrid/safegrid/storage/config"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
-func runVersion(ctx context.Context, env *runEnv, args []string) error {
-	fs := newFlagSet("version", env.stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	fmt.Fprintln(env.stdout, "safegrid", version)
-	return nil
-}
-
-func runMigrate(ctx context.Context, env *runEnv, args []string) error {
-	fs := newFlagSet("migrate", env.stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	_, db, err := openConfiguredDB(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	res, err := db.Migrate(ctx)
-	if err != nil {
-		return err
-	}
-	if !res.Changed() {
-		fmt.Fprintln(env.stdout, "database is up to date; nothing to apply")
-		return nil
-	}
-	for _, v := range res.RiverApplied {
-		fmt.Fprintf(env.stdout, "applied River schema version %d\n", v)
-	}
-	for _, v := range res.Applied {
-		fmt.Fprintf(env.stdout, "applied %s\n", v)
-	}
-	return nil
-}
-
 // runServe starts everything, serves until SIGINT/SIGTERM and then shuts down in
 // order: HTTP, then River (letting running jobs finish), then the pool.
 func runServe(ctx context.Context, env *runEnv, args []string) error {
-	fs := newFlagSet("serve", env.stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
+	if err := parseNoArgs(newFlagSet("serve", env.stderr), args); err != nil {
 		return err
 	}
 	cfg, err := config.Load(env.getenv)
