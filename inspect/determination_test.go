@@ -10,7 +10,6 @@ import (
 )
 
 func TestOpenDetermination(t *testing.T) {
-	t.Parallel()
 	possiblyMajor := inspect.Hazard{ID: 7, State: inspect.StateNotified, Severity: inspect.SeverityPossiblyMajor}
 	tests := []struct {
 		name         string
@@ -30,7 +29,6 @@ func TestOpenDetermination(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			d, err := inspect.OpenDetermination(tt.h, 9, tt.participants, t0)
 			switch {
 			case tt.wantCode != "":
@@ -71,7 +69,6 @@ func panel(t *testing.T, n int, votes ...inspect.Vote) inspect.Determination {
 }
 
 func TestDeterminationCast(t *testing.T) {
-	t.Parallel()
 	concluded, _, err := panel(t, 3, inspect.VoteMajor, inspect.VoteMajor, inspect.VoteGeneral).Conclude("shut the gas", t0.Add(72*time.Hour), t0.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +92,6 @@ func TestDeterminationCast(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			before := len(tt.d.Ballots)
 			got, err := tt.d.Cast(tt.reviewer, tt.vote, tt.reason, t0)
 			switch {
@@ -121,7 +117,6 @@ func TestDeterminationCast(t *testing.T) {
 }
 
 func TestDeterminationConclude(t *testing.T) {
-	t.Parallel()
 	M, G := inspect.VoteMajor, inspect.VoteGeneral
 	now := t0.Add(2 * time.Hour)
 	deadline := now.Add(7 * 24 * time.Hour)
@@ -152,7 +147,6 @@ func TestDeterminationConclude(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			got, action, err := tt.d.Conclude(tt.measures, tt.deadline, now)
 			if tt.wantField != "" || tt.wantCode != "" {
 				if tt.wantField != "" {
@@ -190,7 +184,6 @@ func TestDeterminationConclude(t *testing.T) {
 // TestDeterminationDrivesTheHazard checks that the action Conclude returns is the
 // one the hazard state machine takes from under_determination.
 func TestDeterminationDrivesTheHazard(t *testing.T) {
-	t.Parallel()
 	for _, votes := range [][]inspect.Vote{
 		{inspect.VoteMajor, inspect.VoteMajor, inspect.VoteGeneral},
 		{inspect.VoteGeneral, inspect.VoteGeneral, inspect.VoteMajor},

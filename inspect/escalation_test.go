@@ -8,7 +8,6 @@ import (
 )
 
 func TestEscalate(t *testing.T) {
-	t.Parallel()
 	p := inspect.DefaultPolicy()
 	now := t0.Add(36 * time.Hour)
 	community := inspect.Unit{ID: 3, ParentID: 2, Level: inspect.LevelCommunity}
@@ -41,7 +40,6 @@ func TestEscalate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			got, e, err := inspect.Escalate(tt.h, tt.by, tt.target, now, p)
 			if tt.wantCode != "" {
 				assertCode(t, err, tt.wantCode)
@@ -66,7 +64,6 @@ func TestEscalate(t *testing.T) {
 }
 
 func TestEscalationTarget(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		h    inspect.Hazard
 		by   inspect.Action

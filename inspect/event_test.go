@@ -42,7 +42,6 @@ func buildChain(t *testing.T) []inspect.Event {
 }
 
 func TestNewEvent(t *testing.T) {
-	t.Parallel()
 	chain := buildChain(t)
 	for i, e := range chain {
 		if e.Seq != int64(i+1) || e.HazardID != 42 || len(e.Hash) != 64 {
@@ -78,7 +77,6 @@ func TestNewEvent(t *testing.T) {
 }
 
 func TestComputeHashEncoding(t *testing.T) {
-	t.Parallel()
 	// The canonical encoding is a contract with every stored chain: pin it.
 	e := inspect.Event{
 		HazardID: 7, Seq: 2, Actor: 0, At: time.Date(2026, 1, 2, 3, 4, 5, 600000000, time.FixedZone("CST", 8*3600)),
@@ -99,7 +97,6 @@ func TestComputeHashEncoding(t *testing.T) {
 }
 
 func TestVerifyChain(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name       string
 		tamper     func(c []inspect.Event) []inspect.Event
@@ -144,7 +141,6 @@ func TestVerifyChain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			err := inspect.VerifyChain(tt.tamper(buildChain(t)))
 			if tt.wantSeq == 0 {
 				if err != nil {
@@ -164,7 +160,6 @@ func TestVerifyChain(t *testing.T) {
 }
 
 func TestVerifyHead(t *testing.T) {
-	t.Parallel()
 	c := buildChain(t)
 	if err := inspect.VerifyHead(c, 42, 4, c[3].Hash); err != nil {
 		t.Fatal(err)
@@ -183,7 +178,6 @@ func TestVerifyHead(t *testing.T) {
 }
 
 func TestCanonicalJSON(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		in, want string
 		wantErr  bool

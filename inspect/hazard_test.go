@@ -8,7 +8,6 @@ import (
 )
 
 func TestNewHazard(t *testing.T) {
-	t.Parallel()
 	p := inspect.DefaultPolicy()
 	base := inspect.Finding{SiteID: 100, GridID: 4, RuleCode: "EBIKE-INDOOR", InspectionID: 7, InspectorID: 10, RuleSeverity: inspect.SeverityGeneral}
 	tests := []struct {
@@ -30,7 +29,6 @@ func TestNewHazard(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			f := base
 			tt.edit(&f)
 			h, err := inspect.NewHazard(f, t0, p)
@@ -49,7 +47,6 @@ func TestNewHazard(t *testing.T) {
 }
 
 func TestAddObservation(t *testing.T) {
-	t.Parallel()
 	open := inspect.Hazard{ID: 1, State: inspect.StateNotified, Severity: inspect.SeverityGeneral, Observations: 1}
 	tests := []struct {
 		name       string
@@ -67,7 +64,6 @@ func TestAddObservation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			got, raised, err := tt.h.AddObservation(tt.sev)
 			if tt.wantCode != "" {
 				assertCode(t, err, tt.wantCode)
@@ -84,7 +80,6 @@ func TestAddObservation(t *testing.T) {
 }
 
 func TestHazardApply(t *testing.T) {
-	t.Parallel()
 	p := inspect.DefaultPolicy()
 	now := t0.Add(10 * 24 * time.Hour)
 	notified := inspect.Hazard{ID: 1, State: inspect.StateNotified, Severity: inspect.SeverityGeneral, Level: inspect.LevelGrid, UnitID: 4, Deadline: t0.Add(24 * time.Hour)}
@@ -134,7 +129,6 @@ func TestHazardApply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			got, err := tt.h.Apply(tt.action, now, p)
 			if tt.wantCode != "" {
 				assertCode(t, err, tt.wantCode)
@@ -152,7 +146,6 @@ func TestHazardApply(t *testing.T) {
 }
 
 func TestHazardRate(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name     string
 		h        inspect.Hazard
@@ -169,7 +162,6 @@ func TestHazardRate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			got, err := tt.h.Rate(tt.rating)
 			if tt.wantCode != "" {
 				assertCode(t, err, tt.wantCode)
@@ -183,7 +175,6 @@ func TestHazardRate(t *testing.T) {
 }
 
 func TestHazardFilterNormalize(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name      string
 		f         inspect.HazardFilter
@@ -198,7 +189,6 @@ func TestHazardFilterNormalize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			f := tt.f
 			err := f.Normalize()
 			assertField(t, err, tt.wantField)

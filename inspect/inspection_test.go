@@ -12,7 +12,6 @@ import (
 var t0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 
 func TestInspectionLifecycle(t *testing.T) {
-	t.Parallel()
 	site := inspect.Site{ID: 100, GridID: 4}
 	inspector := inspect.User{ID: 10, Role: inspect.RoleInspector, GridIDs: []int64{4}}
 
@@ -64,7 +63,6 @@ func TestInspectionLifecycle(t *testing.T) {
 }
 
 func TestInspectionReassign(t *testing.T) {
-	t.Parallel()
 	site := inspect.Site{ID: 100, GridID: 4}
 	a := inspect.User{ID: 10, Role: inspect.RoleInspector, GridIDs: []int64{4}}
 	b := inspect.User{ID: 12, Role: inspect.RoleInspector, GridIDs: []int64{4}}
@@ -83,7 +81,6 @@ func TestInspectionReassign(t *testing.T) {
 func second[T any](_ T, err error) error { return err }
 
 func TestValidateAnswer(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name      string
 		item      inspect.Item
@@ -106,14 +103,12 @@ func TestValidateAnswer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			assertField(t, inspect.ValidateAnswer(tt.item, t0), tt.wantField)
 		})
 	}
 }
 
 func TestCheckSubmission(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name       string
 		items      []inspect.Item
@@ -158,7 +153,6 @@ func TestCheckSubmission(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			err := inspect.CheckSubmission(tt.items)
 			if tt.wantOK {
 				if err != nil {

@@ -9,7 +9,6 @@ import (
 )
 
 func TestComputeKPI(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name       string
 		counts     inspect.KPICounts
@@ -46,7 +45,6 @@ func TestComputeKPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			k, err := inspect.ComputeKPI(tt.counts)
 			if tt.wantErr {
 				if err == nil {

@@ -25,7 +25,6 @@ func reminder() inspect.Notification {
 }
 
 func TestNotificationValidate(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name      string
 		change    func(n *inspect.Notification)
@@ -48,7 +47,6 @@ func TestNotificationValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			n := reminder()
 			tt.change(&n)
 			assertField(t, n.Validate(), tt.wantField)
@@ -57,7 +55,6 @@ func TestNotificationValidate(t *testing.T) {
 }
 
 func TestDeadlineReminderKey(t *testing.T) {
-	t.Parallel()
 	deadline := time.Date(2026, 3, 3, 17, 30, 0, 0, time.FixedZone("CST", 8*3600))
 	day, twoHours := inspect.Duration(24*time.Hour), inspect.Duration(2*time.Hour)
 	got := inspect.DeadlineReminderKey(42, deadline, day)
@@ -81,7 +78,6 @@ func TestDeadlineReminderKey(t *testing.T) {
 }
 
 func TestUndeliverable(t *testing.T) {
-	t.Parallel()
 	cause := errors.New("provider refused the number")
 	tests := []struct {
 		name string
@@ -109,7 +105,6 @@ func TestUndeliverable(t *testing.T) {
 }
 
 func TestDeliveryBackoff(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		attempt int
 		want    time.Duration

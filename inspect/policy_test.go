@@ -13,7 +13,6 @@ import (
 const day = 24 * time.Hour
 
 func TestDefaultPolicy(t *testing.T) {
-	t.Parallel()
 	p := inspect.DefaultPolicy()
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
@@ -48,7 +47,6 @@ func TestDefaultPolicy(t *testing.T) {
 }
 
 func TestPolicyJSONRoundTrip(t *testing.T) {
-	t.Parallel()
 	p := inspect.DefaultPolicy()
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -70,7 +68,6 @@ func TestPolicyJSONRoundTrip(t *testing.T) {
 }
 
 func TestPolicyOverride(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name      string
 		json      string
@@ -112,7 +109,6 @@ func TestPolicyOverride(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			o, err := inspect.ParsePolicyOverride([]byte(tt.json))
 			if err == nil {
 				var p inspect.TimeLimitPolicy
@@ -127,7 +123,6 @@ func TestPolicyOverride(t *testing.T) {
 }
 
 func TestPolicyOverrideLeavesDefaultAlone(t *testing.T) {
-	t.Parallel()
 	base := inspect.DefaultPolicy()
 	o, err := inspect.ParsePolicyOverride([]byte(`{"rectify":{"grid":{"general":"2d"}},"remind_before":["1h"]}`))
 	if err != nil {
@@ -142,14 +137,12 @@ func TestPolicyOverrideLeavesDefaultAlone(t *testing.T) {
 }
 
 func TestParsePolicyRejects(t *testing.T) {
-	t.Parallel()
 	tests := []struct{ name, json, wantField string }{
 		{"missing severity", `{"sign_within":"8h","remind_before":[],"rectify":{"grid":{"general":"1d"}}}`, "rectify.district.general"},
 		{"missing sign", `{"remind_before":[],"rectify":{}}`, "sign_within"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			_, err := inspect.ParsePolicy([]byte(tt.json))
 			assertField(t, err, tt.wantField)
 		})
@@ -162,7 +155,6 @@ func TestParsePolicyRejects(t *testing.T) {
 }
 
 func TestDuration(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		in      string
 		want    time.Duration

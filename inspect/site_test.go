@@ -10,7 +10,6 @@ import (
 )
 
 func TestSiteValidate(t *testing.T) {
-	t.Parallel()
 	valid := inspect.Site{
 		Name: "如家酒店 (Wuhou branch)", Type: "hotel", Address: "浆洗街 12 号",
 		Lat: 30.6415, Lng: 104.0436, GridID: 4,
@@ -42,7 +41,6 @@ func TestSiteValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			s := valid
 			tt.edit(&s)
 			assertField(t, s.Validate(), tt.wantField)

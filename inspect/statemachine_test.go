@@ -53,12 +53,10 @@ var allActions = []inspect.Action{
 }
 
 func TestTransitionTable(t *testing.T) {
-	t.Parallel()
 	for _, from := range allStates {
 		for _, a := range allActions {
 			key := fmt.Sprintf("%s/%s", from, a)
 			t.Run(key, func(t *testing.T) {
-				t.Parallel()
 				got, err := inspect.Transition(from, a)
 				want, ok := legal[key]
 				if ok {
@@ -75,13 +73,11 @@ func TestTransitionTable(t *testing.T) {
 }
 
 func TestTransitionUnknown(t *testing.T) {
-	t.Parallel()
 	assertCode(t, second(inspect.Transition(inspect.StateOpen, "explode")), inspect.EINVALID, "explode")
 	assertCode(t, second(inspect.Transition("limbo", inspect.ActionNotify)), inspect.EINTERNAL)
 }
 
 func TestActionsAndOpenStates(t *testing.T) {
-	t.Parallel()
 	want := []inspect.Action{inspect.ActionResubmit, inspect.ActionWithdraw}
 	if got := inspect.Actions(inspect.StateReturned); !slices.Equal(got, want) {
 		t.Errorf("Actions(returned) = %v, want %v", got, want)

@@ -8,7 +8,6 @@ import (
 )
 
 func TestLevelNavigation(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		level      inspect.Level
 		parent     inspect.Level
@@ -25,7 +24,6 @@ func TestLevelNavigation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.level), func(t *testing.T) {
-			t.Parallel()
 			if p, ok := tt.level.Parent(); p != tt.parent || ok != tt.hasParent {
 				t.Errorf("Parent() = %q, %v; want %q, %v", p, ok, tt.parent, tt.hasParent)
 			}
@@ -40,7 +38,6 @@ func TestLevelNavigation(t *testing.T) {
 }
 
 func TestUnitValidate(t *testing.T) {
-	t.Parallel()
 	district := inspect.Unit{ID: 1, Level: inspect.LevelDistrict, Name: "Wuhou", Code: "510107"}
 	sub := inspect.Unit{ID: 2, ParentID: 1, Level: inspect.LevelSubdistrict, Name: "Jiangxijie"}
 	community := inspect.Unit{ID: 3, ParentID: 2, Level: inspect.LevelCommunity, Name: "C1"}
@@ -65,7 +62,6 @@ func TestUnitValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			err := tt.unit.Validate(tt.parent)
 			assertField(t, err, tt.wantField)
 		})
@@ -73,7 +69,6 @@ func TestUnitValidate(t *testing.T) {
 }
 
 func TestSubtreeIDs(t *testing.T) {
-	t.Parallel()
 	units := []inspect.Unit{
 		{ID: 1, Level: inspect.LevelDistrict},
 		{ID: 2, ParentID: 1, Level: inspect.LevelSubdistrict},

@@ -45,7 +45,6 @@ func setupScope(t *testing.T) scopeFixture {
 }
 
 func TestSiteScopeMatrix(t *testing.T) {
-	t.Parallel()
 	f := setupScope(t)
 	type want struct{ see, edit, assign bool }
 	tests := []struct {
@@ -67,7 +66,6 @@ func TestSiteScopeMatrix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			got := want{tt.p.CanSeeSite(tt.site), tt.p.CanEditSite(tt.site), tt.p.CanAssign(tt.site)}
 			if got != tt.want {
 				t.Errorf("see/edit/assign = %+v, want %+v", got, tt.want)
@@ -77,7 +75,6 @@ func TestSiteScopeMatrix(t *testing.T) {
 }
 
 func TestInspectionScopeMatrix(t *testing.T) {
-	t.Parallel()
 	f := setupScope(t)
 	insp := inspect.Inspection{ID: 1, SiteID: 100, InspectorID: 10}
 	tests := []struct {
@@ -94,7 +91,6 @@ func TestInspectionScopeMatrix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			if got := tt.p.CanSeeInspection(insp, f.site100); got != tt.see {
 				t.Errorf("CanSeeInspection = %v, want %v", got, tt.see)
 			}
@@ -109,7 +105,6 @@ func TestInspectionScopeMatrix(t *testing.T) {
 }
 
 func TestHazardScopeMatrix(t *testing.T) {
-	t.Parallel()
 	f := setupScope(t)
 	atGrid := inspect.Hazard{ID: 1, SiteID: 100, GridID: 4, Level: inspect.LevelGrid, UnitID: 4, State: inspect.StateNotified}
 	// escalated to subdistrict 2: community officer 3 still sees it, no longer manages it
@@ -132,7 +127,6 @@ func TestHazardScopeMatrix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			got := want{
 				see:       tt.p.CanSeeHazard(tt.h),
 				manage:    tt.p.CanManageHazard(tt.h),
@@ -153,7 +147,6 @@ func TestHazardScopeMatrix(t *testing.T) {
 }
 
 func TestEveryActionHasAnActor(t *testing.T) {
-	t.Parallel()
 	// A hazard action missing from the policy table would be refused to everyone
 	// but never fail loudly; catch it here.
 	f := setupScope(t)
@@ -171,7 +164,6 @@ func TestEveryActionHasAnActor(t *testing.T) {
 }
 
 func TestUserValidate(t *testing.T) {
-	t.Parallel()
 	valid := inspect.User{Username: "li.wei", Phone: "138 0013 8000", DisplayName: "李伟", Role: inspect.RoleInspector, UnitID: 4, GridIDs: []int64{4, 5}}
 	tests := []struct {
 		name      string
@@ -194,7 +186,6 @@ func TestUserValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			u := valid
 			u.GridIDs = append([]int64(nil), valid.GridIDs...)
 			tt.edit(&u)
@@ -204,7 +195,6 @@ func TestUserValidate(t *testing.T) {
 }
 
 func TestCheckAssignee(t *testing.T) {
-	t.Parallel()
 	site := inspect.Site{ID: 100, GridID: 4}
 	tests := []struct {
 		name    string
@@ -217,7 +207,6 @@ func TestCheckAssignee(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			err := inspect.CheckAssignee(tt.user, site)
 			if tt.wantErr {
 				assertField(t, err, "inspector_id")
