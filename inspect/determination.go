@@ -183,3 +183,79 @@ func (d Determination) Conclude(measures string, deadline, now time.Time) (Deter
 	}
 	return d, ActionDetermineGeneral, nil
 }
+
+// DeterminationRequest is everything the domain needs to open or conclude a
+// determination of a hazard. Storage reads it in the transaction, with the hazard
+// (and the open determination) locked, and passes it once to
+// TakeOpenDetermination or TakeConcludeDetermination.
+type DeterminationRequest struct {
+	// ActionRequest is the hazard with its chain head, the actor, the time, the
+	// district's policy, the units above the hazard's unit and the site's name;
+	// Input.Note is the opener's note. Its Action and Deadline are set by the
+	// decision.
+	ActionRequest
+	// Opening: NewID is the id storage reserved for the determination, so that the
+	// panel's invitation can name it before its row is written; Participants are
+	// the panel as asked for and Panel the users storage found for them, in the
+	// same order (a zero User where there is no such user).
+	NewID        int64
+	Participants []int64
+	Panel        []User
+	// Concluding: Open is the open determination, Measures and Deadline are the
+	// panel's.
+	Open     Determination
+	Measures string
+	Deadline time.Time
+}
+
+// DeterminationOutcome is what opening or concluding a determination decides:
+// the determination to store and the hazard action it takes, whose effects
+// include the determination's notices.
+type DeterminationOutcome struct {
+	Determination Determination
+	Action        ActionOutcome
+}
+
+// TakeOpenDetermination decides the opening of a determination of r.Hazard by
+// r.Actor with the panel r.Participants: the determination (OpenDetermination,
+// with id r.NewID), a panel of safety officers and admins only (CanSitOnPanel),
+// the hazard's open_determination (TakeAction) and the panel's invitation.
+func TakeOpenDetermination(r DeterminationRequest) (DeterminationOutcome, error) {
+	d, err := OpenDetermination(r.Hazard, r.Actor, r.Participants, r.At)
+	if err != nil {
+		return DeterminationOutcome{}, err
+	}
+	for i, id := range r.Participants {
+		if i >= len(r.Panel) || r.Panel[i].ID != id || !CanSitOnPanel(r.Panel[i]) {
+			return DeterminationOutcome{}, FieldErrorf(fmt.Sprintf("participants[%d]", i), "user %d is not a safety officer or admin", id)
+		}
+	}
+	d.ID = r.NewID
+	r.Action, r.ActionRequest.Deadline = ActionOpenDetermination, time.Time{}
+	return determinationOutcome(r.ActionRequest, d)
+}
+
+// TakeConcludeDetermination decides the conclusion of the open determination
+// r.Open with the panel's measures and deadline: the votes decide major or
+// general (Determination.Conclude), the hazard takes determine_major or
+// determine_general with the panel's deadline (TakeAction), and the panel and
+// the site's merchants are told.
+func TakeConcludeDetermination(r DeterminationRequest) (DeterminationOutcome, error) {
+	d, action, err := r.Open.Conclude(r.Measures, r.Deadline, r.At)
+	if err != nil {
+		return DeterminationOutcome{}, err
+	}
+	r.Action, r.Input, r.ActionRequest.Deadline = action, HazardActionInput{Note: d.Measures}, d.Deadline
+	return determinationOutcome(r.ActionRequest, d)
+}
+
+// determinationOutcome takes the hazard action r of determination d and adds the
+// determination's notices to its effects.
+func determinationOutcome(r ActionRequest, d Determination) (DeterminationOutcome, error) {
+	out, err := TakeAction(r)
+	if err != nil {
+		return DeterminationOutcome{}, err
+	}
+	out.Effects.Notices = append(out.Effects.Notices, DeterminationNotices(d, out.Hazard, r.SiteName)...)
+	return DeterminationOutcome{Determination: d, Action: out}, nil
+}

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,20 +17,9 @@ func (s *HazardService) AcknowledgeHazard(ctx context.Context, p inspect.Princip
 	if err := a.Validate(); err != nil {
 		return inspect.HazardDetail{}, err
 	}
-	now := s.now()
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := visibleHazard(ctx, tx, p, id, true)
-		if err != nil {
-			return err
-		}
-		if !p.CanRate(h.Hazard) {
-			return forbidden("only a merchant of the site signs for hazard %d", id)
-		}
-		_, err = appendEvent(ctx, tx, &h, p.User.ID, now, inspect.EventAcknowledged, a)
+	why := fmt.Sprintf("only a merchant of the site signs for hazard %d", id)
+	return s.changeHazard(ctx, p, id, p.CanRate, why, func(tx pgx.Tx, h *hazardRow, now time.Time) error {
+		_, err := appendEvent(ctx, tx, h, p.User.ID, now, inspect.EventAcknowledged, a)
 		return err
 	})
-	if err != nil {
-		return inspect.HazardDetail{}, err
-	}
-	return s.Hazard(ctx, p, id)
 }

@@ -203,15 +203,7 @@ func (s *FlagService) PhotoFlags(ctx context.Context, p inspect.Principal, photo
 		return nil, err
 	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f WHERE f.photo_id = $1 ORDER BY f.id`, photoID)
-	rs, err := collectAll[flagRow](rows, err)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]inspect.AIFlag, len(rs))
-	for i, r := range rs {
-		out[i] = r.flag()
-	}
-	return out, nil
+	return collectAs(rows, err, flagRow.flag)
 }
 
 // OpenAnnotated opens the annotated copy of a photo the principal may see; not_found

@@ -41,26 +41,14 @@ const (
 // runs) and the responsible inspector, in-app and (when on) by SMS. The outbox's
 // dedup key (inspect.DeadlineReminderKey) makes a second run store nothing.
 func (s *HazardService) RemindDeadline(ctx context.Context, hazardID int64, deadline time.Time, before inspect.Duration) (DeadlineOutcome, error) {
-	outcome := DeadlineStale
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := hazardByID(ctx, tx, hazardID, true)
-		if inspect.ErrorCode(err) == inspect.ENOTFOUND {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return s.deadlineJob(ctx, hazardID, func(tx pgx.Tx, h *hazardRow) (bool, error) {
 		site, err := siteName(ctx, tx, h.SiteID)
 		if err != nil {
-			return err
+			return false, err
 		}
 		notified, err := s.execute(ctx, tx, inspect.Effects{Notices: inspect.RemindDeadline(h.Hazard, deadline, before, site)})
-		if notified > 0 {
-			outcome = DeadlineActed
-		}
-		return err
+		return notified > 0, err
 	})
-	return outcome, err
 }
 
 // PassDeadline is the deadline job's work: under the hazard's row lock, when the
@@ -70,6 +58,23 @@ func (s *HazardService) RemindDeadline(ctx context.Context, hazardID int64, dead
 // re-inspection task — all in one transaction. A second run finds the hazard
 // reinspection_due and does nothing.
 func (s *HazardService) PassDeadline(ctx context.Context, hazardID int64, deadline time.Time) (DeadlineOutcome, error) {
+	return s.deadlineJob(ctx, hazardID, func(tx pgx.Tx, h *hazardRow) (bool, error) {
+		req, err := s.actionRequest(ctx, tx, h, s.now())
+		if err != nil {
+			return false, err
+		}
+		out, acted, err := inspect.PassDeadline(req, deadline)
+		if err != nil || !acted {
+			return false, err
+		}
+		return true, s.record(ctx, tx, h, out)
+	})
+}
+
+// deadlineJob runs a deadline job's work in one transaction with the hazard
+// locked: a hazard that no longer exists leaves the job stale; else work says
+// whether it acted.
+func (s *HazardService) deadlineJob(ctx context.Context, hazardID int64, work func(tx pgx.Tx, h *hazardRow) (bool, error)) (DeadlineOutcome, error) {
 	outcome := DeadlineStale
 	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		h, err := hazardByID(ctx, tx, hazardID, true)
@@ -79,16 +84,11 @@ func (s *HazardService) PassDeadline(ctx context.Context, hazardID int64, deadli
 		if err != nil {
 			return err
 		}
-		req, err := s.actionRequest(ctx, tx, &h, s.now())
-		if err != nil {
-			return err
+		acted, err := work(tx, &h)
+		if acted && err == nil {
+			outcome = DeadlineActed
 		}
-		out, acted, err := inspect.PassDeadline(req, deadline)
-		if err != nil || !acted {
-			return err
-		}
-		outcome = DeadlineActed
-		return s.record(ctx, tx, &h, out)
+		return err
 	})
 	return outcome, err
 }

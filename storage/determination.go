@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -88,35 +89,32 @@ func (s *DeterminationService) OpenDetermination(ctx context.Context, p inspect.
 	now := s.now()
 	var out inspect.Determination
 	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := visibleHazard(ctx, tx, p, hazardID, true)
+		h, err := hazardFor(ctx, tx, p, hazardID, may(p, inspect.ActionOpenDetermination),
+			fmt.Sprintf("only the safety office responsible for hazard %d opens its determination", hazardID))
 		if err != nil {
 			return err
 		}
-		if !p.CanPerform(h.Hazard, inspect.ActionOpenDetermination) {
-			return forbidden("only the safety office responsible for hazard %d opens its determination", hazardID)
+		req := inspect.DeterminationRequest{Participants: participants}
+		if req.ActionRequest, err = s.actionRequest(ctx, tx, &h, now); err != nil {
+			return err
 		}
-		d, err := inspect.OpenDetermination(h.Hazard, p.User.ID, participants, now)
+		req.Actor, req.Input = p.User.ID, inspect.HazardActionInput{Note: note}
+		if req.Panel, err = panel(ctx, tx, participants); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('determinations', 'id'))`).Scan(&req.NewID); err != nil {
+			return fmt.Errorf("reserve determination id: %w", err)
+		}
+		decided, err := inspect.TakeOpenDetermination(req)
 		if err != nil {
 			return err
 		}
-		for i, id := range participants {
-			u, err := userByID(ctx, tx, id)
-			if err != nil || !inspect.CanSitOnPanel(u) {
-				return inspect.FieldErrorf(fmt.Sprintf("participants[%d]", i), "user %d is not a safety officer or admin", id)
-			}
-		}
-		if err := s.act(ctx, tx, &h, inspect.ActionOpenDetermination, inspect.HazardActionInput{Note: note}, p.User.ID, now, time.Time{}); err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, `INSERT INTO determinations (hazard_id, opened_by, opened_at, participants)
-			VALUES ($1, $2, $3, $4) RETURNING id`, d.HazardID, d.OpenedBy, d.OpenedAt, d.Participants).Scan(&d.ID); err != nil {
+		d := decided.Determination
+		if _, err := tx.Exec(ctx, `INSERT INTO determinations (id, hazard_id, opened_by, opened_at, participants)
+			OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5)`, d.ID, d.HazardID, d.OpenedBy, d.OpenedAt, d.Participants); err != nil {
 			return mapPgError(fmt.Errorf("store determination of hazard %d: %w", hazardID, err), "determination")
 		}
-		site, err := siteName(ctx, tx, h.SiteID)
-		if err != nil {
-			return err
-		}
-		if _, err := s.execute(ctx, tx, inspect.Effects{Notices: inspect.DeterminationNotices(d, h.Hazard, site)}); err != nil {
+		if err := s.record(ctx, tx, &h, decided.Action); err != nil {
 			return err
 		}
 		d.Ballots = []inspect.Ballot{}
@@ -161,37 +159,51 @@ func (s *DeterminationService) ConcludeDetermination(ctx context.Context, p insp
 	now := s.now()
 	var out inspect.Determination
 	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := visibleHazard(ctx, tx, p, hazardID, true)
+		h, err := hazardFor(ctx, tx, p, hazardID, may(p, inspect.ActionDetermineMajor),
+			fmt.Sprintf("only the safety office responsible for hazard %d concludes its determination", hazardID))
 		if err != nil {
 			return err
-		}
-		if !p.CanPerform(h.Hazard, inspect.ActionDetermineMajor) {
-			return forbidden("only the safety office responsible for hazard %d concludes its determination", hazardID)
 		}
 		d, err := openDetermination(ctx, tx, hazardID)
 		if err != nil {
 			return err
 		}
-		d, action, err := d.Conclude(measures, deadline.UTC().Truncate(time.Microsecond), now)
+		req := inspect.DeterminationRequest{Open: d, Measures: measures, Deadline: deadline.UTC().Truncate(time.Microsecond)}
+		if req.ActionRequest, err = s.actionRequest(ctx, tx, &h, now); err != nil {
+			return err
+		}
+		req.Actor = p.User.ID
+		decided, err := inspect.TakeConcludeDetermination(req)
 		if err != nil {
 			return err
 		}
-		if err := s.act(ctx, tx, &h, action, inspect.HazardActionInput{Note: d.Measures}, p.User.ID, now, d.Deadline); err != nil {
+		d = decided.Determination
+		if err := s.record(ctx, tx, &h, decided.Action); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE determinations SET conclusion = $2, measures = $3, deadline = $4, concluded_at = $5 WHERE id = $1`,
 			d.ID, d.Conclusion, d.Measures, d.Deadline, d.ConcludedAt); err != nil {
 			return fmt.Errorf("conclude determination %d: %w", d.ID, err)
 		}
-		site, err := siteName(ctx, tx, h.SiteID)
-		if err != nil {
-			return err
-		}
-		if _, err := s.execute(ctx, tx, inspect.Effects{Notices: inspect.DeterminationNotices(d, h.Hazard, site)}); err != nil {
-			return err
-		}
 		out = d
 		return nil
 	})
 	return out, err
+}
+
+// panel reads the users named as a determination's participants, in their order:
+// a zero User where there is no such user.
+func panel(ctx context.Context, q querier, ids []int64) ([]inspect.User, error) {
+	rows, err := q.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = ANY($1)`, ids)
+	found, err := collectAll[inspect.User](rows, err)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]inspect.User, len(ids))
+	for i, id := range ids {
+		if j := slices.IndexFunc(found, func(u inspect.User) bool { return u.ID == id }); j >= 0 {
+			out[i] = found[j]
+		}
+	}
+	return out, nil
 }

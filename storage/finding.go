@@ -3,12 +3,10 @@ package storage
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"time"
 
-	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/safegrid/safegrid/inspect"
 )
@@ -24,99 +22,94 @@ func openHazardFor(ctx context.Context, tx pgx.Tx, siteID int64, rule string) (h
 	return h, err == nil, err
 }
 
-// recordFinding turns a failed item into a hazard: it joins the open hazard of the
-// same site and rule as another observation, or opens a new one. fixedOnSpot closes
-// it at once (a new hazard with fix_on_spot; an open one found fixed).
+// recordFinding turns a failed item into a hazard: it reads what the domain needs
+// (findingRequest: the open hazard of the same site and rule, locked, or an id
+// for a new one), lets inspect.RecordFinding decide once (join or open; close at
+// once when fixedOnSpot), then writes the steps and carries out the effects. When
+// another transaction opened the hazard first, the insert fails on the one open
+// hazard per site and rule, and the finding is read and decided again, joining it.
 func (s *base) recordFinding(ctx context.Context, tx pgx.Tx, f inspect.Finding, rule json.RawMessage, fixedOnSpot bool, actor int64, now time.Time) (inspect.Hazard, error) {
 	for attempt := 0; ; attempt++ {
-		h, found, err := openHazardFor(ctx, tx, f.SiteID, f.RuleCode)
+		req, err := s.findingRequest(ctx, tx, f, fixedOnSpot, actor, now)
 		if err != nil {
 			return inspect.Hazard{}, err
 		}
-		if found {
-			return s.joinHazard(ctx, tx, h, f, fixedOnSpot, actor, now)
+		out, err := inspect.RecordFinding(req)
+		if err != nil {
+			return inspect.Hazard{}, err
 		}
-		h, err = s.insertHazard(ctx, tx, f, rule, actor, now)
+		err = s.writeFinding(ctx, tx, req, out, rule)
 		if isUniqueViolation(err) && attempt == 0 {
 			continue // another transaction opened it first: join that one
 		}
 		if err != nil {
 			return inspect.Hazard{}, err
 		}
-		if fixedOnSpot {
-			if err := s.act(ctx, tx, &h, inspect.ActionFixOnSpot, inspect.HazardActionInput{Note: f.Note}, actor, now, time.Time{}); err != nil {
-				return inspect.Hazard{}, err
-			}
+		return out.Steps[len(out.Steps)-1].Hazard, nil
+	}
+}
+
+// findingRequest reads, in tx, what deciding finding f needs: the open hazard of
+// its site and rule (locked) with its chain head, or else a reserved id for the
+// new hazard; the district's policy, the units above the responsible unit and the
+// site's name.
+func (s *base) findingRequest(ctx context.Context, tx pgx.Tx, f inspect.Finding, fixedOnSpot bool, actor int64, now time.Time) (inspect.FindingRequest, error) {
+	r := inspect.FindingRequest{Finding: f, FixedOnSpot: fixedOnSpot}
+	h, found, err := openHazardFor(ctx, tx, f.SiteID, f.RuleCode)
+	if err != nil {
+		return r, err
+	}
+	unit := f.GridID // a new hazard is the grid's
+	if found {
+		r.Joins, unit = true, h.UnitID
+		r.Hazard, r.HeadSeq, r.HeadHash = h.Hazard, h.HeadSeq, h.HeadHash
+	} else if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('hazards', 'id'))`).Scan(&r.NewID); err != nil {
+		return r, fmt.Errorf("reserve hazard id: %w", err)
+	}
+	r.Actor, r.At = actor, now
+	if r.Policy, err = s.policyFor(ctx, tx, f.GridID); err != nil {
+		return r, err
+	}
+	if r.Units, err = unitsAbove(ctx, tx, unit); err != nil {
+		return r, err
+	}
+	r.SiteName, err = siteName(ctx, tx, f.SiteID)
+	return r, err
+}
+
+// writeFinding writes what inspect.RecordFinding decided: each step's hazard (the
+// first inserted when it creates the hazard) and event, then the effects.
+func (s *base) writeFinding(ctx context.Context, tx pgx.Tx, req inspect.FindingRequest, out inspect.FindingOutcome, rule json.RawMessage) error {
+	h := hazardRow{HeadSeq: req.HeadSeq, HeadHash: req.HeadHash}
+	for i, step := range out.Steps {
+		h.Hazard = step.Hazard
+		var err error
+		if i == 0 && out.Created {
+			err = insertHazard(ctx, tx, h.Hazard, rule)
+		} else {
+			err = saveHazard(ctx, tx, h.Hazard)
 		}
-		return h.Hazard, nil
-	}
-}
-
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation
-}
-
-// insertHazard inserts the new hazard for f under a savepoint, so that losing the
-// race for the one open hazard per site and rule leaves the transaction usable.
-func (s *base) insertHazard(ctx context.Context, tx pgx.Tx, f inspect.Finding, rule json.RawMessage, actor int64, now time.Time) (hazardRow, error) {
-	policy, err := s.policyFor(ctx, tx, f.GridID)
-	if err != nil {
-		return hazardRow{}, err
-	}
-	nh, err := inspect.NewHazard(f, now, policy)
-	if err != nil {
-		return hazardRow{}, err
-	}
-	plan, scheduled := inspect.PlanDeadline(nh, policy, now)
-	h := hazardRow{Hazard: nh}
-	err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-		return sp.QueryRow(ctx, `INSERT INTO hazards (site_id, grid_id, rule_code, rule_version, rule, inspection_id, state, severity,
-			level, unit_id, inspector_id, note, observations, deadline, created_at)
-			VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
-			h.SiteID, h.GridID, h.RuleCode, h.RuleVersion, rule, h.InspectionID, h.State, h.Severity, h.Level, h.UnitID,
-			h.InspectorID, h.Note, h.Observations, h.Deadline, h.CreatedAt).Scan(&h.ID)
-	})
-	if err != nil {
-		return h, err
-	}
-	_, err = appendEvent(ctx, tx, &h, actor, now, inspect.EventCreated, map[string]any{
-		"state": h.State, "severity": h.Severity, "deadline": h.Deadline.UTC().Format(time.RFC3339),
-		"level": h.Level, "unit_id": h.UnitID, "rule_code": h.RuleCode, "rule_version": h.RuleVersion,
-		"inspection_id": h.InspectionID, "inspector_id": h.InspectorID, "note": h.Note,
-	})
-	if err != nil || !scheduled {
-		return h, err
-	}
-	plan.HazardID = h.ID
-	_, err = s.execute(ctx, tx, inspect.Effects{Schedule: &plan})
-	return h, err
-}
-
-// joinHazard records another observation of open hazard h.
-func (s *base) joinHazard(ctx context.Context, tx pgx.Tx, h hazardRow, f inspect.Finding, fixedOnSpot bool, actor int64, now time.Time) (inspect.Hazard, error) {
-	next, raised, err := h.AddObservation(f.Severity)
-	if err != nil {
-		return inspect.Hazard{}, err
-	}
-	h.Hazard = next
-	if err := saveHazard(ctx, tx, h.Hazard); err != nil {
-		return inspect.Hazard{}, err
-	}
-	if _, err := appendEvent(ctx, tx, &h, actor, now, inspect.EventObservation, map[string]any{
-		"inspection_id": f.InspectionID, "inspector_id": f.InspectorID, "note": f.Note,
-		"severity": h.Severity, "raised": raised, "observations": h.Observations,
-	}); err != nil {
-		return inspect.Hazard{}, err
-	}
-	if fixedOnSpot {
-		action, err := inspect.FixedOnSpotAction(h.Hazard)
 		if err != nil {
-			return inspect.Hazard{}, err
+			return err
 		}
-		if err := s.act(ctx, tx, &h, action, inspect.HazardActionInput{Note: f.Note}, actor, now, time.Time{}); err != nil {
-			return inspect.Hazard{}, err
+		if err := storeEvent(ctx, tx, &h, step.Event); err != nil {
+			return err
 		}
 	}
-	return h.Hazard, nil
+	_, err := s.execute(ctx, tx, out.Effects)
+	return err
+}
+
+// insertHazard inserts new hazard h, with the id storage reserved for it, under a
+// savepoint, so that losing the race for the one open hazard per site and rule
+// leaves the transaction usable.
+func insertHazard(ctx context.Context, tx pgx.Tx, h inspect.Hazard, rule json.RawMessage) error {
+	return pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+		_, err := sp.Exec(ctx, `INSERT INTO hazards (id, site_id, grid_id, rule_code, rule_version, rule, inspection_id, state,
+			severity, level, unit_id, inspector_id, note, observations, deadline, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			h.ID, h.SiteID, h.GridID, h.RuleCode, h.RuleVersion, rule, h.InspectionID, h.State, h.Severity, h.Level,
+			h.UnitID, h.InspectorID, h.Note, h.Observations, h.Deadline, h.CreatedAt)
+		return err
+	})
 }

@@ -57,6 +57,42 @@ func visibleHazard(ctx context.Context, q querier, p inspect.Principal, id int64
 	return h, nil
 }
 
+// hazardFor reads and locks hazard id in tx for a change by p: not_found unless p
+// may see it, forbidden (saying why) unless may says p may make the change.
+func hazardFor(ctx context.Context, tx pgx.Tx, p inspect.Principal, id int64, may func(inspect.Hazard) bool, why string) (hazardRow, error) {
+	h, err := visibleHazard(ctx, tx, p, id, true)
+	if err != nil {
+		return h, err
+	}
+	if !may(h.Hazard) {
+		return h, forbidden("%s", why)
+	}
+	return h, nil
+}
+
+// may is p's permission to take action a on a hazard (Principal.CanPerform).
+func may(p inspect.Principal, a inspect.Action) func(inspect.Hazard) bool {
+	return func(h inspect.Hazard) bool { return p.CanPerform(h, a) }
+}
+
+// changeHazard makes change to hazard id in one transaction, with the hazard
+// locked and p allowed (hazardFor), and returns the hazard's detail after it.
+func (s *HazardService) changeHazard(ctx context.Context, p inspect.Principal, id int64, may func(inspect.Hazard) bool, why string,
+	change func(tx pgx.Tx, h *hazardRow, now time.Time) error) (inspect.HazardDetail, error) {
+	now := s.now()
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
+		h, err := hazardFor(ctx, tx, p, id, may, why)
+		if err != nil {
+			return err
+		}
+		return change(tx, &h, now)
+	})
+	if err != nil {
+		return inspect.HazardDetail{}, err
+	}
+	return s.Hazard(ctx, p, id)
+}
+
 // appendEvent adds the next event to the chain of h, which the caller has locked
 // (SELECT ... FOR UPDATE) in tx, and moves the chain head on the hazard row.
 func appendEvent(ctx context.Context, tx pgx.Tx, h *hazardRow, actor int64, at time.Time, kind string, payload any) (inspect.Event, error) {
@@ -103,30 +139,18 @@ func saveHazard(ctx context.Context, tx pgx.Tx, h inspect.Hazard) error {
 // one. The determination actions are refused (inspect.CheckHazardAction): OpenDetermination and
 // ConcludeDetermination take them, with their panel.
 func (s *HazardService) HazardAction(ctx context.Context, p inspect.Principal, id int64, a inspect.Action, in inspect.HazardActionInput) (inspect.HazardDetail, error) {
-	now := s.now()
 	if err := inspect.CheckHazardAction(a); err != nil {
 		return inspect.HazardDetail{}, err
 	}
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := visibleHazard(ctx, tx, p, id, true)
-		if err != nil {
-			return err
-		}
-		if !p.CanPerform(h.Hazard, a) {
-			return forbidden("you may not %s hazard %d", a, id)
-		}
+	return s.changeHazard(ctx, p, id, may(p, a), fmt.Sprintf("you may not %s hazard %d", a, id), func(tx pgx.Tx, h *hazardRow, now time.Time) error {
 		if a == inspect.ActionSubmitProof && len(in.PhotoIDs) == 0 {
 			return inspect.FieldErrorf("photo_ids", "proof of the fix needs at least one photo uploaded to hazard %d", id)
 		}
 		if err := checkHazardPhotos(ctx, tx, id, in.PhotoIDs); err != nil {
 			return err
 		}
-		return s.act(ctx, tx, &h, a, in, p.User.ID, now, time.Time{})
+		return s.act(ctx, tx, h, a, in, p.User.ID, now, time.Time{})
 	})
-	if err != nil {
-		return inspect.HazardDetail{}, err
-	}
-	return s.Hazard(ctx, p, id)
 }
 
 func checkHazardPhotos(ctx context.Context, tx pgx.Tx, hazardID int64, ids []string) error {
@@ -150,15 +174,8 @@ func checkHazardPhotos(ctx context.Context, tx pgx.Tx, hazardID int64, ids []str
 
 // RateHazard records the merchant's 1–5 rating of a closed hazard's handling.
 func (s *HazardService) RateHazard(ctx context.Context, p inspect.Principal, id int64, rating int) (inspect.HazardDetail, error) {
-	now := s.now()
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := visibleHazard(ctx, tx, p, id, true)
-		if err != nil {
-			return err
-		}
-		if !p.CanRate(h.Hazard) {
-			return forbidden("only a merchant of the site rates hazard %d", id)
-		}
+	why := fmt.Sprintf("only a merchant of the site rates hazard %d", id)
+	return s.changeHazard(ctx, p, id, p.CanRate, why, func(tx pgx.Tx, h *hazardRow, now time.Time) error {
 		next, err := h.Rate(rating)
 		if err != nil {
 			return err
@@ -167,27 +184,16 @@ func (s *HazardService) RateHazard(ctx context.Context, p inspect.Principal, id 
 		if err := saveHazard(ctx, tx, h.Hazard); err != nil {
 			return err
 		}
-		_, err = appendEvent(ctx, tx, &h, p.User.ID, now, inspect.EventRated, map[string]any{"rating": rating})
+		_, err = appendEvent(ctx, tx, h, p.User.ID, now, inspect.EventRated, map[string]any{"rating": rating})
 		return err
 	})
-	if err != nil {
-		return inspect.HazardDetail{}, err
-	}
-	return s.Hazard(ctx, p, id)
 }
 
 // ReassignHazard gives an open hazard (its re-inspection) to another inspector of
 // the site's grid.
 func (s *HazardService) ReassignHazard(ctx context.Context, p inspect.Principal, id, inspectorID int64, note string) (inspect.HazardDetail, error) {
-	now := s.now()
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := visibleHazard(ctx, tx, p, id, true)
-		if err != nil {
-			return err
-		}
-		if !p.CanManageHazard(h.Hazard) {
-			return forbidden("only the safety office responsible for hazard %d reassigns it", id)
-		}
+	why := fmt.Sprintf("only the safety office responsible for hazard %d reassigns it", id)
+	return s.changeHazard(ctx, p, id, p.CanManageHazard, why, func(tx pgx.Tx, h *hazardRow, now time.Time) error {
 		if !inspect.IsOpen(h.State) {
 			return inspect.Errorf(inspect.ECONFLICT, "hazard %d is %s; only an open hazard can be reassigned", id, h.State)
 		}
@@ -203,15 +209,11 @@ func (s *HazardService) ReassignHazard(ctx context.Context, p inspect.Principal,
 		if err := saveHazard(ctx, tx, h.Hazard); err != nil {
 			return err
 		}
-		_, err = appendEvent(ctx, tx, &h, p.User.ID, now, inspect.EventReassigned, map[string]any{
+		_, err = appendEvent(ctx, tx, h, p.User.ID, now, inspect.EventReassigned, map[string]any{
 			"from_inspector_id": from, "to_inspector_id": inspectorID, "note": note,
 		})
 		return err
 	})
-	if err != nil {
-		return inspect.HazardDetail{}, err
-	}
-	return s.Hazard(ctx, p, id)
 }
 
 // Hazard returns the hazard with its rule, site, events and photos.
@@ -299,15 +301,9 @@ func (s *HazardService) Hazards(ctx context.Context, p inspect.Principal, f insp
 		ORDER BY h.id LIMIT $16`,
 		merchant, p.SiteIDs(), all, units, states, sevs, f.SiteID, f.UnitID, subtree, f.InspectorID, f.RuleCode,
 		f.Overdue, openStates(), s.now(), f.AfterID, f.Limit)
-	list, err := collectAll[row](rows, err)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]inspect.HazardDetail, len(list))
-	for i, r := range list {
-		out[i] = inspect.HazardDetail{Hazard: r.Hazard, Rule: r.Rule, SiteName: r.SiteName, SiteAddress: r.SiteAddress}
-	}
-	return out, nil
+	return collectAs(rows, err, func(r row) inspect.HazardDetail {
+		return inspect.HazardDetail{Hazard: r.Hazard, Rule: r.Rule, SiteName: r.SiteName, SiteAddress: r.SiteAddress}
+	})
 }
 
 // SystemHazardAction takes an action as the system (actor 0), for the deadline

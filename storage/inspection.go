@@ -48,6 +48,39 @@ func visibleInspection(ctx context.Context, q querier, p inspect.Principal, id i
 	return insp, site, nil
 }
 
+// inspectionFor reads and locks inspection id and its site in tx for a change by
+// p: not_found unless p may see it, forbidden (saying why) unless may says p may
+// make the change.
+func inspectionFor(ctx context.Context, tx pgx.Tx, p inspect.Principal, id int64, may func(inspect.Inspection, inspect.Site) bool, why string) (inspect.Inspection, inspect.Site, error) {
+	insp, site, err := visibleInspection(ctx, tx, p, id, true)
+	if err == nil && !may(insp, site) {
+		err = forbidden("%s", why)
+	}
+	return insp, site, err
+}
+
+// assignee allows the inspector the inspection is assigned to.
+func assignee(p inspect.Principal) func(inspect.Inspection, inspect.Site) bool {
+	return func(insp inspect.Inspection, _ inspect.Site) bool { return p.CanActOnInspection(insp) }
+}
+
+// changeInspection makes change to inspection id in one transaction, with the
+// inspection locked and p allowed (inspectionFor), and returns the inspection as
+// change left it.
+func (s *InspectionService) changeInspection(ctx context.Context, p inspect.Principal, id int64, may func(inspect.Inspection, inspect.Site) bool, why string,
+	change func(tx pgx.Tx, insp inspect.Inspection, site inspect.Site) (inspect.Inspection, error)) (inspect.Inspection, error) {
+	var out inspect.Inspection
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
+		insp, site, err := inspectionFor(ctx, tx, p, id, may, why)
+		if err != nil {
+			return err
+		}
+		out, err = change(tx, insp, site)
+		return err
+	})
+	return out, err
+}
+
 // AssignInspection creates an inspection of a site for an inspector, due at due.
 func (s *InspectionService) AssignInspection(ctx context.Context, p inspect.Principal, siteID, inspectorID int64, due time.Time) (inspect.Inspection, error) {
 	var insp inspect.Inspection
@@ -147,15 +180,7 @@ const itemColumns = `it.inspection_id, it.code, it.position, it.needs_photo, it.
 
 func inspectionItems(ctx context.Context, q querier, inspectionID int64) ([]inspect.ItemDetail, error) {
 	rows, err := q.Query(ctx, `SELECT `+itemColumns+` FROM inspection_items it WHERE it.inspection_id = $1 ORDER BY it.position`, inspectionID)
-	items, err := collectAll[itemRow](rows, err)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]inspect.ItemDetail, len(items))
-	for i, r := range items {
-		out[i] = r.detail()
-	}
-	return out, nil
+	return collectAs(rows, err, itemRow.detail)
 }
 
 func itemByCode(ctx context.Context, q querier, inspectionID int64, code string, lock bool) (itemRow, error) {
@@ -185,12 +210,9 @@ func (s *InspectionService) Inspection(ctx context.Context, p inspect.Principal,
 // inspector starts it.
 func (s *InspectionService) StartInspection(ctx context.Context, p inspect.Principal, id int64) (inspect.InspectionDetail, error) {
 	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		insp, site, err := visibleInspection(ctx, tx, p, id, true)
+		insp, site, err := inspectionFor(ctx, tx, p, id, assignee(p), fmt.Sprintf("only the inspector it is assigned to starts inspection %d", id))
 		if err != nil {
 			return err
-		}
-		if !p.CanActOnInspection(insp) {
-			return forbidden("only the inspector it is assigned to starts inspection %d", id)
 		}
 		if insp.Status != inspect.InspectionAssigned {
 			_, err := insp.Start("", nil, s.now()) // the state conflict, worded by the domain
@@ -251,22 +273,20 @@ func nonNil(s []string) []string {
 func (s *InspectionService) AnswerItem(ctx context.Context, p inspect.Principal, inspectionID int64, in inspect.Item) (inspect.ItemDetail, error) {
 	now := s.now()
 	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		insp, site, err := visibleInspection(ctx, tx, p, inspectionID, true)
+		insp, site, err := inspectionFor(ctx, tx, p, inspectionID, assignee(p),
+			fmt.Sprintf("only the inspector it is assigned to answers inspection %d", inspectionID))
 		if err != nil {
 			return err
 		}
-		if !p.CanActOnInspection(insp) {
-			return forbidden("only the inspector it is assigned to answers inspection %d", inspectionID)
-		}
 		if err := insp.CanAnswer(); err != nil {
+			return err
+		}
+		if err := inspect.ValidateAnswer(in, now); err != nil {
 			return err
 		}
 		it, err := itemByCode(ctx, tx, inspectionID, in.Code, true)
 		if err != nil {
 			return inspect.Errorf(inspect.ENOTFOUND, "item %q is not on the checklist of inspection %d", in.Code, inspectionID)
-		}
-		if err := inspect.ValidateAnswer(in, now); err != nil {
-			return err
 		}
 		hazardID := int64(0)
 		if it.HazardID != nil {
@@ -315,81 +335,55 @@ func (s *InspectionService) AnswerItem(ctx context.Context, p inspect.Principal,
 // SubmitInspection checks that every item is answered and every item that needs a
 // photo has one, and marks the inspection submitted.
 func (s *InspectionService) SubmitInspection(ctx context.Context, p inspect.Principal, id int64) (inspect.Inspection, error) {
-	var insp inspect.Inspection
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		insp, _, err = visibleInspection(ctx, tx, p, id, true)
-		if err != nil {
-			return err
-		}
-		if !p.CanActOnInspection(insp) {
-			return forbidden("only the inspector it is assigned to submits inspection %d", id)
-		}
+	why := fmt.Sprintf("only the inspector it is assigned to submits inspection %d", id)
+	return s.changeInspection(ctx, p, id, assignee(p), why, func(tx pgx.Tx, insp inspect.Inspection, _ inspect.Site) (inspect.Inspection, error) {
 		details, err := inspectionItems(ctx, tx, id)
 		if err != nil {
-			return err
+			return insp, err
 		}
 		items := make([]inspect.Item, len(details))
 		for i, d := range details {
 			items[i] = d.Item
 		}
 		if insp, err = insp.Submit(items, s.now()); err != nil {
-			return err
+			return insp, err
 		}
 		_, err = tx.Exec(ctx, `UPDATE inspections SET status = $2, submitted_at = $3, return_reason = '' WHERE id = $1`,
 			id, insp.Status, insp.SubmittedAt)
-		return err
+		return insp, err
 	})
-	return insp, err
 }
 
 // ReturnInspection sends a submitted inspection back to its inspector for
 // correction; it counts toward the inspector's return rate.
 func (s *InspectionService) ReturnInspection(ctx context.Context, p inspect.Principal, id int64, reason string) (inspect.Inspection, error) {
-	var insp inspect.Inspection
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		var site inspect.Site
-		var err error
-		insp, site, err = visibleInspection(ctx, tx, p, id, true)
+	may := func(_ inspect.Inspection, site inspect.Site) bool { return p.CanReviewInspection(site) }
+	why := fmt.Sprintf("only admins and safety officers of its area return inspection %d", id)
+	return s.changeInspection(ctx, p, id, may, why, func(tx pgx.Tx, insp inspect.Inspection, _ inspect.Site) (inspect.Inspection, error) {
+		insp, err := insp.Return(reason)
 		if err != nil {
-			return err
-		}
-		if !p.CanReviewInspection(site) {
-			return forbidden("only admins and safety officers of its area return inspection %d", id)
-		}
-		if insp, err = insp.Return(reason); err != nil {
-			return err
+			return insp, err
 		}
 		_, err = tx.Exec(ctx, `UPDATE inspections SET status = $2, return_reason = $3, returns = $4 WHERE id = $1`,
 			id, insp.Status, insp.ReturnReason, insp.Returns)
-		return err
+		return insp, err
 	})
-	return insp, err
 }
 
 // ReassignInspection gives an inspection that has not started to another
 // inspector.
 func (s *InspectionService) ReassignInspection(ctx context.Context, p inspect.Principal, id, inspectorID int64) (inspect.Inspection, error) {
-	var insp inspect.Inspection
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		var site inspect.Site
-		var err error
-		insp, site, err = visibleInspection(ctx, tx, p, id, true)
-		if err != nil {
-			return err
-		}
-		if !p.CanAssign(site) {
-			return forbidden("only admins and safety officers of its area reassign inspection %d", id)
-		}
+	may := func(_ inspect.Inspection, site inspect.Site) bool { return p.CanAssign(site) }
+	why := fmt.Sprintf("only admins and safety officers of its area reassign inspection %d", id)
+	return s.changeInspection(ctx, p, id, may, why, func(tx pgx.Tx, insp inspect.Inspection, site inspect.Site) (inspect.Inspection, error) {
 		inspector, err := userByID(ctx, tx, inspectorID)
 		if err != nil {
-			return inspect.FieldErrorf("inspector_id", "user %d does not exist", inspectorID)
+			return insp, inspect.FieldErrorf("inspector_id", "user %d does not exist", inspectorID)
 		}
 		if insp, err = insp.Reassign(site, inspector, p.User.ID); err != nil {
-			return err
+			return insp, err
 		}
 		_, err = tx.Exec(ctx, `UPDATE inspections SET inspector_id = $2, assigned_by = $3 WHERE id = $1`, id, insp.InspectorID, insp.AssignedBy)
-		return err
+		return insp, err
 	})
-	return insp, err
 }

@@ -89,3 +89,9 @@ func mapPgError(err error, what string) error {
 	}
 	return err
 }
+
+// isUniqueViolation reports whether err is a unique violation (23505).
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation
+}

@@ -37,15 +37,7 @@ func (s *FlagService) Flags(ctx context.Context, p inspect.Principal, f inspect.
 		  AND ($3 = 'all' OR f.review = $3) AND ($4 = '' OR f.code = $4) AND f.id > $5
 		ORDER BY f.id LIMIT $6`,
 		all, units, f.Review, f.Code, f.AfterID, f.Limit)
-	rs, err := collectAll[flagRow](rows, err)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]inspect.AIFlag, len(rs))
-	for i, r := range rs {
-		out[i] = r.flag()
-	}
-	return out, nil
+	return collectAs(rows, err, flagRow.flag)
 }
 
 // ReviewFlag records a reviewer's decision. Confirming turns the flag into a hazard

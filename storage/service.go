@@ -162,6 +162,20 @@ func collectOne[T any](rows pgx.Rows, err error, what string) (T, error) {
 }
 
 // collectAll reads every row into a slice of T (never nil).
+// collectAs reads every row into R and returns each converted by conv (a row
+// type's method that builds the domain value).
+func collectAs[R, T any](rows pgx.Rows, err error, conv func(R) T) ([]T, error) {
+	rs, err := collectAll[R](rows, err)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, len(rs))
+	for i, r := range rs {
+		out[i] = conv(r)
+	}
+	return out, nil
+}
+
 func collectAll[T any](rows pgx.Rows, err error) ([]T, error) {
 	if err != nil {
 		return nil, err
