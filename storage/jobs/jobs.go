@@ -33,6 +33,12 @@ const NotificationQueue = "notifications"
 // with.
 const deadlineJobAttempts = 10
 
+// deadlineJobOpts are the insert options of both deadline jobs: bounded retries,
+// and unique by their arguments, so planning a deadline twice inserts it once.
+func deadlineJobOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: deadlineJobAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
 // DeadlineReminderArgs is the job that reminds the people responsible for a
 // hazard Before its Deadline.
 type DeadlineReminderArgs struct {
@@ -46,9 +52,7 @@ func (DeadlineReminderArgs) Kind() string { return "deadline_reminder" }
 
 // InsertOpts makes the job unique by its arguments: one reminder per hazard,
 // deadline and offset.
-func (DeadlineReminderArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: deadlineJobAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
+func (DeadlineReminderArgs) InsertOpts() river.InsertOpts { return deadlineJobOpts() }
 
 // HazardDeadlineArgs is the job that runs at a hazard's Deadline: when the hazard
 // is still waiting for the fix, it becomes reinspection_due and its inspector gets
@@ -62,9 +66,7 @@ type HazardDeadlineArgs struct {
 func (HazardDeadlineArgs) Kind() string { return "hazard_deadline" }
 
 // InsertOpts makes the job unique by its arguments: one per hazard and deadline.
-func (HazardDeadlineArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: deadlineJobAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
+func (HazardDeadlineArgs) InsertOpts() river.InsertOpts { return deadlineJobOpts() }
 
 // DeliverNotificationArgs is the job that delivers one outbox notification.
 type DeliverNotificationArgs struct {
