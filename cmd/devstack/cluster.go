@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -198,17 +197,7 @@ func (c *cluster) start(ctx context.Context, replicas, port int) (ClusterState, 
 	})
 	go c.watchHealth(ctx)
 	lb := fmt.Sprintf("http://127.0.0.1:%d", c.lbPort)
-	err = waitFor(ctx, "load balancer /readyz", 120*time.Second, func() error {
-		resp, err := http.Get(lb + "/readyz")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d", resp.StatusCode)
-		}
-		return nil
-	})
+	err = waitFor(ctx, "load balancer /readyz", 120*time.Second, httpOK(lb+"/readyz"))
 	if err != nil {
 		return ClusterState{}, fmt.Errorf("%w (replica logs in %s)", err, dir)
 	}

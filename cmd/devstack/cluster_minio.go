@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -58,17 +57,7 @@ func (c *cluster) startMinIO(ctx context.Context, accessKey, secretKey string) e
 		}
 	})
 	logf("cluster: MinIO erasure-coded over %d nodes on 127.0.0.1:%d-%d", minioNodes, base, base+minioNodes-1)
-	return waitFor(ctx, "minio cluster", 120*time.Second, func() error {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/minio/health/cluster", base))
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("cluster health %d", resp.StatusCode)
-		}
-		return nil
-	})
+	return waitFor(ctx, "minio cluster", 120*time.Second, httpOK(fmt.Sprintf("http://127.0.0.1:%d/minio/health/cluster", base)))
 }
 
 // consecutivePorts finds n free consecutive loopback ports and returns the first.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,17 +56,7 @@ func (st *stack) ensureMinIO(ctx context.Context) ([]string, error) {
 		lf.Close()
 	})
 	logf("minio: starting on %s (data %s, log %s)", addr, data, logPath)
-	err = waitFor(ctx, "minio", 60*time.Second, func() error {
-		resp, err := http.Get("http://" + addr + "/minio/health/ready")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("health status %d", resp.StatusCode)
-		}
-		return nil
-	})
+	err = waitFor(ctx, "minio", 60*time.Second, httpOK("http://"+addr+"/minio/health/ready"))
 	if err != nil {
 		return nil, fmt.Errorf("%w (see %s)", err, logPath)
 	}

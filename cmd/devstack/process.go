@@ -22,12 +22,18 @@ func stopService(cmd *exec.Cmd, grace time.Duration) {
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
+	terminate(cmd, done, grace)
+}
+
+// terminate sends the started process SIGTERM and, when exited is not closed
+// within grace, kills its process group and waits for exited.
+func terminate(cmd *exec.Cmd, exited <-chan struct{}, grace time.Duration) {
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-done:
+	case <-exited:
 	case <-time.After(grace):
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+		<-exited
 	}
 }
 

@@ -105,13 +105,7 @@ func (c *cluster) stop(p *proc, grace time.Duration) {
 		return
 	default:
 	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(grace):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	}
+	terminate(cmd, exited, grace)
 }
 
 // pid is the process id of p's current run, 0 when it is down.
