@@ -20,17 +20,11 @@ type Checklist struct {
 
 // Item is one thing to check at the site, with its basis and why it applies.
 type Item struct {
-	Code        string     `json:"code"`
-	Pack        string     `json:"pack"`
-	Title       Text       `json:"title"`
-	Explanation Text       `json:"explanation"`
-	Citations   []Citation `json:"citations"`
-	Evidence    string     `json:"evidence"`
-	Severity    string     `json:"severity"`
-	GB35181     string     `json:"gb35181_element,omitempty"`
-	RectifyDays int        `json:"rectify_days"`
-	AIChecks    []string   `json:"ai_checks,omitempty"`
-	Location    string     `json:"location"`
+	Code        string `json:"code"`
+	Pack        string `json:"pack"`
+	Title       Text   `json:"title"`
+	Explanation Text   `json:"explanation"`
+	Requirement
 	// Because lists the attribute values that made the rule apply, e.g.
 	// "site_type = hotel", "floors = 4 (> 3)".
 	Because []string `json:"because"`
@@ -73,18 +67,14 @@ func (rs *RuleSet) Generate(p Profile) (Checklist, error) {
 		because[0] = siteReason
 		because = c.cond.explain(&f, true, because)
 		t := c.texts[j.bit]
+		req := r.Requirement
+		req.Citations, req.AIChecks = slices.Clone(r.Citations), slices.Clone(r.AIChecks)
 		cl.Items = append(cl.Items, Item{
 			Code:        r.Code,
 			Pack:        r.Pack,
 			Title:       t.title,
 			Explanation: t.explanation,
-			Citations:   slices.Clone(r.Citations),
-			Evidence:    r.Evidence,
-			Severity:    r.Severity,
-			GB35181:     r.GB35181,
-			RectifyDays: r.RectifyDays,
-			AIChecks:    slices.Clone(r.AIChecks),
-			Location:    r.Location,
+			Requirement: req,
 			Because:     because,
 		})
 	}

@@ -385,13 +385,25 @@ func (l *loader) loadSources() []Source {
 	return out
 }
 
-func (l *loader) omissions(file string, v *yaml.Node, id string) []Omission {
+// sequence reads the YAML list v, element by element with item, which returns
+// false to leave an element out (having reported why); anything but a list is
+// reported as mustBe.
+func sequence[T any](l *loader, file string, v *yaml.Node, code, mustBe string, item func(n *yaml.Node) (T, bool)) []T {
 	if v.Kind != yaml.SequenceNode {
-		l.errorf(file, v.Line, id, "omitted must be a list of {clause, why}")
+		l.errorf(file, v.Line, code, "%s", mustBe)
 		return nil
 	}
-	var out []Omission
+	var out []T
 	for _, n := range v.Content {
+		if x, ok := item(n); ok {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (l *loader) omissions(file string, v *yaml.Node, id string) []Omission {
+	return sequence(l, file, v, id, "omitted must be a list of {clause, why}", func(n *yaml.Node) (Omission, bool) {
 		var o Omission
 		l.eachField(file, n, id, func(key string, keyLine int, fv *yaml.Node) {
 			switch key {
@@ -405,9 +417,8 @@ func (l *loader) omissions(file string, v *yaml.Node, id string) []Omission {
 		})
 		if o.Clause == "" || o.Why == "" {
 			l.errorf(file, n.Line, id, "omitted: every entry needs a clause and why it is left out")
-			continue
+			return o, false
 		}
-		out = append(out, o)
-	}
-	return out
+		return o, true
+	})
 }

@@ -75,6 +75,15 @@ type Rule struct {
 	Explanation Text       `json:"explanation"`
 	SiteTypes   []SiteType `json:"site_types"` // nil means every site type
 	When        string     `json:"when,omitempty"`
+	Requirement
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// Requirement is what a rule asks of a site, and each checklist item generated
+// from it carries: the legal basis, the evidence, the severity of a failure and
+// its rectification time, the photo checks and where the photo is taken.
+type Requirement struct {
 	Citations   []Citation `json:"citations"`
 	Evidence    string     `json:"evidence"`
 	Severity    string     `json:"severity"`
@@ -82,8 +91,6 @@ type Rule struct {
 	RectifyDays int        `json:"rectify_days"`
 	AIChecks    []string   `json:"ai_checks,omitempty"`
 	Location    string     `json:"location"`
-	File        string     `json:"file"`
-	Line        int        `json:"line"`
 }
 
 var (
@@ -315,12 +322,7 @@ func renderText(t Text, j *Jurisdiction) Text {
 }
 
 func (l *loader) citations(file string, v *yaml.Node, code string, sources []Source) []Citation {
-	if v.Kind != yaml.SequenceNode {
-		l.errorf(file, v.Line, code, "citations must be a list")
-		return nil
-	}
-	var out []Citation
-	for _, cn := range v.Content {
+	return sequence(l, file, v, code, "citations must be a list", func(cn *yaml.Node) (Citation, bool) {
 		var c Citation
 		var srcID string
 		l.eachField(file, cn, code, func(key string, keyLine int, fv *yaml.Node) {
@@ -341,10 +343,10 @@ func (l *loader) citations(file string, v *yaml.Node, code string, sources []Sou
 		switch {
 		case srcID == "":
 			l.errorf(file, cn.Line, code, "citation without a source")
-			continue
+			return c, false
 		case i < 0:
 			l.errorf(file, cn.Line, code, "citation: unknown source %q (not in sources.yaml)", srcID)
-			continue
+			return c, false
 		}
 		c.Source = sources[i].Name
 		if c.Edition == "" {
@@ -356,7 +358,6 @@ func (l *loader) citations(file string, v *yaml.Node, code string, sources []Sou
 		if !validStatus(c.Status) {
 			l.errorf(file, cn.Line, code, "citation status must be V, S or U, not %q", c.Status)
 		}
-		out = append(out, c)
-	}
-	return out
+		return c, true
+	})
 }
