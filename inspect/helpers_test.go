@@ -41,3 +41,17 @@ func assertCode(t *testing.T, err error, code string, contains ...string) {
 		}
 	}
 }
+
+// districtTree is district 1 with subdistrict 2 (community 3, grids 4 and 5) and
+// subdistrict 6 (community 7), then more.
+func districtTree(more ...inspect.Unit) []inspect.Unit {
+	return append([]inspect.Unit{
+		{ID: 1, Level: inspect.LevelDistrict},
+		{ID: 2, ParentID: 1, Level: inspect.LevelSubdistrict},
+		{ID: 3, ParentID: 2, Level: inspect.LevelCommunity},
+		{ID: 4, ParentID: 3, Level: inspect.LevelGrid},
+		{ID: 5, ParentID: 3, Level: inspect.LevelGrid},
+		{ID: 6, ParentID: 1, Level: inspect.LevelSubdistrict},
+		{ID: 7, ParentID: 6, Level: inspect.LevelCommunity},
+	}, more...)
+}

@@ -75,12 +75,18 @@ func (s Site) Validate() error {
 			return FieldErrorf("profile", "must be a JSON object")
 		}
 	}
-	for i, m := range s.MerchantIDs {
-		if m <= 0 {
-			return FieldErrorf("merchant_ids", "entry %d is not a user id", i)
+	return checkIDs("merchant_ids", s.MerchantIDs, "user", "merchant")
+}
+
+// checkIDs checks the list of ids in field: each an id (what: "user", "unit"), none
+// listed twice (noun names an entry: "merchant", "grid").
+func checkIDs(field string, ids []int64, what, noun string) error {
+	for i, id := range ids {
+		if id <= 0 {
+			return FieldErrorf(field, "entry %d is not a %s id", i, what)
 		}
-		if slices.Contains(s.MerchantIDs[:i], m) {
-			return FieldErrorf("merchant_ids", "merchant %d is listed twice", m)
+		if slices.Contains(ids[:i], id) {
+			return FieldErrorf(field, "%s %d is listed twice", noun, id)
 		}
 	}
 	return nil

@@ -69,18 +69,10 @@ func TestUnitValidate(t *testing.T) {
 }
 
 func TestSubtreeIDs(t *testing.T) {
-	units := []inspect.Unit{
-		{ID: 1, Level: inspect.LevelDistrict},
-		{ID: 2, ParentID: 1, Level: inspect.LevelSubdistrict},
-		{ID: 3, ParentID: 2, Level: inspect.LevelCommunity},
-		{ID: 4, ParentID: 3, Level: inspect.LevelGrid},
-		{ID: 5, ParentID: 3, Level: inspect.LevelGrid},
-		{ID: 6, ParentID: 1, Level: inspect.LevelSubdistrict},
-		{ID: 7, ParentID: 6, Level: inspect.LevelCommunity},
-		// a corrupt cycle must not hang
-		{ID: 8, ParentID: 9},
-		{ID: 9, ParentID: 8},
-	}
+	units := districtTree(
+		inspect.Unit{ID: 8, ParentID: 9}, // a corrupt cycle must not hang
+		inspect.Unit{ID: 9, ParentID: 8},
+	)
 	tests := []struct {
 		root int64
 		want []int64

@@ -95,15 +95,7 @@ func (u User) Validate() error {
 	if u.Role != RoleInspector && len(u.GridIDs) > 0 {
 		return FieldErrorf("grid_ids", "only inspectors have grids")
 	}
-	for i, g := range u.GridIDs {
-		if g <= 0 {
-			return FieldErrorf("grid_ids", "entry %d is not a unit id", i)
-		}
-		if slices.Contains(u.GridIDs[:i], g) {
-			return FieldErrorf("grid_ids", "grid %d is listed twice", g)
-		}
-	}
-	return nil
+	return checkIDs("grid_ids", u.GridIDs, "unit", "grid")
 }
 
 // Principal is who is calling: the user, with their scope resolved. Build it with

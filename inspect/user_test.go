@@ -20,16 +20,7 @@ type scopeFixture struct {
 
 func setupScope(t *testing.T) scopeFixture {
 	t.Helper()
-	units := []inspect.Unit{
-		{ID: 1, Level: inspect.LevelDistrict},
-		{ID: 2, ParentID: 1, Level: inspect.LevelSubdistrict},
-		{ID: 3, ParentID: 2, Level: inspect.LevelCommunity},
-		{ID: 4, ParentID: 3, Level: inspect.LevelGrid},
-		{ID: 5, ParentID: 3, Level: inspect.LevelGrid},
-		{ID: 6, ParentID: 1, Level: inspect.LevelSubdistrict},
-		{ID: 7, ParentID: 6, Level: inspect.LevelCommunity},
-		{ID: 8, ParentID: 7, Level: inspect.LevelGrid},
-	}
+	units := districtTree(inspect.Unit{ID: 8, ParentID: 7, Level: inspect.LevelGrid})
 	return scopeFixture{
 		admin:      inspect.NewPrincipal(inspect.User{ID: 1, Role: inspect.RoleAdmin}, nil, nil),
 		inspector4: inspect.NewPrincipal(inspect.User{ID: 10, Role: inspect.RoleInspector, UnitID: 4, GridIDs: []int64{4}}, []int64{1, 2, 3, 4, 5, 6, 7, 8}, nil),
