@@ -153,13 +153,21 @@ func Demo(ctx context.Context, svc *storage.Services) (Summary, error) {
 		s.sum.Users++
 	}
 	principals := map[string]inspect.Principal{}
-	pr := func(name string) (inspect.Principal, error) {
-		if p, ok := principals[name]; ok {
-			return p, nil
+	// pr returns the principals of the users named, in order.
+	pr := func(names ...string) ([]inspect.Principal, error) {
+		out := make([]inspect.Principal, len(names))
+		for i, name := range names {
+			p, ok := principals[name]
+			if !ok {
+				var err error
+				if p, err = svc.Directory.PrincipalOf(ctx, users[name].ID); err != nil {
+					return nil, err
+				}
+				principals[name] = p
+			}
+			out[i] = p
 		}
-		p, err := svc.Directory.PrincipalOf(ctx, users[name].ID)
-		principals[name] = p
-		return p, err
+		return out, nil
 	}
 
 	// Sites: about 200, every type, spread over the grids, each with a merchant.
@@ -214,24 +222,13 @@ func Demo(ctx context.Context, svc *storage.Services) (Summary, error) {
 	}
 	for i, scenario := range Scenarios {
 		site := sites[i]
-		officer, err := pr(officerFor(site))
+		ps, err := pr(officerFor(site), inspectorFor(site), merchantFor(site), "officer-district")
 		if err != nil {
 			return s.sum, err
 		}
-		inspector, err := pr(inspectorFor(site))
-		if err != nil {
-			return s.sum, err
-		}
-		merchant, err := pr(merchantFor(site))
-		if err != nil {
-			return s.sum, err
-		}
+		officer, inspector, merchant, districtOfficer := ps[0], ps[1], ps[2], ps[3]
 		// The determination panel: the responsible officer, the district's officer
 		// and the admin, three distinct reviewers who all see the site's hazards.
-		districtOfficer, err := pr("officer-district")
-		if err != nil {
-			return s.sum, err
-		}
 		panel := []inspect.Principal{officer, districtOfficer, ap}
 		if err := s.runScenario(ctx, scenario, site, Cast{Officer: officer, Inspector: inspector, Merchant: merchant, Panel: panel}); err != nil {
 			return s.sum, fmt.Errorf("scenario %s at site %d: %w", scenario, site.ID, err)
@@ -241,14 +238,11 @@ func Demo(ctx context.Context, svc *storage.Services) (Summary, error) {
 	// today: the first site of their grid that no scenario used.
 	for gi := range grids {
 		site := sites[len(Scenarios)+gi]
-		officer, err := pr(officerFor(site))
+		ps, err := pr(officerFor(site), inspectorFor(site))
 		if err != nil {
 			return s.sum, err
 		}
-		inspector, err := pr(inspectorFor(site))
-		if err != nil {
-			return s.sum, err
-		}
+		officer, inspector := ps[0], ps[1]
 		if _, err := s.svc.Inspections.AssignInspection(ctx, officer, site.ID, inspector.User.ID, time.Now().Add(4*time.Hour)); err != nil {
 			return s.sum, fmt.Errorf("today's inspection of site %d: %w", site.ID, err)
 		}
