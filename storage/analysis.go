@@ -177,12 +177,7 @@ func flagByPhotoCode(ctx context.Context, q querier, photoID uuid.UUID, code str
 
 // visibleFlag reads flag id if the principal reviews flags of its site's grid.
 func visibleFlag(ctx context.Context, tx querier, p inspect.Principal, id int64, lock bool) (inspect.AIFlag, inspect.Site, error) {
-	sql := `SELECT ` + flagColumns + ` FROM ai_flags f WHERE f.id = $1`
-	if lock {
-		sql += ` FOR UPDATE`
-	}
-	rows, err := tx.Query(ctx, sql, id)
-	r, err := collectOne[flagRow](rows, err, fmt.Sprintf("flag %d", id))
+	r, err := queryOne[flagRow](ctx, tx, lock, fmt.Sprintf("flag %d", id), `SELECT `+flagColumns+` FROM ai_flags f WHERE f.id = $1`, id)
 	if err != nil {
 		return inspect.AIFlag{}, inspect.Site{}, err
 	}

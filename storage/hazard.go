@@ -33,12 +33,8 @@ func openStates() []string {
 }
 
 func hazardByID(ctx context.Context, q querier, id int64, lock bool) (hazardRow, error) {
-	sql := `SELECT ` + hazardColumns + `, h.head_seq, h.head_hash FROM hazards h WHERE h.id = $1`
-	if lock {
-		sql += ` FOR UPDATE`
-	}
-	rows, err := q.Query(ctx, sql, id)
-	return collectOne[hazardRow](rows, err, fmt.Sprintf("hazard %d", id))
+	return queryOne[hazardRow](ctx, q, lock, fmt.Sprintf("hazard %d", id),
+		`SELECT `+hazardColumns+`, h.head_seq, h.head_hash FROM hazards h WHERE h.id = $1`, id)
 }
 
 // visibleHazard reads (and locks, when lock) the hazard; not_found unless the

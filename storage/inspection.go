@@ -20,12 +20,8 @@ const inspectionSummaryColumns = `i.id, i.site_id, i.inspector_id, i.assigned_by
 	NULL::jsonb AS checklist, i.return_reason, i.returns, i.created_at, i.started_at, i.submitted_at`
 
 func inspectionByID(ctx context.Context, q querier, id int64, lock bool) (inspect.Inspection, error) {
-	sql := `SELECT ` + inspectionColumns + ` FROM inspections i WHERE i.id = $1`
-	if lock {
-		sql += ` FOR UPDATE`
-	}
-	rows, err := q.Query(ctx, sql, id)
-	return collectOne[inspect.Inspection](rows, err, fmt.Sprintf("inspection %d", id))
+	return queryOne[inspect.Inspection](ctx, q, lock, fmt.Sprintf("inspection %d", id),
+		`SELECT `+inspectionColumns+` FROM inspections i WHERE i.id = $1`, id)
 }
 
 // visibleInspection reads (and locks, when lock) the inspection and its site, and
@@ -184,12 +180,8 @@ func inspectionItems(ctx context.Context, q querier, inspectionID int64) ([]insp
 }
 
 func itemByCode(ctx context.Context, q querier, inspectionID int64, code string, lock bool) (itemRow, error) {
-	sql := `SELECT ` + itemColumns + ` FROM inspection_items it WHERE it.inspection_id = $1 AND it.code = $2`
-	if lock {
-		sql += ` FOR UPDATE`
-	}
-	rows, err := q.Query(ctx, sql, inspectionID, code)
-	return collectOne[itemRow](rows, err, fmt.Sprintf("item %q of inspection %d", code, inspectionID))
+	return queryOne[itemRow](ctx, q, lock, fmt.Sprintf("item %q of inspection %d", code, inspectionID),
+		`SELECT `+itemColumns+` FROM inspection_items it WHERE it.inspection_id = $1 AND it.code = $2`, inspectionID, code)
 }
 
 // Inspection returns the inspection with its site and items.

@@ -162,6 +162,16 @@ func collectOne[T any](rows pgx.Rows, err error, what string) (T, error) {
 }
 
 // collectAll reads every row into a slice of T (never nil).
+// queryOne reads the one row sql selects with args into T, locking it (FOR
+// UPDATE) when lock; no row is not_found for what.
+func queryOne[T any](ctx context.Context, q querier, lock bool, what, sql string, args ...any) (T, error) {
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	rows, err := q.Query(ctx, sql, args...)
+	return collectOne[T](rows, err, what)
+}
+
 // collectAs reads every row into R and returns each converted by conv (a row
 // type's method that builds the domain value).
 func collectAs[R, T any](rows pgx.Rows, err error, conv func(R) T) ([]T, error) {

@@ -17,12 +17,7 @@ const siteColumns = `s.id, s.name, s.type, s.address, s.lat, s.lng, s.grid_id, s
 	s.created_at, s.updated_at`
 
 func siteByID(ctx context.Context, q querier, id int64, lock bool) (inspect.Site, error) {
-	sql := `SELECT ` + siteColumns + ` FROM sites s WHERE s.id = $1`
-	if lock {
-		sql += ` FOR UPDATE`
-	}
-	rows, err := q.Query(ctx, sql, id)
-	return collectOne[inspect.Site](rows, err, fmt.Sprintf("site %d", id))
+	return queryOne[inspect.Site](ctx, q, lock, fmt.Sprintf("site %d", id), `SELECT `+siteColumns+` FROM sites s WHERE s.id = $1`, id)
 }
 
 // Site returns the site if the principal may see it.
