@@ -63,17 +63,24 @@ func benchPipeline(b *testing.B, d *Detector, photos [][]byte) float64 {
 	return rate
 }
 
-// benchRun measures raw Run calls per second on a tensor prepared once.
-func benchRun(b *testing.B, d *Detector, data []byte) float64 {
+// decodePrepared decodes a photo at d's input size and prepares it, as the
+// pipeline does before filling the tensor.
+func decodePrepared(b *testing.B, d *Detector, data []byte) prepared {
 	ph, err := photo.Decode(data, d.manifest.Input.Size)
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer ph.Close()
 	p, err := prepareScaled(&d.manifest, ph.Image, ph.Width, ph.Height)
-	ph.Close()
 	if err != nil {
 		b.Fatal(err)
 	}
+	return p
+}
+
+// benchRun measures raw Run calls per second on a tensor prepared once.
+func benchRun(b *testing.B, d *Detector, data []byte) float64 {
+	p := decodePrepared(b, d, data)
 	s, err := d.acquire(context.Background())
 	if err != nil {
 		b.Fatal(err)
@@ -95,16 +102,7 @@ func benchPrepare(b *testing.B, d *Detector, photos [][]byte) float64 {
 	tensor := make([]float32, 3*d.manifest.Input.Size*d.manifest.Input.Size)
 	i := 0
 	for b.Loop() {
-		ph, err := photo.Decode(photos[i%len(photos)], d.manifest.Input.Size)
-		if err != nil {
-			b.Fatal(err)
-		}
-		p, err := prepareScaled(&d.manifest, ph.Image, ph.Width, ph.Height)
-		ph.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		fillTensor(&d.manifest, p, tensor)
+		fillTensor(&d.manifest, decodePrepared(b, d, photos[i%len(photos)]), tensor)
 		i++
 	}
 	rate := float64(b.N) / b.Elapsed().Seconds()
@@ -144,14 +142,20 @@ func BenchmarkPipelineYOLOXParallel(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "photos/s")
 }
 
+// benchStages runs the whole pipeline, the raw Run and decode+prepare alone on
+// photos as sub-benchmarks and returns their rates (photos or runs per second).
+func benchStages(b *testing.B, d *Detector, photos [][]byte) (pipeline, run, prep float64) {
+	b.Run("pipeline", func(b *testing.B) { pipeline = benchPipeline(b, d, photos) })
+	b.Run("run", func(b *testing.B) { run = benchRun(b, d, photos[0]) })
+	b.Run("decode+prepare", func(b *testing.B) { prep = benchPrepare(b, d, photos) })
+	return pipeline, run, prep
+}
+
 // BenchmarkYOLOX runs the pipeline and the raw Run in one go and prints their ratio.
 func BenchmarkYOLOX(b *testing.B) {
 	d := realDetector(b, "yolox_nano", Options{Sessions: 1})
 	photos := benchPhotos(b)
-	var pipeline, run, prep float64
-	b.Run("pipeline", func(b *testing.B) { pipeline = benchPipeline(b, d, photos) })
-	b.Run("run", func(b *testing.B) { run = benchRun(b, d, photos[0]) })
-	b.Run("decode+prepare", func(b *testing.B) { prep = benchPrepare(b, d, photos) })
+	pipeline, run, prep := benchStages(b, d, photos)
 	if pipeline > 0 && run > 0 {
 		// Printed, not logged: a parent benchmark's log is not shown once it has run
 		// sub-benchmarks.
@@ -171,10 +175,7 @@ func BenchmarkYOLOX12MP(b *testing.B) {
 	for _, p := range photos {
 		size += len(p)
 	}
-	var pipeline, run, prep float64
-	b.Run("pipeline", func(b *testing.B) { pipeline = benchPipeline(b, d, photos) })
-	b.Run("run", func(b *testing.B) { run = benchRun(b, d, photos[0]) })
-	b.Run("decode+prepare", func(b *testing.B) { prep = benchPrepare(b, d, photos) })
+	pipeline, run, prep := benchStages(b, d, photos)
 	if pipeline > 0 && run > 0 {
 		fmt.Printf("YOLOX-nano, %d generated 12 MP JPEGs (4032×3024, q90, %.1f MB average), 1 session × 1 intra-op thread: pipeline %.1f photos/s (%.1f ms/photo), raw Run %.1f runs/s (%.1f ms/run), decode+prepare alone %.1f photos/s (%.1f ms); pipeline/Run ratio %.2f (goal ≥ 0.7)",
 			len(photos), float64(size)/float64(len(photos))/(1<<20), pipeline, 1000/pipeline, run, 1000/run, prep, 1000/max(prep, 1e-9), pipeline/run)

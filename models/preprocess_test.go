@@ -2,6 +2,7 @@ package models
 
 import (
 	"bytes"
+	"image"
 	"image/color"
 	"image/jpeg"
 	"testing"
@@ -12,15 +13,22 @@ import (
 	"github.com/safegrid/safegrid/models/photo/phototest"
 )
 
-func TestFillTensorLetterboxTopLeft(t *testing.T) {
-	m := embedded(t, "yolox_nano")
-	m.Input.Size = 32
-	// 8×4 in one colour → r = min(32/8, 32/4) = 4 → 32×16 at the top, padding below.
-	img := imaging.New(8, 4, color.NRGBA{R: 10, G: 20, B: 30, A: 255})
+// prepareAt prepares img for the embedded model name shrunk to an input of
+// size×size.
+func prepareAt(t *testing.T, name string, size int, img image.Image) (Manifest, prepared) {
+	t.Helper()
+	m := embedded(t, name)
+	m.Input.Size = size
 	p, err := prepare(&m, img)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, p
+}
+
+func TestFillTensorLetterboxTopLeft(t *testing.T) {
+	// 8×4 in one colour → r = min(32/8, 32/4) = 4 → 32×16 at the top, padding below.
+	m, p := prepareAt(t, "yolox_nano", 32, imaging.New(8, 4, color.NRGBA{R: 10, G: 20, B: 30, A: 255}))
 	if p.img.Rect.Dx() != 32 || p.img.Rect.Dy() != 16 || p.scaleX != 4 || p.scaleY != 4 {
 		t.Fatalf("prepared %v at scale %g×%g, want 32×16 at 4", p.img.Rect, p.scaleX, p.scaleY)
 	}
@@ -48,13 +56,7 @@ func TestFillTensorLetterboxTopLeft(t *testing.T) {
 }
 
 func TestFillTensorStretch(t *testing.T) {
-	m := embedded(t, "fastestdet")
-	m.Input.Size = 16
-	img := imaging.New(40, 10, color.NRGBA{R: 51, G: 102, B: 255, A: 255})
-	p, err := prepare(&m, img)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, p := prepareAt(t, "fastestdet", 16, imaging.New(40, 10, color.NRGBA{R: 51, G: 102, B: 255, A: 255}))
 	dst := make([]float32, 3*16*16)
 	fillTensor(&m, p, dst)
 	for c, want := range []float32{1, 0.4, 0.2} { // BGR, /255

@@ -123,23 +123,16 @@ func decodeWhole(data []byte, typ inspect.PhotoType, turn bool) (*image.NRGBA, f
 // Upright turns img by an EXIF orientation (1–8; 0 or 1 is already upright) so that
 // it shows the scene the way the camera's user saw it.
 func Upright(img image.Image, orientation int) image.Image {
-	switch orientation {
-	case 2:
-		return imaging.FlipH(img)
-	case 3:
-		return imaging.Rotate180(img)
-	case 4:
-		return imaging.FlipV(img)
-	case 5:
-		return imaging.Transpose(img)
-	case 6:
-		return imaging.Rotate270(img)
-	case 7:
-		return imaging.Transverse(img)
-	case 8:
-		return imaging.Rotate90(img)
+	if orientation < 2 || orientation >= len(uprights) {
+		return img
 	}
-	return img
+	return uprights[orientation](img)
+}
+
+// uprights turn an image of each EXIF orientation 2–8 upright.
+var uprights = [...]func(image.Image) *image.NRGBA{
+	2: imaging.FlipH, 3: imaging.Rotate180, 4: imaging.FlipV, 5: imaging.Transpose,
+	6: imaging.Rotate270, 7: imaging.Transverse, 8: imaging.Rotate90,
 }
 
 // Thumbnail decodes the photo in data at the smallest scale that still fills
