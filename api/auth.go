@@ -18,8 +18,8 @@ const SessionCookie = "safegrid_session"
 
 // LoginRequest is the body of POST /auth/login.
 type LoginRequest struct {
-	Login    string `json:"login"` // username or phone
-	Password string `json:"password"`
+	Login    string `json:"login" required:"true"` // username or phone
+	Password string `json:"password" required:"true"`
 }
 
 // LoginResult is the answer to a successful login.

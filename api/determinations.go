@@ -13,22 +13,22 @@ import (
 // OpenDeterminationInput opens a determination.
 type OpenDeterminationInput struct {
 	ID           int64   `path:"id" json:"-"`
-	Participants []int64 `json:"participants"`
+	Participants []int64 `json:"participants" required:"true"`
 	Note         string  `json:"note,omitempty"`
 }
 
 // VoteInput is one reviewer's vote.
 type VoteInput struct {
 	ID     int64        `path:"id" json:"-"`
-	Vote   inspect.Vote `json:"vote"`
+	Vote   inspect.Vote `json:"vote" required:"true"`
 	Reason string       `json:"reason,omitempty"`
 }
 
 // ConclusionInput concludes a determination.
 type ConclusionInput struct {
 	ID       int64     `path:"id" json:"-"`
-	Measures string    `json:"measures"`
-	Deadline time.Time `json:"deadline"`
+	Measures string    `json:"measures" required:"true"`
+	Deadline time.Time `json:"deadline" required:"true"`
 }
 
 func (in *ConclusionInput) validate() error {

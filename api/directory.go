@@ -11,20 +11,20 @@ import (
 // UnitInput is the body of POST /units.
 type UnitInput struct {
 	ParentID int64         `json:"parent_id"`
-	Level    inspect.Level `json:"level"`
-	Name     string        `json:"name"`
+	Level    inspect.Level `json:"level" required:"true"`
+	Name     string        `json:"name" required:"true"`
 	Code     string        `json:"code"`
 }
 
 // NewUserInput is the body of POST /users.
 type NewUserInput struct {
-	Username    string       `json:"username"`
-	Phone       string       `json:"phone"`
-	DisplayName string       `json:"display_name"`
-	Role        inspect.Role `json:"role"`
+	Username    string       `json:"username" required:"true"`
+	Phone       string       `json:"phone" required:"true"`
+	DisplayName string       `json:"display_name" required:"true"`
+	Role        inspect.Role `json:"role" required:"true"`
 	UnitID      int64        `json:"unit_id"`
 	GridIDs     []int64      `json:"grid_ids"`
-	Password    string       `json:"password"`
+	Password    string       `json:"password" required:"true"`
 }
 
 func (h *v1) me(ctx context.Context, p inspect.Principal, _ struct{}) (inspect.User, error) {

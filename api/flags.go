@@ -30,7 +30,7 @@ type ReviewInput struct {
 // ManualFlagInput is the body of POST /photos/{uuid}/flags.
 type ManualFlagInput struct {
 	UUID uuid.UUID `path:"uuid" json:"-"`
-	Code string    `json:"code"`
+	Code string    `json:"code" required:"true"`
 	Note string    `json:"note"`
 }
 

@@ -31,7 +31,7 @@ type HazardActionInput struct {
 // RatingInput is the body of POST /hazards/{id}/rating.
 type RatingInput struct {
 	ID     int64 `path:"id" json:"-"`
-	Rating int   `json:"rating"`
+	Rating int   `json:"rating" required:"true"`
 }
 
 func (h *v1) listHazards(ctx context.Context, p inspect.Principal, q HazardQuery) (List[inspect.HazardDetail], error) {

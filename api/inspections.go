@@ -16,9 +16,9 @@ type InspectionQuery struct {
 
 // AssignmentInput is the body of POST /inspections.
 type AssignmentInput struct {
-	SiteID      int64     `json:"site_id"`
-	InspectorID int64     `json:"inspector_id"`
-	Due         time.Time `json:"due"`
+	SiteID      int64     `json:"site_id" required:"true"`
+	InspectorID int64     `json:"inspector_id" required:"true"`
+	Due         time.Time `json:"due" required:"true"`
 }
 
 func (in *AssignmentInput) validate() error {
@@ -32,7 +32,7 @@ func (in *AssignmentInput) validate() error {
 type AnswerInput struct {
 	ID       int64            `path:"id" json:"-"`
 	Code     string           `path:"code" json:"-"`
-	Answer   inspect.Answer   `json:"answer"`
+	Answer   inspect.Answer   `json:"answer" required:"true"`
 	Note     string           `json:"note"`
 	Outcome  inspect.Outcome  `json:"outcome"`
 	Severity inspect.Severity `json:"severity"`
@@ -42,13 +42,13 @@ type AnswerInput struct {
 // ReasonInput is the body of POST /inspections/{id}/return.
 type ReasonInput struct {
 	ID     int64  `path:"id" json:"-"`
-	Reason string `json:"reason"`
+	Reason string `json:"reason" required:"true"`
 }
 
 // ReassignInput is the body of the reassign routes.
 type ReassignInput struct {
 	ID          int64  `path:"id" json:"-"`
-	InspectorID int64  `json:"inspector_id"`
+	InspectorID int64  `json:"inspector_id" required:"true"`
 	Note        string `json:"note,omitempty"`
 }
 

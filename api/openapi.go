@@ -43,6 +43,9 @@ func openAPIDocument(routes []Route) OpenAPI {
 	// Schemas no route names as a whole, kept for the clients that use them.
 	schemas.ref(reflect.TypeFor[inspect.Hazard]())
 	schemas.ref(reflect.TypeFor[inspect.Supervision]())
+	for name, t := range schemaAliases {
+		schemas.alias(name, t)
+	}
 	jsonResponse := func(desc string, schema map[string]any) map[string]any {
 		return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": schema}}}
 	}

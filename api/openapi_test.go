@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,6 +83,76 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	}
 	if len(refs) < 30 {
 		t.Errorf("only %d distinct $refs: the walk is broken", len(refs))
+	}
+}
+
+// TestOpenAPIKeepsEveryName checks that the document changes only additively:
+// every schema name the hand-written document of the first releases served or
+// referenced is still defined, and a renamed one (Note, now Review) is a
+// reference to the schema that took its place.
+func TestOpenAPIKeepsEveryName(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData(servedDocument(t))
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	for _, name := range []string{
+		"Answer", "Assignment", "Conclusion", "Determination", "DistrictPolicy", "Error", "Event", "Flag", "FlagList",
+		"FlagStatsList", "Hazard", "HazardAction", "HazardDetail", "HazardList", "Inspection", "InspectionDetail",
+		"InspectionList", "Item", "KPIReport", "Login", "LoginResult", "ManualFlag", "MerchantHazard", "MerchantHazardList",
+		"NewUser", "Note", "Notification", "NotificationList", "OpenDetermination", "Photo", "PolicyOverride", "Rating",
+		"Reason", "Reassign", "Site", "SiteList", "Supervision", "TimeLimitPolicy", "Unit", "UnitList", "User", "UserList", "Vote",
+	} {
+		if doc.Components.Schemas[name] == nil {
+			t.Errorf("schema %s, which clients used, is no longer defined", name)
+		}
+	}
+	note := doc.Components.Schemas["Note"]
+	if note == nil || note.Ref != "#/components/schemas/Review" || note.Value != doc.Components.Schemas["Review"].Value {
+		t.Errorf("schema Note = %+v, want a reference to Review", note)
+	}
+}
+
+// TestRequestSchemasListRequiredFields checks that each request body's schema
+// lists the fields the API refuses a request without (the required:"true" tags),
+// as the hand-written document did, and that a schema with none lists none.
+func TestRequestSchemasListRequiredFields(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData(servedDocument(t))
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	for name, want := range map[string][]string{
+		"Login":             {"login", "password"},
+		"NewUnit":           {"level", "name"},
+		"NewUser":           {"username", "phone", "display_name", "role", "password"},
+		"SiteInput":         {"name", "type", "address", "lat", "lng", "grid_id", "profile"},
+		"Assignment":        {"site_id", "inspector_id", "due"},
+		"Answer":            {"answer"},
+		"Reason":            {"reason"},
+		"Reassign":          {"inspector_id"},
+		"Rating":            {"rating"},
+		"ManualFlag":        {"code"},
+		"OpenDetermination": {"participants"},
+		"Vote":              {"vote"},
+		"Conclusion":        {"measures", "deadline"},
+		"Acknowledgement":   {"document", "name", "signature"},
+		"Review":            nil,
+		"HazardAction":      nil,
+	} {
+		s := doc.Components.Schemas[name]
+		if s == nil {
+			t.Errorf("schema %s is not defined", name)
+			continue
+		}
+		if got := s.Value.Required; !slices.Equal(got, want) {
+			t.Errorf("schema %s requires %q, want %q", name, got, want)
+		}
+		for _, f := range want {
+			if s.Value.Properties[f] == nil {
+				t.Errorf("schema %s requires %s, which it does not have", name, f)
+			}
+		}
 	}
 }
 

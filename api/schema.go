@@ -14,7 +14,8 @@ import (
 
 // The OpenAPI schemas are derived from the Go types the route table names (each
 // route's input and answer), by their JSON encoding: a field cannot be added,
-// renamed or dropped without the document following.
+// renamed or dropped without the document following. A field tagged
+// required:"true" is listed in its schema's required fields.
 
 // schemaNames names the component schemas whose Go name would not read well (or
 // would clash); every other named type is its Go name without an Input suffix.
@@ -26,6 +27,13 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[inspect.AIFlag]():             "Flag",
 	reflect.TypeFor[inspect.ItemDetail]():         "Item",
 	reflect.TypeFor[List[inspect.HazardDetail]](): "HazardList",
+}
+
+// schemaAliases are names the document served before its schemas were derived
+// from the Go types, kept as references to the schema that took their place so
+// that a client naming them still finds them.
+var schemaAliases = map[string]reflect.Type{
+	"Note": reflect.TypeFor[ReviewInput](), // confirming a flag; now Review
 }
 
 // schemaEnums are the string types whose values are a closed set.
@@ -142,10 +150,15 @@ func (s *schemaSet) inline(t reflect.Type) map[string]any {
 		return map[string]any{"type": "object", "additionalProperties": s.ref(t.Elem()), "nullable": true}
 	case reflect.Struct:
 		props := map[string]any{}
-		s.fields(t, props)
+		var required []string
+		s.fields(t, props, &required)
 		// The JSON of a struct has exactly its fields, and a body with any
 		// other is refused (decodeJSON).
-		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		sch := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		if len(required) > 0 {
+			sch["required"] = required
+		}
+		return sch
 	case reflect.Interface:
 		return map[string]any{}
 	}
@@ -153,8 +166,9 @@ func (s *schemaSet) inline(t reflect.Type) map[string]any {
 }
 
 // fields adds the JSON fields of struct t to props, the way encoding/json
-// encodes them (embedded structs' fields promoted, "-" left out).
-func (s *schemaSet) fields(t reflect.Type, props map[string]any) {
+// encodes them (embedded structs' fields promoted, "-" left out), and the names
+// of those tagged required:"true" to required.
+func (s *schemaSet) fields(t reflect.Type, props map[string]any, required *[]string) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -164,7 +178,7 @@ func (s *schemaSet) fields(t reflect.Type, props map[string]any) {
 		}
 		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
 			if _, own := schemaOverrides[f.Type]; !own {
-				s.fields(f.Type, props)
+				s.fields(f.Type, props, required)
 				continue
 			}
 		}
@@ -172,5 +186,17 @@ func (s *schemaSet) fields(t reflect.Type, props map[string]any) {
 			name = f.Name
 		}
 		props[name] = s.ref(f.Type)
+		if f.Tag.Get("required") == "true" {
+			*required = append(*required, name)
+		}
 	}
+}
+
+// alias adds the component name as a reference to the schema of t.
+func (s *schemaSet) alias(name string, t reflect.Type) {
+	if _, ok := s.names[name]; ok {
+		panic(fmt.Sprintf("api: schema alias %s names a schema of its own", name))
+	}
+	s.defs[name] = s.ref(t)
+	s.names[name] = nil // a type of that name would clash (ref panics)
 }

@@ -16,13 +16,13 @@ type SiteQuery struct {
 
 // SiteInput is the body of POST /sites and PUT /sites/{id}.
 type SiteInput struct {
-	Name        string           `json:"name"`
-	Type        inspect.SiteType `json:"type"`
-	Address     string           `json:"address"`
-	Lat         float64          `json:"lat"`
-	Lng         float64          `json:"lng"`
-	GridID      int64            `json:"grid_id"`
-	Profile     json.RawMessage  `json:"profile"`
+	Name        string           `json:"name" required:"true"`
+	Type        inspect.SiteType `json:"type" required:"true"`
+	Address     string           `json:"address" required:"true"`
+	Lat         float64          `json:"lat" required:"true"`
+	Lng         float64          `json:"lng" required:"true"`
+	GridID      int64            `json:"grid_id" required:"true"`
+	Profile     json.RawMessage  `json:"profile" required:"true"`
 	MerchantIDs []int64          `json:"merchant_ids"`
 }
 

@@ -15,9 +15,9 @@ const EventAcknowledged = "acknowledged"
 type Acknowledgement struct {
 	// Document is "record" (the inspection record, 检查记录) or "notice" (the
 	// rectification notice, 整改通知书).
-	Document  string `json:"document"`
-	Name      string `json:"name"`
-	Signature string `json:"signature"`
+	Document  string `json:"document" required:"true"`
+	Name      string `json:"name" required:"true"`
+	Signature string `json:"signature" required:"true"`
 }
 
 // maxSignatureBytes bounds the drawn signature (a small PNG).
