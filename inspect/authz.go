@@ -120,14 +120,31 @@ func CanSetPolicy(p Principal) bool { return p.IsAdmin() }
 
 // CanSeeSite reports whether the principal may see the site: admins all; inspectors
 // and safety officers those in a grid in their scope; merchants their linked sites.
-func (p Principal) CanSeeSite(s Site) bool {
+func (p Principal) CanSeeSite(s Site) bool { return p.seesPremises(s.GridID, s.ID) }
+
+// seesPremises reports whether the principal may see what belongs to site siteID
+// in grid gridID: admins all; inspectors and safety officers a grid in their
+// scope; merchants their linked sites.
+func (p Principal) seesPremises(gridID, siteID int64) bool {
 	switch p.User.Role {
 	case RoleAdmin:
 		return true
 	case RoleInspector, RoleSafetyOfficer:
-		return p.InScope(s.GridID)
+		return p.InScope(gridID)
 	case RoleMerchant:
-		return p.ownsSite(s.ID)
+		return p.ownsSite(siteID)
+	}
+	return false
+}
+
+// manages reports whether the principal manages unit: admins everywhere, safety
+// officers whose subtree holds it.
+func (p Principal) manages(unit int64) bool {
+	switch p.User.Role {
+	case RoleAdmin:
+		return true
+	case RoleSafetyOfficer:
+		return p.InScope(unit)
 	}
 	return false
 }
@@ -150,15 +167,7 @@ func (p Principal) CanEditSite(s Site) bool {
 // CanAssign reports whether the principal may assign (or reassign) an inspection of
 // the site: admins, and safety officers whose subtree holds the site's grid. Whether
 // the chosen inspector may take it is CheckAssignee's question.
-func (p Principal) CanAssign(s Site) bool {
-	switch p.User.Role {
-	case RoleAdmin:
-		return true
-	case RoleSafetyOfficer:
-		return p.InScope(s.GridID)
-	}
-	return false
-}
+func (p Principal) CanAssign(s Site) bool { return p.manages(s.GridID) }
 
 // CanSeeInspection reports whether the principal may see the inspection of site s:
 // the assigned inspector, admins and safety officers with the site in scope.
@@ -191,31 +200,13 @@ func (p Principal) CanReviewInspection(s Site) bool { return p.CanAssign(s) }
 // inspectors and safety officers when the site's grid is in scope (an officer keeps
 // seeing a hazard of their area after it escalated above them); merchants the
 // hazards of their linked sites.
-func (p Principal) CanSeeHazard(h Hazard) bool {
-	switch p.User.Role {
-	case RoleAdmin:
-		return true
-	case RoleInspector, RoleSafetyOfficer:
-		return p.InScope(h.GridID)
-	case RoleMerchant:
-		return p.ownsSite(h.SiteID)
-	}
-	return false
-}
+func (p Principal) CanSeeHazard(h Hazard) bool { return p.seesPremises(h.GridID, h.SiteID) }
 
 // CanManageHazard reports whether the principal carries responsibility for the
 // hazard now: admins, and safety officers whose subtree holds the responsible unit
 // (h.UnitID). After an escalation to the community, the grid's officer still sees the
 // hazard but only the community (or above) manages it.
-func (p Principal) CanManageHazard(h Hazard) bool {
-	switch p.User.Role {
-	case RoleAdmin:
-		return true
-	case RoleSafetyOfficer:
-		return p.InScope(h.UnitID)
-	}
-	return false
-}
+func (p Principal) CanManageHazard(h Hazard) bool { return p.manages(h.UnitID) }
 
 // actor kinds in the hazard action table.
 type actorKind int

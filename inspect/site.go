@@ -40,22 +40,14 @@ var siteTypePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 // Validate checks s's own fields (not the profile's contents, which checklists
 // checks). The error is an EINVALID *Error naming the first wrong field.
 func (s Site) Validate() error {
-	name := strings.TrimSpace(s.Name)
-	switch {
-	case name == "":
-		return FieldErrorf("name", "is required")
-	case utf8.RuneCountInString(name) > 200:
-		return FieldErrorf("name", "is longer than 200 characters")
+	if err := checkText("name", s.Name, 200); err != nil {
+		return err
 	}
 	if !siteTypePattern.MatchString(string(s.Type)) {
 		return FieldErrorf("type", "must be a site type such as hotel or shop (lower-case letters, digits and _)")
 	}
-	addr := strings.TrimSpace(s.Address)
-	switch {
-	case addr == "":
-		return FieldErrorf("address", "is required")
-	case utf8.RuneCountInString(addr) > 500:
-		return FieldErrorf("address", "is longer than 500 characters")
+	if err := checkText("address", s.Address, 500); err != nil {
+		return err
 	}
 	if math.IsNaN(s.Lat) || s.Lat < -90 || s.Lat > 90 {
 		return FieldErrorf("lat", "must be a latitude between -90 and 90")
@@ -76,6 +68,19 @@ func (s Site) Validate() error {
 		}
 	}
 	return checkIDs("merchant_ids", s.MerchantIDs, "user", "merchant")
+}
+
+// checkText checks the text in field: required, and at most max characters
+// without the white space around it.
+func checkText(field, text string, max int) error {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return FieldErrorf(field, "is required")
+	case utf8.RuneCountInString(text) > max:
+		return FieldErrorf(field, "is longer than %d characters", max)
+	}
+	return nil
 }
 
 // checkIDs checks the list of ids in field: each an id (what: "user", "unit"), none

@@ -3,7 +3,6 @@ package inspect
 import (
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // Level is the level of an org unit. Units form a four-level tree: a district holds
@@ -87,12 +86,8 @@ func (u Unit) Validate(parent *Unit) error {
 	if !u.Level.Valid() {
 		return FieldErrorf("level", "must be one of district, subdistrict, community, grid (got %q)", u.Level)
 	}
-	name := strings.TrimSpace(u.Name)
-	if name == "" {
-		return FieldErrorf("name", "is required")
-	}
-	if utf8.RuneCountInString(name) > maxUnitName {
-		return FieldErrorf("name", "is longer than %d characters", maxUnitName)
+	if err := checkText("name", u.Name, maxUnitName); err != nil {
+		return err
 	}
 	if len(u.Code) > 32 || strings.ContainsAny(u.Code, " \t\r\n") {
 		return FieldErrorf("code", "must be at most 32 characters without spaces")

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Role is what a user is to SafeGrid. It decides which actions a user may take; the
@@ -72,12 +71,8 @@ func (u User) Validate() error {
 	if !phonePattern.MatchString(NormalizePhone(u.Phone)) {
 		return FieldErrorf("phone", "must be a phone number of 5 to 20 digits, optionally starting with +")
 	}
-	name := strings.TrimSpace(u.DisplayName)
-	if name == "" {
-		return FieldErrorf("display_name", "is required")
-	}
-	if utf8.RuneCountInString(name) > 64 {
-		return FieldErrorf("display_name", "is longer than 64 characters")
+	if err := checkText("display_name", u.DisplayName, 64); err != nil {
+		return err
 	}
 	if !u.Role.Valid() {
 		return FieldErrorf("role", "must be one of inspector, safety_officer, merchant, admin (got %q)", u.Role)
