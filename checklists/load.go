@@ -307,17 +307,21 @@ func (l *loader) strList(file string, v *yaml.Node, code, field string) []string
 
 func (l *loader) text(file string, v *yaml.Node, code, field string) Text {
 	var t Text
-	l.eachField(file, v, code, func(key string, keyLine int, fv *yaml.Node) {
-		switch key {
-		case "zh":
-			t.ZH = l.str(file, fv, code)
-		case "en":
-			t.EN = l.str(file, fv, code)
-		default:
-			l.errorf(file, keyLine, code, "%s: unknown language %q (zh, en)", field, key)
-		}
-	})
+	l.strFields(file, v, code, field+": unknown language", []string{"zh", "en"}, &t.ZH, &t.EN)
 	return t
+}
+
+// strFields reads mapping v, whose keys are names with single values, into
+// into[i] for names[i]; any other key is reported after unknown ("citation:
+// unknown field"), with the names it may be.
+func (l *loader) strFields(file string, v *yaml.Node, code, unknown string, names []string, into ...*string) {
+	l.eachField(file, v, code, func(key string, keyLine int, fv *yaml.Node) {
+		if i := slices.Index(names, key); i >= 0 {
+			*into[i] = l.str(file, fv, code)
+			return
+		}
+		l.errorf(file, keyLine, code, "%s %q (%s)", unknown, key, strings.Join(names, ", "))
+	})
 }
 
 func nodeKind(n *yaml.Node) string {
@@ -405,16 +409,7 @@ func sequence[T any](l *loader, file string, v *yaml.Node, code, mustBe string, 
 func (l *loader) omissions(file string, v *yaml.Node, id string) []Omission {
 	return sequence(l, file, v, id, "omitted must be a list of {clause, why}", func(n *yaml.Node) (Omission, bool) {
 		var o Omission
-		l.eachField(file, n, id, func(key string, keyLine int, fv *yaml.Node) {
-			switch key {
-			case "clause":
-				o.Clause = l.str(file, fv, id)
-			case "why":
-				o.Why = l.str(file, fv, id)
-			default:
-				l.errorf(file, keyLine, id, "omitted: unknown field %q (clause, why)", key)
-			}
-		})
+		l.strFields(file, n, id, "omitted: unknown field", []string{"clause", "why"}, &o.Clause, &o.Why)
 		if o.Clause == "" || o.Why == "" {
 			l.errorf(file, n.Line, id, "omitted: every entry needs a clause and why it is left out")
 			return o, false

@@ -325,20 +325,7 @@ func (l *loader) citations(file string, v *yaml.Node, code string, sources []Sou
 	return sequence(l, file, v, code, "citations must be a list", func(cn *yaml.Node) (Citation, bool) {
 		var c Citation
 		var srcID string
-		l.eachField(file, cn, code, func(key string, keyLine int, fv *yaml.Node) {
-			switch key {
-			case "source":
-				srcID = l.str(file, fv, code)
-			case "edition":
-				c.Edition = l.str(file, fv, code)
-			case "clause":
-				c.Clause = l.str(file, fv, code)
-			case "status":
-				c.Status = l.str(file, fv, code)
-			default:
-				l.errorf(file, keyLine, code, "citation: unknown field %q (source, edition, clause, status)", key)
-			}
-		})
+		l.strFields(file, cn, code, "citation: unknown field", []string{"source", "edition", "clause", "status"}, &srcID, &c.Edition, &c.Clause, &c.Status)
 		i := slices.IndexFunc(sources, func(s Source) bool { return s.ID == srcID })
 		switch {
 		case srcID == "":
