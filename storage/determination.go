@@ -86,42 +86,31 @@ func (s *DeterminationService) Determination(ctx context.Context, p inspect.Prin
 // the record is stored and the panel is invited, in one transaction. Only the
 // safety office responsible for the hazard opens one.
 func (s *DeterminationService) OpenDetermination(ctx context.Context, p inspect.Principal, hazardID int64, participants []int64, note string) (inspect.Determination, error) {
-	now := s.now()
-	var out inspect.Determination
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := hazardFor(ctx, tx, p, hazardID, may(p, inspect.ActionOpenDetermination),
-			fmt.Sprintf("only the safety office responsible for hazard %d opens its determination", hazardID))
-		if err != nil {
-			return err
-		}
-		req := inspect.DeterminationRequest{Participants: participants}
-		if req.ActionRequest, err = s.actionRequest(ctx, tx, &h, now); err != nil {
-			return err
-		}
-		req.Actor, req.Input = p.User.ID, inspect.HazardActionInput{Note: note}
+	why := fmt.Sprintf("only the safety office responsible for hazard %d opens its determination", hazardID)
+	read := func(tx pgx.Tx, req *inspect.DeterminationRequest) (err error) {
+		req.Participants, req.Input = participants, inspect.HazardActionInput{Note: note}
 		if req.Panel, err = panel(ctx, tx, participants); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('determinations', 'id'))`).Scan(&req.NewID); err != nil {
 			return fmt.Errorf("reserve determination id: %w", err)
 		}
-		decided, err := inspect.TakeOpenDetermination(req)
+		return nil
+	}
+	store := func(tx pgx.Tx, d inspect.Determination) error {
+		_, err := tx.Exec(ctx, `INSERT INTO determinations (id, hazard_id, opened_by, opened_at, participants)
+			OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5)`, d.ID, d.HazardID, d.OpenedBy, d.OpenedAt, d.Participants)
 		if err != nil {
-			return err
-		}
-		d := decided.Determination
-		if _, err := tx.Exec(ctx, `INSERT INTO determinations (id, hazard_id, opened_by, opened_at, participants)
-			OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5)`, d.ID, d.HazardID, d.OpenedBy, d.OpenedAt, d.Participants); err != nil {
 			return mapPgError(fmt.Errorf("store determination of hazard %d: %w", hazardID, err), "determination")
 		}
-		if err := s.record(ctx, tx, &h, decided.Action); err != nil {
-			return err
-		}
-		d.Ballots = []inspect.Ballot{}
-		out = d
 		return nil
-	})
-	return out, err
+	}
+	d, err := s.determine(ctx, p, hazardID, inspect.ActionOpenDetermination, why, read, inspect.TakeOpenDetermination, store)
+	if err != nil {
+		return inspect.Determination{}, err
+	}
+	d.Ballots = []inspect.Ballot{}
+	return d, nil
 }
 
 // CastVote records the principal's vote in the open determination of a hazard.
@@ -156,37 +145,54 @@ func (s *DeterminationService) CastVote(ctx context.Context, p inspect.Principal
 // merchant), with the panel's deadline, and the panel and the merchants are told.
 // Only the safety office responsible for the hazard concludes.
 func (s *DeterminationService) ConcludeDetermination(ctx context.Context, p inspect.Principal, hazardID int64, measures string, deadline time.Time) (inspect.Determination, error) {
-	now := s.now()
-	var out inspect.Determination
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := hazardFor(ctx, tx, p, hazardID, may(p, inspect.ActionDetermineMajor),
-			fmt.Sprintf("only the safety office responsible for hazard %d concludes its determination", hazardID))
-		if err != nil {
-			return err
-		}
-		d, err := openDetermination(ctx, tx, hazardID)
-		if err != nil {
-			return err
-		}
-		req := inspect.DeterminationRequest{Open: d, Measures: measures, Deadline: deadline.UTC().Truncate(time.Microsecond)}
-		if req.ActionRequest, err = s.actionRequest(ctx, tx, &h, now); err != nil {
-			return err
-		}
-		req.Actor = p.User.ID
-		decided, err := inspect.TakeConcludeDetermination(req)
-		if err != nil {
-			return err
-		}
-		d = decided.Determination
-		if err := s.record(ctx, tx, &h, decided.Action); err != nil {
-			return err
-		}
+	why := fmt.Sprintf("only the safety office responsible for hazard %d concludes its determination", hazardID)
+	read := func(tx pgx.Tx, req *inspect.DeterminationRequest) (err error) {
+		req.Measures, req.Deadline = measures, deadline.UTC().Truncate(time.Microsecond)
+		req.Open, err = openDetermination(ctx, tx, hazardID)
+		return err
+	}
+	store := func(tx pgx.Tx, d inspect.Determination) error {
 		if _, err := tx.Exec(ctx, `UPDATE determinations SET conclusion = $2, measures = $3, deadline = $4, concluded_at = $5 WHERE id = $1`,
 			d.ID, d.Conclusion, d.Measures, d.Deadline, d.ConcludedAt); err != nil {
 			return fmt.Errorf("conclude determination %d: %w", d.ID, err)
 		}
-		out = d
 		return nil
+	}
+	return s.determine(ctx, p, hazardID, inspect.ActionDetermineMajor, why, read, inspect.TakeConcludeDetermination, store)
+}
+
+// determine opens or concludes a determination of hazard hazardID in one
+// transaction: it reads (the hazard locked, p allowed to take action a, the
+// action's request and what read adds), lets decide (inspect) decide once, then
+// stores the determination and records the hazard's action with its effects.
+func (s *DeterminationService) determine(ctx context.Context, p inspect.Principal, hazardID int64, a inspect.Action, why string,
+	read func(pgx.Tx, *inspect.DeterminationRequest) error,
+	decide func(inspect.DeterminationRequest) (inspect.DeterminationOutcome, error),
+	store func(pgx.Tx, inspect.Determination) error) (inspect.Determination, error) {
+	now := s.now()
+	var out inspect.Determination
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
+		h, err := hazardFor(ctx, tx, p, hazardID, may(p, a), why)
+		if err != nil {
+			return err
+		}
+		var req inspect.DeterminationRequest
+		if req.ActionRequest, err = s.actionRequest(ctx, tx, &h, now); err != nil {
+			return err
+		}
+		req.Actor = p.User.ID
+		if err := read(tx, &req); err != nil {
+			return err
+		}
+		decided, err := decide(req)
+		if err != nil {
+			return err
+		}
+		if err := store(tx, decided.Determination); err != nil {
+			return err
+		}
+		out = decided.Determination
+		return s.record(ctx, tx, &h, decided.Action)
 	})
 	return out, err
 }
