@@ -47,6 +47,16 @@ type matrixRoute struct {
 }
 
 func same(s int) [2]int { return [2]int{s, s} }
+
+// onHazard builds the request method on path suffix of a fresh hazard of the
+// scope (/api/v1/hazards/{id}suffix) with body.
+func onHazard(method, suffix string, body any) func(w *world, s *scope, n int) request {
+	return func(w *world, s *scope, n int) request {
+		h, _ := w.hazard(s)
+		return request{method, fmt.Sprintf("/api/v1/hazards/%d%s", h.ID, suffix), body}
+	}
+}
+
 func ownOnly(s int) [2]int {
 	if s >= 400 {
 		return [2]int{s, s}
@@ -133,14 +143,8 @@ func matrix() []matrixRoute {
 		}, [actors][2]int{same(200), ownOnly(200), ownOnly(200), ownOnly(200), same(401)}},
 		{"GET /api/v1/hazards", func(w *world, s *scope, n int) request { return request{"GET", p + "/hazards", nil} },
 			[actors][2]int{same(200), same(200), same(200), same(200), same(401)}},
-		{"GET /api/v1/hazards/:id", func(w *world, s *scope, n int) request {
-			h, _ := w.hazard(s)
-			return request{"GET", fmt.Sprintf("%s/hazards/%d", p, h.ID), nil}
-		}, [actors][2]int{same(200), ownOnly(200), ownOnly(200), ownOnly(200), same(401)}},
-		{"POST /api/v1/hazards/:id/actions/:action", func(w *world, s *scope, n int) request {
-			h, _ := w.hazard(s)
-			return request{"POST", fmt.Sprintf("%s/hazards/%d/actions/notify", p, h.ID), inspect.HazardActionInput{Note: "deadline explained"}}
-		}, [actors][2]int{same(200), ownOnly(200), {403, 404}, {403, 404}, same(401)}},
+		{"GET /api/v1/hazards/:id", onHazard("GET", "", nil), [actors][2]int{same(200), ownOnly(200), ownOnly(200), ownOnly(200), same(401)}},
+		{"POST /api/v1/hazards/:id/actions/:action", onHazard("POST", "/actions/notify", inspect.HazardActionInput{Note: "deadline explained"}), [actors][2]int{same(200), ownOnly(200), {403, 404}, {403, 404}, same(401)}},
 		{"POST /api/v1/hazards/:id/rating", func(w *world, s *scope, n int) request {
 			h, _ := w.hazard(s, inspect.ActionNotify, inspect.ActionSubmitProof, inspect.ActionReinspectFixed)
 			return request{"POST", fmt.Sprintf("%s/hazards/%d/rating", p, h.ID), map[string]int{"rating": 5}}

@@ -18,14 +18,8 @@ func screensMatrix() []matrixRoute {
 		}, [actors][2]int{same(200), ownOnly(200), ownOnly(200), same(403), same(401)}},
 		{"GET /api/v1/notifications/unread", func(w *world, s *scope, n int) request { return request{"GET", p + "/notifications/unread", nil} },
 			[actors][2]int{same(200), same(200), same(200), same(200), same(401)}},
-		{"GET /api/v1/hazards/:id/people", func(w *world, s *scope, n int) request {
-			h, _ := w.hazard(s)
-			return request{"GET", fmt.Sprintf("%s/hazards/%d/people", p, h.ID), nil}
-		}, [actors][2]int{same(200), ownOnly(200), ownOnly(200), ownOnly(200), same(401)}},
-		{"POST /api/v1/hazards/:id/acknowledgement", func(w *world, s *scope, n int) request {
-			h, _ := w.hazard(s)
-			return request{"POST", fmt.Sprintf("%s/hazards/%d/acknowledgement", p, h.ID), map[string]string{"document": "notice", "name": "Zhang", "signature": signaturePNG()}}
-		}, [actors][2]int{same(403), same(403), same(403), ownOnly(200), same(401)}},
+		{"GET /api/v1/hazards/:id/people", onHazard("GET", "/people", nil), [actors][2]int{same(200), ownOnly(200), ownOnly(200), ownOnly(200), same(401)}},
+		{"POST /api/v1/hazards/:id/acknowledgement", onHazard("POST", "/acknowledgement", map[string]string{"document": "notice", "name": "Zhang", "signature": signaturePNG()}), [actors][2]int{same(403), same(403), same(403), ownOnly(200), same(401)}},
 	}
 }
 
