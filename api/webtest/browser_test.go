@@ -223,8 +223,7 @@ func TestInspectorCompletesInspection(t *testing.T) {
 func TestInspectorOfflineUploadsLater(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.startInspection(t)
-	codes := f.photoItems(t, 3)
+	codes := f.startInspection(t, 3)
 	images := testImages(t, 3, "motorcycle", "bicycles_parked", "utility")
 	var got struct {
 		OfflineStates []shownPhoto `json:"offlineStates"`
@@ -264,8 +263,7 @@ func TestInspectorOfflineUploadsLater(t *testing.T) {
 func TestAppOpensOffline(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.startInspection(t)
-	codes := f.photoItems(t, 1)
+	codes := f.startInspection(t, 1)
 	images := testImages(t, 1, "motorcycle")
 	var got struct {
 		SWScope       string       `json:"swScope"`
@@ -318,8 +316,7 @@ func TestAppOpensOffline(t *testing.T) {
 func TestReviewerConfirmsFlag(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.startInspection(t)
-	codes := f.photoItems(t, 2)
+	codes := f.startInspection(t, 2)
 	images := testImages(t, 2, "bicycle_in_doorway", "boxes")
 	target := func(code string) string {
 		return "inspection_id=" + strconv.FormatInt(f.insp.ID, 10) + "&item_code=" + code
@@ -359,10 +356,7 @@ func TestReviewerConfirmsFlag(t *testing.T) {
 	if review != "confirmed" || hazardID == nil {
 		t.Fatalf("confirmed flag: review %q hazard %v, want confirmed with a hazard", review, hazardID)
 	}
-	h, err := f.store.Hazards.Hazard(ctx, f.principal(t, f.officer), *hazardID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := f.hazard(t, *hazardID)
 	if h.SiteID != f.site.ID || h.RuleCode != codes[0] {
 		t.Errorf("hazard %d is for site %d rule %s, want site %d rule %s", h.ID, h.SiteID, h.RuleCode, f.site.ID, codes[0])
 	}
@@ -388,8 +382,7 @@ func TestReviewerConfirmsFlag(t *testing.T) {
 func TestMerchantSeesDeadlineAndUploadsProof(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.startInspection(t)
-	codes := f.photoItems(t, 1)
+	codes := f.startInspection(t, 1)
 	images := testImages(t, 2, "bicycle_in_doorway", "corridor")
 	ctx := context.Background()
 	item, err := f.store.Inspections.AnswerItem(ctx, f.principal(t, f.inspector), f.insp.ID, inspect.Item{
@@ -449,10 +442,7 @@ func TestMerchantSeesDeadlineAndUploadsProof(t *testing.T) {
 	if !strings.HasPrefix(got.Countdown, "还剩") || got.ListCountdown == "" {
 		t.Errorf("the merchant saw countdowns %q and %q, want the time left (还剩 …)", got.ListCountdown, got.Countdown)
 	}
-	h, err := f.store.Hazards.Hazard(ctx, f.principal(t, f.officer), item.HazardID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := f.hazard(t, item.HazardID)
 	if h.State != inspect.StateRectificationSubmitted {
 		t.Fatalf("hazard is %s, want rectification_submitted", h.State)
 	}
@@ -514,10 +504,7 @@ func TestDeterminationPanel(t *testing.T) {
 	if got.Conclusion != "major" {
 		t.Errorf("the page shows conclusion %q, want major", got.Conclusion)
 	}
-	h, err := f.store.Hazards.Hazard(ctx, f.principal(t, f.officer), hazardID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := f.hazard(t, hazardID)
 	if h.Severity != inspect.SeverityMajor || h.Level != inspect.LevelDistrict || h.UnitID != f.district.ID || h.State != inspect.StateEscalated {
 		t.Errorf("hazard is %s %s at %s %d, want major escalated at district %d", h.Severity, h.State, h.Level, h.UnitID, f.district.ID)
 	}

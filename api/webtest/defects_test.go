@@ -43,8 +43,7 @@ func (f *fixture) insertFlag(t *testing.T, photo, rule, code string, score float
 func TestHazardListAllStates(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.startInspection(t)
-	codes := f.photoItems(t, 2)
+	codes := f.startInspection(t, 2)
 	open := f.hazardAt(t, codes[0], inspect.OutcomeHazard, "")
 	closed := f.hazardAt(t, codes[1], inspect.OutcomeFixedOnSpot, "")
 	var got struct {
@@ -75,8 +74,7 @@ var userNumber = regexp.MustCompile(`#\d+`)
 func TestInspectorHazardShowsNames(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.startInspection(t)
-	item := f.hazardAt(t, f.photoItems(t, 1)[0], inspect.OutcomeHazard, "走道堆放纸箱")
+	item := f.hazardAt(t, f.startInspection(t, 1)[0], inspect.OutcomeHazard, "走道堆放纸箱")
 	if _, err := f.store.Hazards.HazardAction(context.Background(), f.principal(t, f.officer), item.HazardID, inspect.ActionNotify, inspect.HazardActionInput{Note: "请尽快清理"}); err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +98,7 @@ func TestInspectorHazardShowsNames(t *testing.T) {
 func TestConfirmedFlagOnOwnPhotoIsNoSecondSighting(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.startInspection(t)
-	code := f.photoItems(t, 1)[0]
+	code := f.startInspection(t, 1)[0]
 	item := f.hazardAt(t, code, inspect.OutcomeHazard, "门口停放电动车")
 	img := testImages(t, 1, "motorcycle")
 	photo := f.uploadPhoto(t, f.inspector, img[0], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+code)
@@ -111,10 +108,7 @@ func TestConfirmedFlagOnOwnPhotoIsNoSecondSighting(t *testing.T) {
 		Kinds []string `json:"kinds"`
 	}
 	runDriver(t, f, "confirmOwn", map[string]any{"flagId": flag}, &got)
-	h, err := f.store.Hazards.Hazard(context.Background(), f.principal(t, f.officer), item.HazardID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := f.hazard(t, item.HazardID)
 	if h.Observations != 1 || slices.Contains(got.Kinds, inspect.EventObservation) {
 		t.Errorf("after confirming the flag on the hazard's own photo: observed %d times, events %v; want once, no %s",
 			h.Observations, got.Kinds, inspect.EventObservation)
@@ -129,9 +123,8 @@ func TestConfirmedFlagOnOwnPhotoIsNoSecondSighting(t *testing.T) {
 func TestReloadedChecklistShowsPhotos(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.startInspection(t)
 	ctx := context.Background()
-	codes := f.photoItems(t, 2)
+	codes := f.startInspection(t, 2)
 	img := testImages(t, 1, "corridor")
 	photo := f.uploadPhoto(t, f.inspector, img[0], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+codes[0])
 	for _, it := range f.checklist.Items {
@@ -163,8 +156,7 @@ func TestReloadedChecklistShowsPhotos(t *testing.T) {
 func TestAIChipFollowsUpload(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.startInspection(t)
-	code := f.photoItems(t, 1)[0]
+	code := f.startInspection(t, 1)[0]
 	img := testImages(t, 1, "motorcycle")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

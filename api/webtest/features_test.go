@@ -26,8 +26,7 @@ func TestNotificationBellForEveryRole(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
-	f.startInspection(t)
-	codes := f.photoItems(t, 2)
+	codes := f.startInspection(t, 2)
 	notified := f.hazardAt(t, codes[0], inspect.OutcomeHazard, "门口停放电动车")
 	if _, err := f.store.Hazards.HazardAction(ctx, f.principal(t, f.officer), notified.HazardID, inspect.ActionNotify, inspect.HazardActionInput{Note: "请三日内整改"}); err != nil {
 		t.Fatal(err)
@@ -118,8 +117,7 @@ func TestMapWithoutTileServer(t *testing.T) {
 func TestInspectorAddsManualFlag(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.startInspection(t)
-	code := f.photoItems(t, 1)[0]
+	code := f.startInspection(t, 1)[0]
 	img := testImages(t, 1, "boxes")
 	photo := f.uploadPhoto(t, f.inspector, img[0], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+code)
 	var got struct {
@@ -143,8 +141,7 @@ func TestReinspectionCloseNeedsPhotoAndConfirmation(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
-	f.startInspection(t)
-	code := f.photoItems(t, 1)[0]
+	code := f.startInspection(t, 1)[0]
 	item := f.hazardAt(t, code, inspect.OutcomeHazard, "门口停放电动车")
 	images := testImages(t, 2, "bicycle_in_doorway", "corridor")
 	photo := f.uploadPhoto(t, f.inspector, images[0], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+code)
@@ -166,10 +163,7 @@ func TestReinspectionCloseNeedsPhotoAndConfirmation(t *testing.T) {
 	if got.Refused == "" || got.StateAfterRefusal != string(inspect.StateNotified) {
 		t.Errorf("closing without a photo: message %q, state %s; want refused with a message, still notified", got.Refused, got.StateAfterRefusal)
 	}
-	h, err := f.store.Hazards.Hazard(ctx, f.principal(t, f.officer), item.HazardID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := f.hazard(t, item.HazardID)
 	if h.State != inspect.StateClosedFixed {
 		t.Errorf("after the confirmed close the hazard is %s, want closed_fixed", h.State)
 	}
@@ -189,8 +183,7 @@ func TestNoForeignWords(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
-	f.startInspection(t)
-	codes := f.photoItems(t, 2)
+	codes := f.startInspection(t, 2)
 	item := f.hazardAt(t, codes[0], inspect.OutcomeHazard, "门口停放电动车")
 	images := testImages(t, 1, "motorcycle")
 	photo := f.uploadPhoto(t, f.inspector, images[0], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+codes[0])

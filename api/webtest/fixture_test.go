@@ -132,12 +132,20 @@ func (f *fixture) photoItems(t *testing.T, n int) []string {
 	return codes
 }
 
-// startInspection starts the seeded inspection as its inspector.
-func (f *fixture) startInspection(t *testing.T) {
+// startInspection starts the seeded inspection as its inspector and returns the
+// codes of its first n items that need a photo.
+func (f *fixture) startInspection(t *testing.T, n int) []string {
 	t.Helper()
 	if _, err := f.store.Inspections.StartInspection(context.Background(), f.principal(t, f.inspector), f.insp.ID); err != nil {
 		t.Fatal(err)
 	}
+	return f.photoItems(t, n)
+}
+
+// hazard returns hazard id as the officer sees it.
+func (f *fixture) hazard(t *testing.T, id int64) inspect.HazardDetail {
+	t.Helper()
+	return try(f.store.Hazards.Hazard(context.Background(), f.principal(t, f.officer), id)).must(t)
 }
 
 // call sends one API request as user and returns the status and body.
@@ -374,9 +382,9 @@ func (f *fixture) officers(t *testing.T, n int) []inspect.User {
 // found on the first checklist item that wants a photo, and returns its id.
 func (f *fixture) possiblyMajorHazard(t *testing.T) int64 {
 	t.Helper()
-	f.startInspection(t)
+	code := f.startInspection(t, 1)[0]
 	item := try(f.store.Inspections.AnswerItem(context.Background(), f.principal(t, f.inspector), f.insp.ID, inspect.Item{
-		Code: f.photoItems(t, 1)[0], Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard,
+		Code: code, Answer: inspect.AnswerFail, Outcome: inspect.OutcomeHazard,
 		Severity: inspect.SeverityPossiblyMajor, Note: "地下室存放液化气钢瓶",
 	})).must(t)
 	if item.HazardID == 0 {
