@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"io"
 	"log/slog"
 	"sync"
@@ -24,6 +23,7 @@ import (
 	"github.com/safegrid/safegrid/api/apitest"
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/models/photo/phototest"
 	"github.com/safegrid/safegrid/storage"
 	"github.com/safegrid/safegrid/storage/storagetest"
 )
@@ -248,11 +248,7 @@ func jpegPhoto(t testing.TB) []byte {
 			m.Set(x, y, color.RGBA{uint8(x*4 + n), uint8(y*5 + n*7), uint8(n * 13), 255})
 		}
 	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, m, nil); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return phototest.Encode(t, m, 75)
 }
 
 // photo stores a photo directly through the store and returns its id.

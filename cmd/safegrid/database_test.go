@@ -23,6 +23,7 @@ import (
 
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/models/photo/phototest"
 	"github.com/safegrid/safegrid/storage"
 	"github.com/safegrid/safegrid/storage/seed"
 	"github.com/safegrid/safegrid/storage/storagetest"
@@ -180,11 +181,7 @@ func TestDatasetExport(t *testing.T) {
 			img.Pix[i] = shade
 		}
 		img.Set(0, 0, color.RGBA{R: 255, A: 255})
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, nil); err != nil {
-			t.Fatal(err)
-		}
-		b := buf.Bytes()
+		b := phototest.Encode(t, img, 75)
 		sum := sha256.Sum256(b)
 		ph := inspect.Photo{ID: uuid.New(), InspectionID: fx.insp.ID, ItemCode: item.Code, SHA256: hex.EncodeToString(sum[:]),
 			Type: inspect.PhotoJPEG, Size: int64(len(b)), Width: 200, Height: 100}
