@@ -36,9 +36,17 @@ check: devstack
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## bench: the benchmarks with their in-run baselines (see BENCHMARKS.md)
+## bench: the benchmarks with their in-run baselines, then a summary of every goal (see BENCHMARKS.md)
+# One package at a time (-p 1) so that no benchmark shares the cores with another;
+# the output is kept in $(CACHE)/bench.txt and its GOAL lines are printed again at the end.
+BENCH ?= .
+bench: SHELL := bash
+bench: .SHELLFLAGS := -o pipefail -c
 bench: devstack
-	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -run '^$$' -bench . -benchtime 2s ./checklists/ ./models/ ./api/
+	@echo "load before: $$(uptime)"
+	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime 2s -timeout 30m ./checklists/ ./models/ ./api/ ./cmd/safegrid/ 2>&1 | tee $(CACHE)/bench.txt
+	@echo; echo "== issue #11 goals, each against its baseline from this run ($(CACHE)/bench.txt)"; \
+	grep -ho 'GOAL .*' $(CACHE)/bench.txt | sed 's/^GOAL //'; echo "load after: $$(uptime)"
 
 ## cluster: the production shape on loopback — Postgres, MinIO erasure-coded over 4 nodes, 3 replicas, nginx with /readyz checks; Ctrl-C stops all
 cluster: build

@@ -16,6 +16,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/safegrid/safegrid/internal/benchgoal"
 	"github.com/safegrid/safegrid/models/photo/phototest"
 	"github.com/safegrid/safegrid/storage/storagetest"
 )
@@ -130,6 +131,8 @@ func BenchmarkPhotoIngest12MP(b *testing.B) {
 	if upload > 0 && put > 0 {
 		fmt.Printf("12 MP JPEG ingest, %d clients: PUT /api/v1/photos %.1f photos/s, minio-go PutObject %.1f photos/s; ratio %.3f (goal ≥ 0.8); peak RSS of the process (server + clients) during 8 concurrent uploads %.0f MB\n",
 			clients, upload, put, upload/put, peak)
+		benchgoal.AtLeast("(c) upload ingest, 12 MP JPEG, 4 clients ÷ PutObject", upload/put, 0.8,
+			fmt.Sprintf("PUT /api/v1/photos %.1f photos/s ÷ minio-go PutObject of the same bytes to the same MinIO %.1f photos/s", upload, put))
 	}
 }
 

@@ -53,7 +53,7 @@ type analysisFixture struct {
 	admin     inspect.Principal
 }
 
-func newAnalysisFixture(t *testing.T) analysisFixture {
+func newAnalysisFixture(t testing.TB) analysisFixture {
 	t.Helper()
 	ctx := context.Background()
 	env := storagetest.New(t)
@@ -78,7 +78,7 @@ func newAnalysisFixture(t *testing.T) analysisFixture {
 
 // corridorItem returns the first item of d photographed in a corridor whose AI
 // checks include two_wheeler_indoor.
-func corridorItem(t *testing.T, d inspect.InspectionDetail) inspect.ItemDetail {
+func corridorItem(t testing.TB, d inspect.InspectionDetail) inspect.ItemDetail {
 	t.Helper()
 	for _, it := range d.Items {
 		if it.Location == "corridor" && slices.Contains(it.AIChecks, "two_wheeler_indoor") {

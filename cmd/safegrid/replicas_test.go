@@ -28,7 +28,7 @@ type replica struct {
 	log  *syncBuffer
 }
 
-func startReplica(t *testing.T, bin, name string, env []string) *replica {
+func startReplica(t testing.TB, bin, name string, env []string) *replica {
 	t.Helper()
 	r := &replica{name: name, addr: freeAddr(t), log: &syncBuffer{}}
 	r.cmd = exec.Command(bin, "serve")

@@ -32,7 +32,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -44,7 +44,7 @@ func freeAddr(t *testing.T) string {
 
 // startMinIO runs a MinIO of the test's own on addr with data in dir, so the test
 // can stop it while the server runs.
-func startMinIO(t *testing.T, bin, addr, dir string) *exec.Cmd {
+func startMinIO(t testing.TB, bin, addr, dir string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "server", "--quiet", "--address", addr, dir)
 	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER=safegrid", "MINIO_ROOT_PASSWORD=safegrid-dev-secret", "MINIO_BROWSER=off")
@@ -84,7 +84,7 @@ func getReady(addr string) (readyAnswer, error) {
 }
 
 // waitReady polls /readyz until cond holds or a minute passes.
-func waitReady(t *testing.T, addr string, what string, cond func(readyAnswer) bool) readyAnswer {
+func waitReady(t testing.TB, addr string, what string, cond func(readyAnswer) bool) readyAnswer {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	var last readyAnswer
