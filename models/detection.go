@@ -81,6 +81,30 @@ func NMS(dets []Detection, iou float32) []Detection {
 	return kept
 }
 
+// MergeSlices merges the detections of several passes over one photo (the whole
+// photo and parts of it, see Slicing): NMS at iou, and besides, a box that lies
+// mostly (over 60 % of its area) inside a higher-scoring box of the same class is
+// dropped, for a part of an object seen by one pass and the whole object by
+// another do not overlap by IoU. dets is reordered in place; the result shares its
+// backing array.
+func MergeSlices(dets []Detection, iou float32) []Detection {
+	dets = NMS(dets, iou)
+	kept := dets[:0]
+	for _, d := range dets {
+		inside := false
+		for _, k := range kept {
+			if k.ClassID == d.ClassID && d.Box.Area() > 0 && k.Box.Intersect(d.Box).Area()/d.Box.Area() > 0.6 {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			kept = append(kept, d)
+		}
+	}
+	return kept
+}
+
 // YOLOLabel formats a box as one line of a YOLO-format label file: the class id and the
 // box's centre, width and height as fractions of the image size, e.g.
 // "3 0.512500 0.604167 0.275000 0.391667". The box is clipped to the image first.

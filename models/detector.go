@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -264,26 +265,42 @@ func (d *Detector) Detect(ctx context.Context, img image.Image) ([]Detection, er
 
 // detectPrepared runs the model on a prepared photo on a free session.
 func (d *Detector) detectPrepared(ctx context.Context, p prepared) ([]Detection, error) {
+	return d.detectPasses(ctx, []prepared{p})
+}
+
+// detectPasses runs the model on every pass of one photo on one free session
+// (the whole photo, then the slicing's parts) and merges their detections.
+func (d *Detector) detectPasses(ctx context.Context, passes []prepared) ([]Detection, error) {
 	s, err := d.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	dets, err := d.runPrepared(s, p)
+	var all, raw []Detection
+	for _, p := range passes {
+		raw, err = d.runPrepared(s, p, raw[:0])
+		if err != nil {
+			break
+		}
+		all = d.toPhoto(p, raw, all)
+	}
 	d.slots <- s
 	if err != nil {
 		return nil, err
 	}
-	return d.finish(p, dets), nil
+	if len(passes) == 1 {
+		return NMS(all, d.manifest.Thresholds.NMSIoU), nil
+	}
+	return MergeSlices(all, d.manifest.Thresholds.NMSIoU), nil
 }
 
-// runPrepared fills the session's input tensor, runs it and decodes the raw output (boxes
-// still in input pixels).
-func (d *Detector) runPrepared(s *session, p prepared) ([]Detection, error) {
+// runPrepared fills the session's input tensor, runs it and decodes the raw output
+// (boxes still in input pixels), appending to dst.
+func (d *Detector) runPrepared(s *session, p prepared, dst []Detection) ([]Detection, error) {
 	fillTensor(&d.manifest, p, s.input.GetData())
 	if err := s.run.Run(); err != nil {
 		return nil, fmt.Errorf("model %s: run: %w", d.manifest.Name, err)
 	}
-	return d.decode(s.output.GetData(), nil), nil
+	return d.decode(s.output.GetData(), dst), nil
 }
 
 func (d *Detector) decode(out []float32, dst []Detection) []Detection {
@@ -297,17 +314,25 @@ func (d *Detector) decode(out []float32, dst []Detection) []Detection {
 	return dst
 }
 
-// finish maps decoded boxes to photo pixels, drops those wholly outside the photo (in
-// the letterbox padding) and applies NMS.
-func (d *Detector) finish(p prepared, dets []Detection) []Detection {
-	kept := dets[:0]
+// toPhoto maps decoded boxes of one pass to photo pixels and appends them to dst,
+// dropping those wholly outside the photo (in the letterbox padding) and, for a
+// part of the photo, those cut by one of its inner edges: the whole photo's pass
+// (or a neighbouring tile) sees that object whole.
+func (d *Detector) toPhoto(p prepared, dets, dst []Detection) []Detection {
+	const margin = 2 // input pixels
+	iw, ih := float32(p.img.Rect.Dx()), float32(p.img.Rect.Dy())
 	for _, det := range dets {
-		det.Box = p.toPhoto(det.Box)
+		b := det.Box
+		if p.cutLeft && b.X1 <= margin || p.cutTop && b.Y1 <= margin ||
+			p.cutRight && b.X2 >= iw-margin || p.cutBottom && b.Y2 >= ih-margin {
+			continue
+		}
+		det.Box = p.toPhoto(b)
 		if det.Box.Area() > 0 {
-			kept = append(kept, det)
+			dst = append(dst, det)
 		}
 	}
-	return NMS(kept, d.manifest.Thresholds.NMSIoU)
+	return dst
 }
 
 // DetectFile reads the photo at path and runs DetectBytes.
@@ -321,21 +346,28 @@ func (d *Detector) DetectFile(ctx context.Context, path string) ([]Detection, im
 
 // DetectBytes decodes an in-memory photo at the size the model needs (a JPEG in the
 // DCT domain at 1/2, 1/4 or 1/8, never a 12 MP decode for a 416-pixel input),
-// upright by its EXIF orientation, and runs the model on it. Boxes are in the
-// upright photo's full-size pixels; the second result is that photo's bounds, for
-// MapFlags and the annotated copy.
+// upright by its EXIF orientation, and runs the model on it, and on the parts of it
+// the manifest's Slicing names (the photo is then decoded large enough for the
+// smallest part to fill the input). Boxes are in the upright photo's full-size
+// pixels; the second result is that photo's bounds, for MapFlags and the annotated
+// copy.
 func (d *Detector) DetectBytes(ctx context.Context, data []byte) ([]Detection, image.Rectangle, error) {
-	ph, err := photo.Decode(data, d.manifest.Input.Size)
+	m := &d.manifest
+	minSide := m.Input.Size
+	if m.Slicing.On() {
+		minSide = int(math.Ceil(float64(m.Input.Size) / m.Slicing.regionSide()))
+	}
+	ph, err := photo.Decode(data, minSide)
 	if err != nil {
 		return nil, image.Rectangle{}, err
 	}
 	bounds := image.Rect(0, 0, ph.Width, ph.Height)
-	p, err := prepareScaled(&d.manifest, ph.Image, ph.Width, ph.Height)
+	passes, err := preparePasses(m, ph.Image, ph.Width, ph.Height)
 	ph.Close()
 	if err != nil {
 		return nil, bounds, err
 	}
-	dets, err := d.detectPrepared(ctx, p)
+	dets, err := d.detectPasses(ctx, passes)
 	return dets, bounds, err
 }
 

@@ -55,7 +55,62 @@ type Manifest struct {
 	Output         Output     `yaml:"output" json:"output"`
 	Thresholds     Thresholds `yaml:"thresholds" json:"thresholds"`
 	IntraOpThreads int        `yaml:"intra_op_threads,omitempty" json:"intra_op_threads,omitempty"`
+	Slicing        Slicing    `yaml:"slicing,omitempty" json:"slicing,omitzero"`
 	Classes        []string   `yaml:"classes" json:"classes"`
+}
+
+// Slicing is slicing-aided inference: after the pass over the whole photo, extra
+// passes over parts of it (one centred crop, or a grid of tiles), each decoded at
+// a resolution that fills the model's input, so that a small object in the middle
+// distance, a few pixels wide at the input size, is seen larger. The passes'
+// detections are merged with the whole photo's by NMS. The zero value is off: one
+// pass. Crop and Tiles are exclusive; each extra pass costs one more Run.
+type Slicing struct {
+	// Crop is the side of one centred crop as a fraction of the photo's sides
+	// (0.2–0.9); 0 is no crop.
+	Crop float64 `yaml:"crop,omitempty" json:"crop,omitempty"`
+	// Tiles is the number of tiles along each side of a grid over the whole photo
+	// (2–4, i.e. 4 to 16 extra passes); 0 is no grid.
+	Tiles int `yaml:"tiles,omitempty" json:"tiles,omitempty"`
+	// Overlap is the fraction of a tile's side it shares with its neighbour
+	// (0–0.5), so that an object on a tile's edge is whole in one of them.
+	Overlap float64 `yaml:"overlap,omitempty" json:"overlap,omitempty"`
+}
+
+// On reports whether the slicing adds any pass.
+func (s Slicing) On() bool { return s.Crop > 0 || s.Tiles > 0 }
+
+// Regions returns the extra passes' parts of the photo as fractions of its width
+// and height, left to right, top to bottom.
+func (s Slicing) Regions() []Band {
+	switch {
+	case s.Crop > 0:
+		m := float32((1 - s.Crop) / 2)
+		return []Band{{X1: m, Y1: m, X2: 1 - m, Y2: 1 - m}}
+	case s.Tiles > 0:
+		n := float64(s.Tiles)
+		side := 1 / (n - (n-1)*s.Overlap)
+		step := side * (1 - s.Overlap)
+		var out []Band
+		for y := range s.Tiles {
+			for x := range s.Tiles {
+				x1, y1 := float64(x)*step, float64(y)*step
+				out = append(out, Band{X1: float32(x1), Y1: float32(y1), X2: float32(min(1, x1+side)), Y2: float32(min(1, y1+side))})
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// regionSide is the side of the smallest extra pass as a fraction of the photo's
+// (1 without slicing): the photo is decoded large enough for it to fill the input.
+func (s Slicing) regionSide() float64 {
+	side := 1.0
+	for _, r := range s.Regions() {
+		side = min(side, float64(r.X2-r.X1), float64(r.Y2-r.Y1))
+	}
+	return side
 }
 
 // Input describes the model's input tensor, a square [1,3,Size,Size] NCHW float32 image.
@@ -166,6 +221,16 @@ func (m Manifest) Validate() error {
 		return bad("thresholds.nms_iou", "must be in (0, 1], got %g", m.Thresholds.NMSIoU)
 	case m.IntraOpThreads < 0 || m.IntraOpThreads > 64:
 		return bad("intra_op_threads", "must be 0–64, got %d", m.IntraOpThreads)
+	case m.Slicing.Crop != 0 && (m.Slicing.Crop < 0.2 || m.Slicing.Crop > 0.9):
+		return bad("slicing.crop", "must be 0 (off) or 0.2–0.9 of the photo's side, got %g", m.Slicing.Crop)
+	case m.Slicing.Tiles != 0 && (m.Slicing.Tiles < 2 || m.Slicing.Tiles > 4):
+		return bad("slicing.tiles", "must be 0 (off) or 2–4 tiles a side, got %d", m.Slicing.Tiles)
+	case m.Slicing.Crop != 0 && m.Slicing.Tiles != 0:
+		return bad("slicing", "has both crop and tiles; choose one")
+	case m.Slicing.Overlap < 0 || m.Slicing.Overlap > 0.5:
+		return bad("slicing.overlap", "must be 0–0.5, got %g", m.Slicing.Overlap)
+	case m.Slicing.Overlap != 0 && m.Slicing.Tiles == 0:
+		return bad("slicing.overlap", "applies to tiles; set slicing.tiles")
 	case len(m.Classes) == 0:
 		return bad("classes", "must list the class names in the model's order")
 	}

@@ -14,8 +14,12 @@ import (
 // pixels back to the photo's pixels.
 type prepared struct {
 	img            *image.NRGBA // at most size×size, anchored at (0,0)
-	origW, origH   int
-	scaleX, scaleY float64 // input pixels per photo pixel
+	origW, origH   int          // the whole photo, whose bounds clip the boxes
+	scaleX, scaleY float64      // input pixels per photo pixel
+	offX, offY     float64      // where a part of the photo starts, in photo pixels
+	// The edges of a part of the photo that cut through it: a box touching one is
+	// cut short.
+	cutLeft, cutTop, cutRight, cutBottom bool
 }
 
 // prepare resizes img the way the manifest says: a top-left letterbox keeping the aspect
@@ -53,6 +57,36 @@ func prepareScaled(m *Manifest, img image.Image, w, h int) (prepared, error) {
 		p.img = imaging.Resize(img, nw, nh, imaging.Linear)
 	}
 	return p, nil
+}
+
+// preparePasses prepares the whole photo and every part of it m.Slicing names,
+// from img, a decode (possibly reduced) of the upright w×h photo.
+func preparePasses(m *Manifest, img *image.NRGBA, w, h int) ([]prepared, error) {
+	whole, err := prepareScaled(m, img, w, h)
+	if err != nil {
+		return nil, err
+	}
+	passes := []prepared{whole}
+	iw, ih := float64(img.Rect.Dx()), float64(img.Rect.Dy())
+	for _, r := range m.Slicing.Regions() {
+		// The part in img's pixels, and the same part in the photo's.
+		sub := image.Rect(int(math.Round(float64(r.X1)*iw)), int(math.Round(float64(r.Y1)*ih)),
+			int(math.Round(float64(r.X2)*iw)), int(math.Round(float64(r.Y2)*ih))).Add(img.Rect.Min)
+		if sub.Dx() < 1 || sub.Dy() < 1 {
+			continue
+		}
+		x1, y1 := float64(r.X1)*float64(w), float64(r.Y1)*float64(h)
+		x2, y2 := float64(r.X2)*float64(w), float64(r.Y2)*float64(h)
+		p, err := prepareScaled(m, img.SubImage(sub), max(1, int(math.Round(x2-x1))), max(1, int(math.Round(y2-y1))))
+		if err != nil {
+			return nil, err
+		}
+		p.scaleX, p.scaleY = p.scaleX*float64(p.origW)/(x2-x1), p.scaleY*float64(p.origH)/(y2-y1)
+		p.origW, p.origH, p.offX, p.offY = w, h, x1, y1
+		p.cutLeft, p.cutTop, p.cutRight, p.cutBottom = r.X1 > 0, r.Y1 > 0, r.X2 < 1, r.Y2 < 1
+		passes = append(passes, p)
+	}
+	return passes, nil
 }
 
 // fillTensor writes the prepared image into dst, a [1,3,size,size] NCHW tensor, in the
@@ -97,9 +131,9 @@ func (p prepared) toPhoto(r Rect) Rect {
 		return float32(math.Max(0, math.Min(float64(hi), v)))
 	}
 	return Rect{
-		X1: clip(float64(r.X1)/p.scaleX, p.origW),
-		Y1: clip(float64(r.Y1)/p.scaleY, p.origH),
-		X2: clip(float64(r.X2)/p.scaleX, p.origW),
-		Y2: clip(float64(r.Y2)/p.scaleY, p.origH),
+		X1: clip(p.offX+float64(r.X1)/p.scaleX, p.origW),
+		Y1: clip(p.offY+float64(r.Y1)/p.scaleY, p.origH),
+		X2: clip(p.offX+float64(r.X2)/p.scaleX, p.origW),
+		Y2: clip(p.offY+float64(r.Y2)/p.scaleY, p.origH),
 	}
 }
