@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -101,6 +102,22 @@ func (s *ObjectStore) Put(ctx context.Context, key string, r io.Reader, size int
 		return "", writeError(err, key)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// PutIfAbsent is Put unless the object key exists already, which the object store
+// decides in the same request (a conditional write, If-None-Match: *) rather than
+// in a Stat round trip before it: then nothing is written and created is false.
+func (s *ObjectStore) PutIfAbsent(ctx context.Context, key string, r io.Reader, size int64, contentType string) (sum string, created bool, err error) {
+	h := sha256.New()
+	opts := minio.PutObjectOptions{ContentType: contentType}
+	opts.SetMatchETagExcept("*")
+	if _, err := s.client.PutObject(ctx, s.bucket, key, io.TeeReader(r, h), size, opts); err != nil {
+		if minio.ToErrorResponse(err).StatusCode == http.StatusPreconditionFailed {
+			return "", false, nil
+		}
+		return "", false, writeError(err, key)
+	}
+	return hex.EncodeToString(h.Sum(nil)), true, nil
 }
 
 // Get opens the object key for reading. A missing object is a not_found error.

@@ -194,18 +194,18 @@ type object struct {
 
 // putObjects writes every object that does not exist yet and returns the keys it
 // wrote. It is the one way photo bytes reach the bucket: originals, thumbnails and
-// annotated copies.
+// annotated copies. Each write is conditional (PutIfAbsent): one request an
+// object instead of a Stat before each Put, at the price of sending the bytes of
+// an original that is already stored (the same photo uploaded again), which is rare.
 func (s *base) putObjects(ctx context.Context, objects ...object) ([]string, error) {
 	var wrote []string
 	for _, o := range objects {
-		if _, err := s.objects.Stat(ctx, o.key); err == nil {
-			continue
-		} else if inspect.ErrorCode(err) != inspect.ENOTFOUND {
-			return wrote, err
-		}
-		sum, err := s.objects.Put(ctx, o.key, o.r, o.size, o.contentType)
+		sum, created, err := s.objects.PutIfAbsent(ctx, o.key, o.r, o.size, o.contentType)
 		if err != nil {
 			return wrote, err
+		}
+		if !created {
+			continue
 		}
 		wrote = append(wrote, o.key)
 		if o.want != "" && sum != o.want {
