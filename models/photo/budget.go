@@ -3,7 +3,6 @@ package photo
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"golang.org/x/sync/semaphore"
 
@@ -47,20 +46,3 @@ func take(n int64) error {
 	}
 	return nil
 }
-
-// pixPool keeps decode buffers for the next decode: the analysis job decodes one
-// photo after another at the same size.
-var pixPool sync.Pool
-
-// getPix returns a buffer of n bytes, reused when the pool holds one large enough.
-func getPix(n int) *[]byte {
-	if b, ok := pixPool.Get().(*[]byte); ok && cap(*b) >= n {
-		*b = (*b)[:n]
-		return b
-	}
-	b := make([]byte, n)
-	return &b
-}
-
-// putPix gives a buffer back for reuse.
-func putPix(b *[]byte) { pixPool.Put(b) }
