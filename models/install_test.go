@@ -66,6 +66,10 @@ func TestParseManifestErrorsNameTheField(t *testing.T) {
 		{"size", "size: 416", "size: 400", "input.size"},
 		{"score", "score: 0.35", "score: 1.5", "thresholds.score"},
 		{"unknown field", "intra_op_threads: 1", "intra_op_threads: 1\ngpu: true", "gpu"},
+		{"slicing crop", "intra_op_threads: 1", "intra_op_threads: 1\nslicing: {crop: 0.95}", "slicing.crop"},
+		{"slicing tiles", "intra_op_threads: 1", "intra_op_threads: 1\nslicing: {tiles: 8}", "slicing.tiles"},
+		{"slicing crop and tiles", "intra_op_threads: 1", "intra_op_threads: 1\nslicing: {crop: 0.5, tiles: 2}", "slicing"},
+		{"slicing overlap without tiles", "intra_op_threads: 1", "intra_op_threads: 1\nslicing: {overlap: 0.2}", "slicing.overlap"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,6 +82,24 @@ func TestParseManifestErrorsNameTheField(t *testing.T) {
 				t.Errorf("error %v does not name %s", err, tt.field)
 			}
 		})
+	}
+}
+
+func TestParseManifestSlicing(t *testing.T) {
+	good, err := embeddedManifests.ReadFile("manifests/yolox_nano.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseManifest(good)
+	if err != nil || m.Slicing.On() {
+		t.Fatalf("shipped manifest: slicing %+v, err %v; want off", m.Slicing, err)
+	}
+	data := strings.Replace(string(good), "intra_op_threads: 1", "intra_op_threads: 1\nslicing: {tiles: 2, overlap: 0.2}", 1)
+	if m, err = ParseManifest([]byte(data)); err != nil {
+		t.Fatal(err)
+	}
+	if want := (Slicing{Tiles: 2, Overlap: 0.2}); m.Slicing != want || len(m.Slicing.Regions()) != 4 {
+		t.Errorf("slicing %+v with %d regions, want %+v with 4", m.Slicing, len(m.Slicing.Regions()), want)
 	}
 }
 
