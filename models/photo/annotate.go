@@ -1,6 +1,7 @@
 package photo
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -10,6 +11,8 @@ import (
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/safegrid/safegrid/inspect"
 )
 
 // Box is one rectangle to draw on a photo, in the photo's pixels, with its label.
@@ -48,7 +51,12 @@ func Annotate(img image.Image, a Annotation) *image.NRGBA {
 // Draw draws a on out, an image anchored at (0,0). Lines and text grow with the
 // photo so that they stay legible on a 12 MP photo.
 func Draw(out *image.NRGBA, a Annotation) {
-	w, h := out.Rect.Dx(), out.Rect.Dy()
+	drawOn(out, a, out.Rect.Dx(), out.Rect.Dy())
+}
+
+// drawOn draws a on out, the whole of a w×h photo or a band of it (out.Rect in the
+// photo's coordinates): what falls outside out is clipped.
+func drawOn(out *image.NRGBA, a Annotation, w, h int) {
 	scale := max(1, min(w, h)/400)
 	thick := max(2, min(w, h)/250)
 	// Boxes first, then labels, so that no box is drawn over a label.
@@ -72,8 +80,20 @@ func Draw(out *image.NRGBA, a Annotation) {
 // AnnotatedJPEG decodes the photo in data at full size, upright, draws a on it and
 // encodes it as a JPEG at AnnotatedQuality: the annotated copy stored beside a
 // photo, as large as the photo so that its boxes are where the analysis found them.
-// The decode takes its share of the decode budget like every other.
+// A JPEG that is upright as stored is decoded, drawn on and encoded a band of rows
+// at a time (never its whole pixels in memory); another photo is decoded whole. The
+// decode takes its share of the decode budget like every other.
 func AnnotatedJPEG(data []byte, a Annotation) ([]byte, error) {
+	if typ, err := Sniff(data[:min(len(data), SniffLen)]); err == nil && typ == inspect.PhotoJPEG {
+		if x, _ := ReadEXIF(bytes.NewReader(data)); x.Orientation <= 1 {
+			return recodeJPEG(data, AnnotatedQuality, func(band *image.NRGBA, w, h int) { drawOn(band, a, w, h) })
+		}
+	}
+	return annotatedWhole(data, a)
+}
+
+// annotatedWhole is AnnotatedJPEG from a decode of the whole photo.
+func annotatedWhole(data []byte, a Annotation) ([]byte, error) {
 	d, err := Decode(data, 0)
 	if err != nil {
 		return nil, err
@@ -107,6 +127,9 @@ func drawLabel(dst *image.NRGBA, pt image.Point, text string, scale int, bg colo
 	face := basicfont.Face7x13
 	tw := font.MeasureString(face, text).Ceil() + 4
 	th := 15
+	if !image.Rect(pt.X, pt.Y, pt.X+tw*scale, pt.Y+th*scale).Overlaps(dst.Rect) {
+		return // in another band of the photo
+	}
 	tag := image.NewNRGBA(image.Rect(0, 0, tw, th))
 	draw.Draw(tag, tag.Rect, image.NewUniform(bg), image.Point{}, draw.Src)
 	dr := font.Drawer{Dst: tag, Src: image.NewUniform(colourText), Face: face, Dot: fixed.P(2, 11)}

@@ -129,6 +129,119 @@ static int sg_encode(const unsigned char *pix, int w, int h, long stride, int qu
 	jpeg_destroy_compress(&cinfo);
 	return 0;
 }
+
+// sg_recode decodes a JPEG and encodes it again band by band (sg_recode_rows), so
+// that a caller can draw on each band in between without the whole image in memory.
+typedef struct {
+	struct jpeg_decompress_struct d;
+	struct jpeg_compress_struct c;
+	struct jpeg_destination_mgr dest;
+	sg_err err;
+	int d_created, c_created;
+	unsigned char *out;   // the encoded copy, grown by sg_dest_empty; ours to free
+	unsigned long cap;
+	unsigned long outlen;
+	int width, height;
+	int code;
+	char msg[JMSG_LENGTH_MAX];
+} sg_recode;
+
+// The encoder's destination is our own rather than jpeg_mem_dest, whose buffer
+// cannot be found again to free it when the encoding stops half-way.
+static void sg_dest_init(j_compress_ptr c) {
+	sg_recode *r = (sg_recode *)c->client_data;
+	r->dest.next_output_byte = r->out;
+	r->dest.free_in_buffer = r->cap;
+}
+
+static boolean sg_dest_empty(j_compress_ptr c) {
+	sg_recode *r = (sg_recode *)c->client_data;
+	unsigned char *grown = realloc(r->out, r->cap * 2);
+	if (grown == NULL) ERREXIT1(c, JERR_OUT_OF_MEMORY, 10);
+	r->out = grown;
+	r->dest.next_output_byte = r->out + r->cap;
+	r->dest.free_in_buffer = r->cap;
+	r->cap *= 2;
+	return TRUE;
+}
+
+static void sg_dest_term(j_compress_ptr c) {
+	sg_recode *r = (sg_recode *)c->client_data;
+	r->outlen = r->cap - r->dest.free_in_buffer;
+}
+
+static sg_recode *sg_recode_new(void) { return calloc(1, sizeof(sg_recode)); }
+
+static void sg_recode_free(sg_recode *r) {
+	if (r->d_created) jpeg_destroy_decompress(&r->d);
+	if (r->c_created) jpeg_destroy_compress(&r->c);
+	free(r->out);
+	free(r);
+}
+
+// Every entry sets its own way back: a jmp_buf is only valid in the call that set it.
+#define SG_TRY(r) if (setjmp((r)->err.jump)) { (r)->code = (r)->err.code; memcpy((r)->msg, (r)->err.msg, sizeof (r)->msg); return -1; }
+
+// sg_recode_start reads the header of the JPEG in buf (which must stay put until
+// sg_recode_free), starts decoding it at full size as RGBA and encoding the same
+// size at quality into memory.
+static int sg_recode_start(sg_recode *r, const unsigned char *buf, unsigned long len, int quality, long max_memory) {
+	r->d.err = jpeg_std_error(&r->err.mgr);
+	r->err.mgr.error_exit = sg_error_exit;
+	r->err.mgr.emit_message = sg_emit;
+	r->c.err = &r->err.mgr;
+	SG_TRY(r)
+	jpeg_create_decompress(&r->d);
+	r->d_created = 1;
+	r->d.mem->max_memory_to_use = max_memory;
+	jpeg_mem_src(&r->d, buf, len);
+	jpeg_read_header(&r->d, TRUE);
+	r->d.out_color_space = JCS_EXT_RGBA;
+	r->d.dct_method = JDCT_ISLOW;
+	jpeg_start_decompress(&r->d);
+	r->width = r->d.output_width;
+	r->height = r->d.output_height;
+	jpeg_create_compress(&r->c);
+	r->c_created = 1;
+	r->cap = 1 << 20;
+	r->out = malloc(r->cap);
+	if (r->out == NULL) ERREXIT1(&r->c, JERR_OUT_OF_MEMORY, 10);
+	r->c.client_data = r;
+	r->dest.init_destination = sg_dest_init;
+	r->dest.empty_output_buffer = sg_dest_empty;
+	r->dest.term_destination = sg_dest_term;
+	r->c.dest = &r->dest;
+	r->c.image_width = r->width;
+	r->c.image_height = r->height;
+	r->c.input_components = 4;
+	r->c.in_color_space = JCS_EXT_RGBA;
+	jpeg_set_defaults(&r->c);
+	jpeg_set_quality(&r->c, quality, TRUE);
+	jpeg_start_compress(&r->c, TRUE);
+	return 0;
+}
+
+// sg_recode_rows reads the next n rows into pix (write == 0) or encodes n rows
+// from pix (write != 0).
+static int sg_recode_rows(sg_recode *r, unsigned char *pix, long stride, int n, int write) {
+	SG_TRY(r)
+	for (int i = 0; i < n; i++) {
+		JSAMPROW row = pix + (long)i * stride;
+		if (write) {
+			jpeg_write_scanlines(&r->c, &row, 1);
+		} else if (jpeg_read_scanlines(&r->d, &row, 1) != 1) {
+			ERREXIT(&r->d, JERR_INPUT_EMPTY);
+		}
+	}
+	return 0;
+}
+
+static int sg_recode_finish(sg_recode *r) {
+	SG_TRY(r)
+	jpeg_finish_compress(&r->c);
+	jpeg_finish_decompress(&r->d);
+	return 0;
+}
 */
 import "C"
 
@@ -136,6 +249,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"runtime"
 	"unsafe"
 
 	"github.com/safegrid/safegrid/inspect"
@@ -288,6 +402,68 @@ func jpegDecodeError(err error, h jpegInfo) error {
 			h.width, h.height)}
 	}
 	return DecodeError(err)
+}
+
+// recodeBandRows is how many rows of the photo recodeJPEG holds at once.
+const recodeBandRows = 64
+
+// recodeJPEG decodes the JPEG in data at full size and encodes it again at quality,
+// recodeBandRows rows at a time, calling draw on each band (its Rect in the
+// photo's coordinates) in between: an annotated copy of a 12 MP photo without its
+// 48 MB of pixels in memory. The output is the same as decoding the whole photo,
+// drawing on it and encoding it. It waits for its share of the decode budget.
+func recodeJPEG(data []byte, quality int, draw func(band *image.NRGBA, w, h int)) ([]byte, error) {
+	hdr, err := jpegHeader(data, 1)
+	if err != nil {
+		return nil, jpegDecodeError(err, hdr)
+	}
+	stride := 4 * hdr.width
+	// The band, libjpeg's buffers and the encoded copy as it grows.
+	release, err := acquire(int64(stride)*recodeBandRows + jpegWorkMemory(hdr) + 2*int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	// libjpeg reads data during every call below: pinned, it may keep the pointer.
+	var pin runtime.Pinner
+	pin.Pin(&data[0])
+	defer pin.Unpin()
+	r := C.sg_recode_new()
+	if r == nil {
+		return nil, errJPEGMemory
+	}
+	defer C.sg_recode_free(r)
+	fail := func() error {
+		code := int(r.code)
+		if code == C.JERR_NO_BACKING_STORE || code == C.JERR_OUT_OF_MEMORY {
+			return jpegDecodeError(errJPEGMemory, hdr)
+		}
+		return jpegDecodeError(&jpegError{code: code, msg: C.GoString(&r.msg[0])}, hdr)
+	}
+	if C.sg_recode_start(r, (*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)), C.int(quality), C.long(maxDecodeMemory)) != 0 {
+		return nil, fail()
+	}
+	w, h := int(r.width), int(r.height)
+	if w != hdr.width || h != hdr.height {
+		return nil, fmt.Errorf("jpeg: decoding %d×%d, header said %d×%d", w, h, hdr.width, hdr.height)
+	}
+	buf, free := cPixels(stride * recodeBandRows)
+	defer free()
+	pix := (*C.uchar)(unsafe.Pointer(&buf[0]))
+	for y := 0; y < h; y += recodeBandRows {
+		n := min(recodeBandRows, h-y)
+		if C.sg_recode_rows(r, pix, C.long(stride), C.int(n), 0) != 0 {
+			return nil, fail()
+		}
+		draw(&image.NRGBA{Pix: buf[:n*stride], Stride: stride, Rect: image.Rect(0, y, w, y+n)}, w, h)
+		if C.sg_recode_rows(r, pix, C.long(stride), C.int(n), 1) != 0 {
+			return nil, fail()
+		}
+	}
+	if C.sg_recode_finish(r) != 0 {
+		return nil, fail()
+	}
+	return C.GoBytes(unsafe.Pointer(r.out), C.int(r.outlen)), nil
 }
 
 // encodeNRGBA encodes an opaque *image.NRGBA as a baseline JPEG with libjpeg-turbo
