@@ -13,17 +13,17 @@ const Prefix = "GOAL "
 // what it measures, the figure, the goal, whether it is met, and how the figure
 // was made (the baseline from the same run).
 func AtLeast(what string, got, goal float64, how string) {
-	fmt.Printf("%s%-44s %8.3f  goal ≥ %-6g %-8s %s\n", Prefix, what, got, goal, verdict(got >= goal), how)
+	fmt.Printf("%s%-64s %8.3f  goal ≥ %-6g %-8s %s\n", Prefix, what, got, goal, verdict(got >= goal), how)
 }
 
 // Below prints a figure whose goal is an upper bound, e.g. a peak memory in MB.
 func Below(what string, got, goal float64, unit, how string) {
-	fmt.Printf("%s%-44s %8.1f  goal < %-6g %-8s %s\n", Prefix, what+" ("+unit+")", got, goal, verdict(got < goal), how)
+	fmt.Printf("%s%-64s %8.1f  goal < %-6g %-8s %s\n", Prefix, what+" ("+unit+")", got, goal, verdict(got < goal), how)
 }
 
 // Info prints a figure without a goal that belongs with the others (a cost, a count).
 func Info(what string, got float64, unit, how string) {
-	fmt.Printf("%s%-44s %8.1f  %-22s %s\n", Prefix, what+" ("+unit+")", got, "", how)
+	fmt.Printf("%s%-64s %8.1f  %-22s %s\n", Prefix, what+" ("+unit+")", got, "", how)
 }
 
 func verdict(met bool) string {
