@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safegrid/safegrid/internal/benchgoal"
 	"github.com/safegrid/safegrid/models/photo"
@@ -163,8 +164,7 @@ func BenchmarkYOLOX(b *testing.B) {
 		fmt.Printf("YOLOX-nano, %d photos, 1 session × 1 intra-op thread: pipeline %.1f photos/s (%.1f ms/photo), raw Run %.1f runs/s (%.1f ms/run), decode+prepare alone %.1f photos/s (%.1f ms); pipeline/Run ratio %.2f (goal ≥ 0.9; the pipeline reaches %.0f%% of raw Run speed)",
 			len(photos), pipeline, 1000/pipeline, run, 1000/run, prep, 1000/max(prep, 1e-9), pipeline/run, 100*pipeline/run)
 		fmt.Println()
-		benchgoal.AtLeast("(b) AI pipeline, 640-px photos ÷ raw Run", pipeline/run, 0.9,
-			fmt.Sprintf("pipeline %.1f photos/s ÷ raw Run %.1f runs/s on a prepared tensor (%d shared photos)", pipeline, run, len(photos)))
+		goalLine(b, d, photos, 5, "(b) AI pipeline, 640-px photos ÷ raw Run", 0.9, fmt.Sprintf("%d shared photos", len(photos)))
 	}
 }
 
@@ -183,7 +183,63 @@ func BenchmarkYOLOX12MP(b *testing.B) {
 		fmt.Printf("YOLOX-nano, %d generated 12 MP JPEGs (4032×3024, q90, %.1f MB average), 1 session × 1 intra-op thread: pipeline %.1f photos/s (%.1f ms/photo), raw Run %.1f runs/s (%.1f ms/run), decode+prepare alone %.1f photos/s (%.1f ms); pipeline/Run ratio %.2f (goal ≥ 0.7)",
 			len(photos), float64(size)/float64(len(photos))/(1<<20), pipeline, 1000/pipeline, run, 1000/run, prep, 1000/max(prep, 1e-9), pipeline/run)
 		fmt.Println()
-		benchgoal.AtLeast("(a) AI pipeline, 12 MP JPEG ÷ raw Run", pipeline/run, 0.7,
-			fmt.Sprintf("pipeline %.1f photos/s ÷ raw Run %.1f runs/s on a prepared tensor (%d generated 12 MP JPEGs)", pipeline, run, len(photos)))
+		goalLine(b, d, photos, 10, "(a) AI pipeline, 12 MP JPEG ÷ raw Run", 0.7, fmt.Sprintf("%d generated 12 MP JPEGs", len(photos)))
 	}
+}
+
+// goalLine prints the goal line of a pipeline/Run ratio, measured by
+// interleavedRatio so that the pipeline and its baseline meet the same load.
+func goalLine(b *testing.B, d *Detector, photos [][]byte, rounds int, what string, goal float64, set string) {
+	pipeline, run, cpuRatio := interleavedRatio(b, d, photos, rounds)
+	benchgoal.AtLeast(what, pipeline/run, goal, fmt.Sprintf(
+		"pipeline %.1f photos/s ÷ raw Run %.1f runs/s on a prepared tensor, measured in turns (%d rounds, %s); by CPU time %.3f",
+		pipeline, run, rounds, set, cpuRatio))
+}
+
+// interleavedRatio measures the pipeline and the raw Run in turns — one pass over
+// the photos, then as many raw Runs on a prepared tensor — for rounds rounds, so
+// that on a machine shared with other work both meet the same load (measured one
+// after the other, a burst of load on either side moves their ratio either way). It
+// returns the pipeline's photos/s, the raw Run/s, and the ratio of the two by the
+// process's CPU time.
+func interleavedRatio(b *testing.B, d *Detector, photos [][]byte, rounds int) (pipeline, run, cpuRatio float64) {
+	ph, err := photo.Decode(photos[0], d.manifest.Input.Size)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := prepareScaled(&d.manifest, ph.Image, ph.Width, ph.Height)
+	ph.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var pipeWall, pipeCPU, runWall, runCPU time.Duration
+	for range rounds {
+		start, cpu := time.Now(), cpuTime(b)
+		for _, data := range photos {
+			dets, bounds, err := d.DetectBytes(ctx, data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			MapFlags(dets, bounds.Dx(), bounds.Dy(), LocationCorridor, nil)
+		}
+		pipeWall += time.Since(start)
+		pipeCPU += cpuTime(b) - cpu
+		s, err := d.acquire(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fillTensor(&d.manifest, p, s.input.GetData())
+		start, cpu = time.Now(), cpuTime(b)
+		for range photos {
+			if err := s.run.Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runWall += time.Since(start)
+		runCPU += cpuTime(b) - cpu
+		d.slots <- s
+	}
+	n := float64(rounds * len(photos))
+	return n / pipeWall.Seconds(), n / runWall.Seconds(), runCPU.Seconds() / pipeCPU.Seconds()
 }
