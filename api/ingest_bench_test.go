@@ -16,7 +16,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
-	"github.com/safegrid/safegrid/internal/benchgoal"
+	"github.com/safegrid/safegrid/models/benchgoal"
 	"github.com/safegrid/safegrid/models/photo/phototest"
 	"github.com/safegrid/safegrid/storage/storagetest"
 )

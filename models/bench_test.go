@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safegrid/safegrid/internal/benchgoal"
+	"github.com/safegrid/safegrid/models/benchgoal"
 	"github.com/safegrid/safegrid/models/photo"
 	"github.com/safegrid/safegrid/models/photo/phototest"
 )

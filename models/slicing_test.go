@@ -15,7 +15,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
-	"github.com/safegrid/safegrid/internal/benchgoal"
+	"github.com/safegrid/safegrid/models/benchgoal"
 	"github.com/safegrid/safegrid/models/photo/phototest"
 )
 

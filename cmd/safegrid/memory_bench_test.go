@@ -20,7 +20,7 @@ import (
 
 	"github.com/safegrid/safegrid/api/apitest"
 	"github.com/safegrid/safegrid/inspect"
-	"github.com/safegrid/safegrid/internal/benchgoal"
+	"github.com/safegrid/safegrid/models/benchgoal"
 	"github.com/safegrid/safegrid/models/photo/phototest"
 )
 
