@@ -60,12 +60,15 @@ chaos: build
 
 ## fuzz: run every fuzz target for FUZZTIME each (FUZZTIME=10m for a soak); a crasher stays in testdata/fuzz as a regression test
 FUZZTIME ?= 60s
+# Minimising a new input runs the target many times: capped, so that a slow target
+# (FuzzLoadRules loads a whole rule pack per input) keeps fuzzing within FUZZTIME.
+FUZZMINIMIZE ?= 5s
 fuzz: devstack
 	$(BIN)/devstack --ephemeral --app-db= -- sh -c '\
 	  grep -rHo --include="*_test.go" "^func Fuzz[A-Za-z0-9_]*" . | sort | while IFS=: read -r file fn; do \
 	    name=$${fn#func }; dir=$$(dirname $$file); \
 	    echo "== $$dir $$name ($(FUZZTIME))"; \
-	    $(GO) test -run "^$$" -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$dir || exit 1; \
+	    $(GO) test -run "^$$" -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) $$dir || exit 1; \
 	  done'
 
 clean-cache:
