@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -34,6 +35,10 @@ type ObjectStore struct {
 	client *minio.Client
 	bucket string
 	region string
+	// quorumLostAt is when Health last found the store without its write
+	// quorum (unix nanoseconds; 0 when the last check passed): writes fail
+	// fast meanwhile instead of waiting out the store's own timeouts.
+	quorumLostAt atomic.Int64
 }
 
 // ObjectInfo describes a stored object.
@@ -95,6 +100,9 @@ func (s *ObjectStore) Ping(ctx context.Context) error {
 // Put streams r into the object key and returns the SHA-256 (hex) of what was
 // stored, computed while streaming. size may be -1 when unknown.
 func (s *ObjectStore) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (string, error) {
+	if err := s.writable(key); err != nil {
+		return "", err
+	}
 	h := sha256.New()
 	if _, err := s.client.PutObject(ctx, s.bucket, key, io.TeeReader(r, h), size, minio.PutObjectOptions{
 		ContentType: contentType,
@@ -108,6 +116,9 @@ func (s *ObjectStore) Put(ctx context.Context, key string, r io.Reader, size int
 // decides in the same request (a conditional write, If-None-Match: *) rather than
 // in a Stat round trip before it: then nothing is written and created is false.
 func (s *ObjectStore) PutIfAbsent(ctx context.Context, key string, r io.Reader, size int64, contentType string) (sum string, created bool, err error) {
+	if err := s.writable(key); err != nil {
+		return "", false, err
+	}
 	h := sha256.New()
 	opts := minio.PutObjectOptions{ContentType: contentType}
 	opts.SetMatchETagExcept("*")

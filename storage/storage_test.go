@@ -154,3 +154,41 @@ func TestMissingObjectIsNotFound(t *testing.T) {
 		t.Errorf("deleting a missing object: %v, want no error", err)
 	}
 }
+
+// TestWritesFailFastWhileQuorumIsLost: after a health check found the store
+// without write quorum, a photo write answers unavailable at once, writes
+// nothing, and works again once a check passes (or the answer is stale).
+func TestWritesFailFastWhileQuorumIsLost(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	objects := storagetest.NewBucket(t)
+	body := []byte("a photo")
+
+	objects.MarkQuorumLost(time.Now())
+	start := time.Now()
+	_, err := objects.Put(ctx, "quorum/a", bytes.NewReader(body), int64(len(body)), "image/jpeg")
+	if inspect.ErrorCode(err) != inspect.EUNAVAILABLE {
+		t.Fatalf("Put while quorum is lost: %v, want %s", err, inspect.EUNAVAILABLE)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("the refusal took %s; it should not wait for the store", took)
+	}
+	if _, _, err := objects.PutIfAbsent(ctx, "quorum/a", bytes.NewReader(body), int64(len(body)), "image/jpeg"); inspect.ErrorCode(err) != inspect.EUNAVAILABLE {
+		t.Fatalf("PutIfAbsent while quorum is lost: %v, want %s", err, inspect.EUNAVAILABLE)
+	}
+	if _, err := objects.Stat(ctx, "quorum/a"); inspect.ErrorCode(err) != inspect.ENOTFOUND {
+		t.Fatalf("a refused write left an object: %v", err)
+	}
+
+	if err := objects.Health(ctx); err != nil {
+		t.Fatalf("Health of a healthy store: %v", err)
+	}
+	if _, err := objects.Put(ctx, "quorum/a", bytes.NewReader(body), int64(len(body)), "image/jpeg"); err != nil {
+		t.Fatalf("Put after a passing health check: %v", err)
+	}
+
+	objects.MarkQuorumLost(time.Now().Add(-time.Minute))
+	if _, err := objects.Put(ctx, "quorum/b", bytes.NewReader(body), int64(len(body)), "image/jpeg"); err != nil {
+		t.Fatalf("Put after a stale quorum_lost answer: %v", err)
+	}
+}
