@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -38,9 +37,12 @@ type MerchantHazard struct {
 	Rating         int  `json:"rating,omitempty"`
 }
 
-// MerchantQuery is GET /merchant/hazards.
+// MerchantQuery is GET /merchant/hazards: the language, and the page (limit, 1 to
+// 500, default 500; cursor, the next of the previous page).
 type MerchantQuery struct {
-	Lang string `query:"lang" default:"zh" json:"-"`
+	Lang   string `query:"lang" default:"zh" json:"-"`
+	Limit  int    `query:"limit" json:"-"`
+	Cursor string `query:"cursor" json:"-"`
 }
 
 func (q *MerchantQuery) validate() error {
@@ -50,9 +52,19 @@ func (q *MerchantQuery) validate() error {
 	return nil
 }
 
-// merchantHazards lists the hazards of the merchant's premises, open ones first.
+// merchantHazards lists the hazards of the merchant's premises, open ones first
+// and newest first (storage orders and pages them, inspect.OwnHazardKey).
 func (h *v1) merchantHazards(ctx context.Context, p inspect.Principal, q MerchantQuery) (List[MerchantHazard], error) {
-	list, err := h.cfg.Hazards.Hazards(ctx, p, inspect.HazardFilter{Limit: inspect.MaxHazardPage})
+	pg := inspect.OwnHazardPage{Limit: q.Limit}
+	if q.Cursor != "" {
+		if err := decodeCursor(q.Cursor, &pg.After); err != nil {
+			return List[MerchantHazard]{}, err
+		}
+	}
+	if err := pg.Normalize(); err != nil {
+		return List[MerchantHazard]{}, err
+	}
+	list, err := h.cfg.Hazards.OwnHazards(ctx, p, pg)
 	if err != nil {
 		return List[MerchantHazard]{}, err
 	}
@@ -61,17 +73,8 @@ func (h *v1) merchantHazards(ctx context.Context, p inspect.Principal, q Merchan
 	for _, d := range list {
 		out = append(out, merchantView(d, p, q.Lang, now))
 	}
-	slices.SortStableFunc(out, func(a, b MerchantHazard) int {
-		return boolRank(!inspect.IsOpen(a.State)) - boolRank(!inspect.IsOpen(b.State))
-	})
-	return List[MerchantHazard]{Items: out}, nil
-}
-
-func boolRank(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	next := nextCursor(list, pg.Limit, func(d inspect.HazardDetail) inspect.OwnHazardKey { return inspect.OwnHazardKeyOf(d.Hazard) })
+	return List[MerchantHazard]{Items: out, Next: next}, nil
 }
 
 func merchantView(d inspect.HazardDetail, p inspect.Principal, lang string, now time.Time) MerchantHazard {

@@ -178,9 +178,11 @@ func byPhoto[Out any](fn func(context.Context, inspect.Principal, uuid.UUID) (Ou
 // listOf wraps a service's slice answer in List.
 func listOf[T any](items []T, err error) (List[T], error) { return List[T]{Items: items}, err }
 
-// List is the JSON shape of every list answer.
+// List is the JSON shape of every list answer. Next, when set, is the cursor of
+// the next page (?cursor=); a list that has ended leaves it out.
 type List[T any] struct {
-	Items []T `json:"items"`
+	Items []T    `json:"items"`
+	Next  string `json:"next,omitempty"`
 }
 
 // principalKey is the Locals key of the caller's principal.

@@ -67,6 +67,7 @@ type PhotoService interface {
 type HazardService interface {
 	AcknowledgeHazard(ctx context.Context, p inspect.Principal, id int64, a inspect.Acknowledgement) (inspect.HazardDetail, error)
 	Hazards(ctx context.Context, p inspect.Principal, f inspect.HazardFilter) ([]inspect.HazardDetail, error)
+	OwnHazards(ctx context.Context, p inspect.Principal, pg inspect.OwnHazardPage) ([]inspect.HazardDetail, error)
 	Hazard(ctx context.Context, p inspect.Principal, id int64) (inspect.HazardDetail, error)
 	HazardAction(ctx context.Context, p inspect.Principal, id int64, a inspect.Action, in inspect.HazardActionInput) (inspect.HazardDetail, error)
 	RateHazard(ctx context.Context, p inspect.Principal, id int64, rating int) (inspect.HazardDetail, error)

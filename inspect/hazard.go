@@ -297,3 +297,37 @@ func (f *HazardFilter) Normalize() error {
 	}
 	return nil
 }
+
+// OwnHazardKey is where a merchant's hazard sits in their list, which shows open
+// hazards first and, within open and closed, the newest first (the highest id):
+// the list pages by this key, so a merchant with thousands of closed hazards
+// still sees every open one on the first page.
+type OwnHazardKey struct {
+	Closed bool  `json:"closed"`
+	ID     int64 `json:"id"`
+}
+
+// OwnHazardKeyOf is h's key in its merchant's list.
+func OwnHazardKeyOf(h Hazard) OwnHazardKey { return OwnHazardKey{Closed: !IsOpen(h.State), ID: h.ID} }
+
+// OwnHazardPage asks for one page of a merchant's hazards: those after After
+// (the zero key is the start), Limit at most (1 to MaxHazardPage; 0 is
+// MaxHazardPage, so a merchant's screen has everything most merchants have).
+type OwnHazardPage struct {
+	After OwnHazardKey
+	Limit int
+}
+
+// Normalize checks the page and fills in its default size.
+func (pg *OwnHazardPage) Normalize() error {
+	switch {
+	case pg.Limit == 0:
+		pg.Limit = MaxHazardPage
+	case pg.Limit < 0 || pg.Limit > MaxHazardPage:
+		return FieldErrorf("limit", "must be 1 to %d", MaxHazardPage)
+	}
+	if pg.After.ID < 0 {
+		return FieldErrorf("cursor", "is not a cursor of this list")
+	}
+	return nil
+}

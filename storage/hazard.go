@@ -277,12 +277,6 @@ func (s *HazardService) Hazards(ctx context.Context, p inspect.Principal, f insp
 	for i, sv := range f.Severities {
 		sevs[i] = string(sv)
 	}
-	type row struct {
-		inspect.Hazard
-		Rule        json.RawMessage
-		SiteName    string
-		SiteAddress string
-	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+hazardColumns+`, h.rule, s.name AS site_name, s.address AS site_address
 		FROM hazards h JOIN sites s ON s.id = h.site_id
 		WHERE (CASE WHEN $1 THEN h.site_id = ANY($2) ELSE ($3 OR h.grid_id = ANY($4)) END)
@@ -297,9 +291,39 @@ func (s *HazardService) Hazards(ctx context.Context, p inspect.Principal, f insp
 		ORDER BY h.id LIMIT $16`,
 		merchant, p.SiteIDs(), all, units, states, sevs, f.SiteID, f.UnitID, subtree, f.InspectorID, f.RuleCode,
 		f.Overdue, openStates(), s.now(), f.AfterID, f.Limit)
-	return collectAs(rows, err, func(r row) inspect.HazardDetail {
-		return inspect.HazardDetail{Hazard: r.Hazard, Rule: r.Rule, SiteName: r.SiteName, SiteAddress: r.SiteAddress}
-	})
+	return collectAs(rows, err, hazardListRow.detail)
+}
+
+// hazardListRow is a hazard as the lists read it: with its rule and site.
+type hazardListRow struct {
+	inspect.Hazard
+	Rule        json.RawMessage
+	SiteName    string
+	SiteAddress string
+}
+
+func (r hazardListRow) detail() inspect.HazardDetail {
+	return inspect.HazardDetail{Hazard: r.Hazard, Rule: r.Rule, SiteName: r.SiteName, SiteAddress: r.SiteAddress}
+}
+
+// OwnHazards lists one page of the hazards of the merchant's premises: open ones
+// first, then closed ones, each newest first, paged by inspect.OwnHazardKey. The
+// order is the query's, so the open hazards of a merchant with thousands of closed
+// ones are on the first page. Other roles have no premises and get an empty list.
+func (s *HazardService) OwnHazards(ctx context.Context, p inspect.Principal, pg inspect.OwnHazardPage) ([]inspect.HazardDetail, error) {
+	if err := pg.Normalize(); err != nil {
+		return nil, err
+	}
+	if !inspect.SeesOwnSitesOnly(p) {
+		return []inspect.HazardDetail{}, nil
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+hazardColumns+`, h.rule, s.name AS site_name, s.address AS site_address
+		FROM hazards h JOIN sites s ON s.id = h.site_id
+		WHERE h.site_id = ANY($1)
+		  AND ($3 = 0 OR (h.state <> ALL($2), -h.id) > ($4, -$3::bigint))
+		ORDER BY h.state <> ALL($2), h.id DESC LIMIT $5`,
+		p.SiteIDs(), openStates(), pg.After.ID, pg.After.Closed, pg.Limit)
+	return collectAs(rows, err, hazardListRow.detail)
 }
 
 // SystemHazardAction takes an action as the system (actor 0), for the deadline
