@@ -7,6 +7,9 @@ import (
 	"github.com/safegrid/safegrid/inspect"
 )
 
+// maxInspectionPage is the most inspections a page holds, and the default.
+const maxInspectionPage = 500
+
 // InspectionQuery filters GET /inspections.
 type InspectionQuery struct {
 	Status inspect.InspectionStatus `query:"status" json:"-"`
@@ -53,7 +56,13 @@ type ReassignInput struct {
 }
 
 func (h *v1) listInspections(ctx context.Context, p inspect.Principal, q InspectionQuery) (List[inspect.Inspection], error) {
-	return listOf(h.cfg.Inspections.Inspections(ctx, p, inspect.InspectionFilter{Status: q.Status, SiteID: q.SiteID, AfterID: q.AfterID, Limit: q.Limit}))
+	after, err := q.after()
+	if err != nil {
+		return List[inspect.Inspection]{}, err
+	}
+	limit := q.size(maxInspectionPage, maxInspectionPage)
+	list, err := h.cfg.Inspections.Inspections(ctx, p, inspect.InspectionFilter{Status: q.Status, SiteID: q.SiteID, AfterID: after, Limit: limit})
+	return pageOf(list, err, limit, func(i inspect.Inspection) int64 { return i.ID })
 }
 
 func (h *v1) assignInspection(ctx context.Context, p inspect.Principal, in AssignmentInput) (inspect.Inspection, error) {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/safegrid/safegrid/api"
 	"github.com/safegrid/safegrid/inspect"
@@ -101,7 +102,7 @@ func TestMerchantListPagesByKey(t *testing.T) {
 	var order []int64
 	cursor := ""
 	for pages := 0; ; pages++ {
-		if pages > 10 {
+		if pages > 100 {
 			t.Fatal("paging does not end")
 		}
 		page := w.merchantPage(token, 2, cursor)
@@ -137,5 +138,107 @@ func TestMerchantListPagesByKey(t *testing.T) {
 	bad := w.do(token, "GET", "/api/v1/merchant/hazards?cursor=not-a-cursor", nil)
 	if bad.Status != 400 || bad.ErrorBody(t).Field != "cursor" {
 		t.Errorf("a bad cursor answers %d %s, want 400 naming cursor", bad.Status, bad.Body)
+	}
+}
+
+// keyed is any list item, by its id.
+type keyed struct {
+	ID int64 `json:"id"`
+}
+
+// readPages reads path page by page (limit per page), calling between after every
+// read, and returns the ids in the order read; it fails the test on a repeated id
+// or when paging does not end.
+func (w *world) readPages(token, path string, limit int, between func()) []int64 {
+	w.t.Helper()
+	var ids []int64
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 100 {
+			w.t.Fatalf("paging %s does not end", path)
+		}
+		q := url.Values{"limit": {fmt.Sprint(limit)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page api.List[keyed]
+		if st := w.call(token, "GET", path+"?"+q.Encode(), nil, &page); st != 200 {
+			w.t.Fatalf("GET %s?%s = %d", path, q.Encode(), st)
+		}
+		for _, it := range page.Items {
+			if slices.Contains(ids, it.ID) {
+				w.t.Errorf("%s: id %d is on two pages", path, it.ID)
+			}
+			ids = append(ids, it.ID)
+		}
+		between()
+		if page.Next == "" {
+			return ids
+		}
+		cursor = page.Next
+	}
+}
+
+// Every list ordered by id pages by key: page N+1 starts right after page N, with
+// no id repeated and none of those there at the start skipped, while rows are
+// inserted between the reads; after_id and before, the cursors before cursor,
+// still work.
+func TestListsPageByKey(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	s := w.own
+	officer := w.login(s.officer)
+	notes := 0
+	tests := []struct {
+		name, path string
+		insert     func()
+		oldParam   string // the list's id parameter before cursors
+	}{
+		{"hazards", "/api/v1/hazards", func() { w.hazard(s) }, "after_id"},
+		{"sites", "/api/v1/sites", func() {
+			w.factory.Site(inspect.Site{Name: "New shop", Address: "3 New Road", GridID: s.grid.ID})
+		}, "after_id"},
+		{"inspections", "/api/v1/inspections", func() {
+			if _, err := w.svc.Inspections.AssignInspection(w.ctx, s.officerP, s.site.ID, s.inspector.ID, time.Now().Add(48*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}, "after_id"},
+		{"notifications", "/api/v1/notifications", func() {
+			notes++
+			if _, err := w.db.Pool.Exec(w.ctx, `INSERT INTO notifications (user_id, channel, kind, text_zh, text_en, dedup_key)
+				VALUES ($1, 'in_app', 'test', '测试', 'test', $2)`, s.officer.ID, fmt.Sprint("paging-", notes)); err != nil {
+				t.Fatal(err)
+			}
+		}, "before"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 5 {
+				tt.insert()
+			}
+			before := w.readPages(officer, tt.path, 100, func() {})
+			if len(before) < 5 {
+				t.Fatalf("%s lists %d items, want at least 5", tt.path, len(before))
+			}
+			read := w.readPages(officer, tt.path, 2, tt.insert)
+			var kept []int64
+			for _, id := range read {
+				if slices.Contains(before, id) {
+					kept = append(kept, id)
+				}
+			}
+			if fmt.Sprint(kept) != fmt.Sprint(before) {
+				t.Errorf("pages of 2 read %v of the items there at the start, want %v", kept, before)
+			}
+
+			var old api.List[keyed]
+			path := fmt.Sprintf("%s?limit=1&%s=%d", tt.path, tt.oldParam, before[1])
+			if st := w.call(officer, "GET", path, nil, &old); st != 200 || len(old.Items) != 1 || old.Items[0].ID != before[2] {
+				t.Errorf("GET %s = %d %v, want item %d", path, st, old.Items, before[2])
+			}
+			if r := w.do(officer, "GET", tt.path+"?cursor=%21", nil); r.Status != 400 || r.ErrorBody(t).Field != "cursor" {
+				t.Errorf("a bad cursor answers %d %s, want 400 naming cursor", r.Status, r.Body)
+			}
+		})
 	}
 }

@@ -149,10 +149,52 @@ func (r cancelOnClose) Close() error {
 	return r.ReadCloser.Close()
 }
 
-// Page is the paging of a list: the id after which it goes on, and how many.
+// Page is the paging of a list ordered by id: limit, and where to start, as
+// the cursor the previous page answered as next or (as before cursors) after_id,
+// the id of its last item. Lists page by key, never by offset.
 type Page struct {
-	AfterID int64 `query:"after_id" json:"-"`
-	Limit   int   `query:"limit" json:"-"`
+	AfterID int64  `query:"after_id" json:"-"`
+	Limit   int    `query:"limit" json:"-"`
+	Cursor  string `query:"cursor" json:"-"`
+}
+
+// idKey is the cursor key of a list ordered by id.
+type idKey struct {
+	ID int64 `json:"id"`
+}
+
+// after returns the id the page starts after: the cursor's when there is one,
+// else after_id.
+func (pg Page) after() (int64, error) {
+	if pg.Cursor == "" {
+		return pg.AfterID, nil
+	}
+	var k idKey
+	if err := decodeCursor(pg.Cursor, &k); err != nil {
+		return 0, err
+	}
+	if k.ID < 0 {
+		return 0, inspect.FieldErrorf("cursor", "is not a cursor of this list")
+	}
+	return k.ID, nil
+}
+
+// size is the page size of a list whose storage answers def items when limit is
+// left out or above max.
+func (pg Page) size(def, max int) int {
+	if pg.Limit <= 0 || pg.Limit > max {
+		return def
+	}
+	return pg.Limit
+}
+
+// pageOf wraps one page of a list ordered by id in List, with the cursor of the
+// next page when this one is full.
+func pageOf[T any](items []T, err error, limit int, id func(T) int64) (List[T], error) {
+	if err != nil {
+		return List[T]{}, err
+	}
+	return List[T]{Items: items, Next: nextCursor(items, limit, func(v T) idKey { return idKey{ID: id(v)} })}, nil
 }
 
 // ByID is the input of routes that read one path id.

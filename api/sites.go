@@ -7,6 +7,9 @@ import (
 	"github.com/safegrid/safegrid/inspect"
 )
 
+// maxSitePage is the most sites a page holds, and the default.
+const maxSitePage = 500
+
 // SiteQuery filters GET /sites.
 type SiteQuery struct {
 	GridID int64            `query:"grid_id" json:"-"`
@@ -38,7 +41,13 @@ type SiteUpdate struct {
 }
 
 func (h *v1) listSites(ctx context.Context, p inspect.Principal, q SiteQuery) (List[inspect.Site], error) {
-	return listOf(h.cfg.Sites.Sites(ctx, p, inspect.SiteFilter{GridID: q.GridID, Type: q.Type, AfterID: q.AfterID, Limit: q.Limit}))
+	after, err := q.after()
+	if err != nil {
+		return List[inspect.Site]{}, err
+	}
+	limit := q.size(maxSitePage, maxSitePage)
+	list, err := h.cfg.Sites.Sites(ctx, p, inspect.SiteFilter{GridID: q.GridID, Type: q.Type, AfterID: after, Limit: limit})
+	return pageOf(list, err, limit, func(s inspect.Site) int64 { return s.ID })
 }
 
 func (h *v1) createSite(ctx context.Context, p inspect.Principal, in SiteInput) (inspect.Site, error) {
