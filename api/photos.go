@@ -86,6 +86,9 @@ func (h *v1) putPhoto(c *fiber.Ctx) error {
 	status := fiber.StatusOK
 	if created {
 		status = fiber.StatusCreated
+		if h.metrics != nil {
+			h.metrics.AddUpload("photo", in.size)
+		}
 	}
 	return c.Status(status).JSON(saved)
 }

@@ -7,12 +7,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/metrics"
 )
 
 // v1 holds the handlers' dependencies.
 type v1 struct {
-	log *slog.Logger
-	cfg V1Config
+	log     *slog.Logger
+	cfg     V1Config
+	metrics *metrics.Metrics // nil: none
 }
 
 func (h *v1) now() time.Time {
@@ -39,7 +41,7 @@ func (s *Server) MountV1(cfg V1Config) []Route {
 	if cfg.LoginLimiter == nil {
 		cfg.LoginLimiter = noLoginLimiter{}
 	}
-	h := &v1{log: s.log, cfg: cfg}
+	h := &v1{log: s.log, cfg: cfg, metrics: s.cfg.Metrics}
 	s.app.Use("/api", noStore)
 	routes := h.routes()
 	for _, r := range routes {

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/metrics"
 )
 
 // Config is what the HTTP server needs from the binary's configuration.
@@ -31,6 +32,9 @@ type Config struct {
 	HeaderTimeout, BodyReadTimeout, UploadReadTimeout time.Duration
 	TrustedProxies                                    []string // proxies whose X-Forwarded-For is believed
 	Checks                                            []Check  // readiness checks, reported by /readyz
+	// Metrics records each request's latency by route pattern, and upload bytes;
+	// nil records nothing. It is served on a listener of its own, not here.
+	Metrics *metrics.Metrics
 }
 
 // Server is the Fiber application with SafeGrid's middleware and probes.
@@ -72,6 +76,9 @@ func New(cfg Config) *Server {
 	})
 	s.setReadTimeouts()
 	s.app.Use(requestid.New())
+	if cfg.Metrics != nil {
+		s.app.Use(s.observe) // outside accessLog, which writes an error's status
+	}
 	s.app.Use(s.accessLog)
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(s.withDeadline)
@@ -137,6 +144,17 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		slog.String("ip", c.IP()),
 	)
 	return nil
+}
+
+// observe records the request's latency under the route pattern that answered it
+// (/api/v1/hazards/:id), so a series per id never appears.
+func (s *Server) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	// The method is a view of fasthttp's buffer, reused by the next request: a
+	// label kept by the registry must be a copy.
+	s.cfg.Metrics.ObserveRequest(strings.Clone(c.Method()), c.Route().Path, c.Response().StatusCode(), time.Since(start))
+	return err
 }
 
 func (s *Server) logPanic(c *fiber.Ctx, e any) {

@@ -23,6 +23,7 @@ import (
 	"github.com/safegrid/safegrid/api/apitest"
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/metrics"
 	"github.com/safegrid/safegrid/models/photo/phototest"
 	"github.com/safegrid/safegrid/storage"
 	"github.com/safegrid/safegrid/storage/storagetest"
@@ -98,13 +99,19 @@ func profileJSON(t testing.TB) json.RawMessage { return storagetest.Profile(t, "
 
 func setup(t testing.TB, limits ...api.LoginLimits) *world {
 	t.Helper()
+	return setupMetered(t, nil, limits...)
+}
+
+// setupMetered is setup with the server recording into m (nil: no metrics).
+func setupMetered(t testing.TB, m *metrics.Metrics, limits ...api.LoginLimits) *world {
+	t.Helper()
 	ctx := context.Background()
 	env := storagetest.New(t)
 	q := &hookQueue{}
 	w := &world{t: t, ctx: ctx, db: env.DB, objects: env.Objects, queue: q, rules: env.Rules, tokens: map[int64]string{},
 		svc: storage.New(storage.Deps{DB: env.DB, Objects: env.Objects, Rules: env.Rules, Queue: q})}
 
-	srv := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimit: 1 << 20, MaxUploadBytes: 20 << 20})
+	srv := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimit: 1 << 20, MaxUploadBytes: 20 << 20, Metrics: m})
 	cfg := v1Config(w.svc)
 	cfg.LoginLimits = api.LoginLimits{AccountFailures: 1000, AccountWindow: time.Minute, AddressFailures: 100000, AddressWindow: time.Minute}
 	cfg.LoginLimiter = storage.NewLoginAttempts(env.DB)

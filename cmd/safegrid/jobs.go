@@ -9,6 +9,7 @@ import (
 
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/metrics"
 	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/storage"
 	"github.com/safegrid/safegrid/storage/config"
@@ -39,8 +40,9 @@ type services struct {
 
 // newServices builds the product in River's order: the insert-only scheduler
 // first, handed to the storage services at construction, then the working client
-// whose workers call those services. detector is nil when AI checks are off.
-func newServices(cfg config.Config, db *storage.DB, objects *storage.ObjectStore, rules *checklists.RuleSet, detector *models.Detector, log *slog.Logger) (services, error) {
+// whose workers call those services. detector is nil when AI checks are off, m
+// when metrics are.
+func newServices(cfg config.Config, db *storage.DB, objects *storage.ObjectStore, rules *checklists.RuleSet, detector *models.Detector, m *metrics.Metrics, log *slog.Logger) (services, error) {
 	sched, err := jobs.NewScheduler(db, detector != nil)
 	if err != nil {
 		return services{}, err
@@ -50,7 +52,11 @@ func newServices(cfg config.Config, db *storage.DB, objects *storage.ObjectStore
 	if detector != nil {
 		det = detector
 	}
-	client, err := jobs.NewClient(jobs.Config{DB: db, Services: svc, Senders: newSenders(cfg, log), Detector: det, Log: log, RescueAfter: cfg.JobRescueAfter})
+	jc := jobs.Config{DB: db, Services: svc, Senders: newSenders(cfg, log), Detector: det, Log: log, RescueAfter: cfg.JobRescueAfter}
+	if m != nil {
+		jc.ObserveJob = m.ObserveJob
+	}
+	client, err := jobs.NewClient(jc)
 	if err != nil {
 		return services{}, fmt.Errorf("create job client: %w", err)
 	}

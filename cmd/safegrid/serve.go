@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"time"
 
 	"github.com/safegrid/safegrid/api"
 	"github.com/safegrid/safegrid/checklists"
+	"github.com/safegrid/safegrid/metrics"
 	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/storage"
 	"github.com/safegrid/safegrid/storage/config"
+	"github.com/safegrid/safegrid/storage/jobs"
 )
 
 // runServe starts everything, serves until SIGINT/SIGTERM and then shuts down in
@@ -31,12 +35,33 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		return fmt.Errorf("listen on SAFEGRID_HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
 	}
 	defer ln.Close()
+	var m *metrics.Metrics
+	var metricsSrv *http.Server
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on SAFEGRID_METRICS_ADDR=%s: %w", cfg.MetricsAddr, err)
+		}
+		defer mln.Close()
+		m = metrics.New()
+		metricsSrv = &http.Server{Handler: m.Serve(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener stopped", "error", err)
+			}
+		}()
+		log.Info("metrics serving", "addr", mln.Addr().String(), "path", metrics.Path)
+	}
 
 	db, err := storage.OpenDB(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if m != nil {
+		m.RegisterPool("main", db.Pool)
+		m.RegisterQueue(func(ctx context.Context) (map[string]int64, error) { return jobs.Waiting(ctx, db) })
+	}
 	res, err := db.Migrate(ctx)
 	if err != nil {
 		return err
@@ -62,12 +87,12 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load rules: %w", err)
 	}
-	svc, err := newServices(cfg, db, objects, rules, ai.Detector, log)
+	svc, err := newServices(cfg, db, objects, rules, ai.Detector, m, log)
 	if err != nil {
 		return err
 	}
-	jobs := svc.jobs
-	if err := jobs.Start(ctx); err != nil {
+	worker := svc.jobs
+	if err := worker.Start(ctx); err != nil {
 		return fmt.Errorf("start job client: %w", err)
 	}
 
@@ -76,6 +101,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		BodyLimit:      cfg.BodyLimit,
 		MaxUploadBytes: cfg.MaxPhotoBytes,
 		TrustedProxies: cfg.TrustedProxies,
+		Metrics:        m,
 		Checks: append([]api.Check{
 			{Name: "postgres", Run: db.Ping},
 			{Name: "object_store", Run: objects.Health},
@@ -104,7 +130,12 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		errs = append(errs, fmt.Errorf("stop http: %w", err))
 	}
-	if err := jobs.Stop(shutdownCtx); err != nil {
+	if metricsSrv != nil {
+		if err := metricsSrv.Shutdown(shutdownCtx); err != nil {
+			errs = append(errs, fmt.Errorf("stop metrics: %w", err))
+		}
+	}
+	if err := worker.Stop(shutdownCtx); err != nil {
 		errs = append(errs, fmt.Errorf("stop jobs: %w", err))
 	}
 	db.Close()

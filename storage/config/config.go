@@ -29,6 +29,7 @@ import (
 // start-up and passed down explicitly.
 type Config struct {
 	HTTPAddr        string
+	MetricsAddr     string // empty: no metrics listener
 	DatabaseURL     string
 	S3Endpoint      string
 	S3AccessKey     string
@@ -58,6 +59,21 @@ type Config struct {
 	MapAttribution string
 }
 
+// checkAddr checks a listen address, host:port.
+func checkAddr(v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return fmt.Errorf("want host:port such as :8080 or 127.0.0.1:8080")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, " /") {
+		return fmt.Errorf("host %q is not a valid host name or IP", host)
+	}
+	return nil
+}
+
 // Var describes one environment variable: its name, default, a line for the
 // README and how to store its value.
 type Var struct {
@@ -71,17 +87,19 @@ type Var struct {
 func Vars() []Var {
 	return []Var{
 		{"SAFEGRID_HTTP_ADDR", ":8080", "address the HTTP server listens on (host:port)", func(c *Config, v string) error {
-			host, port, err := net.SplitHostPort(v)
-			if err != nil {
-				return fmt.Errorf("want host:port such as :8080 or 127.0.0.1:8080")
-			}
-			if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-				return fmt.Errorf("port %q is not a number from 0 to 65535", port)
-			}
-			if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, " /") {
-				return fmt.Errorf("host %q is not a valid host name or IP", host)
+			if err := checkAddr(v); err != nil {
+				return err
 			}
 			c.HTTPAddr = v
+			return nil
+		}},
+		{"SAFEGRID_METRICS_ADDR", "", "address of the Prometheus metrics, `GET /metrics` (host:port, e.g. 127.0.0.1:9090); empty serves none. No login: keep it off public networks (loopback, or the scrapers' network). Not served on the API port", func(c *Config, v string) error {
+			if v != "" {
+				if err := checkAddr(v); err != nil {
+					return err
+				}
+			}
+			c.MetricsAddr = v
 			return nil
 		}},
 		{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/safegrid?sslmode=disable", "Postgres connection URL", func(c *Config, v string) error {

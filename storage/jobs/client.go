@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
@@ -28,6 +29,9 @@ type Config struct {
 	Log      *slog.Logger
 	// RescueAfter is SAFEGRID_JOB_RESCUE_AFTER; 0 keeps River's default (1 h).
 	RescueAfter time.Duration
+	// ObserveJob is told the kind, duration and error of every job attempt (the
+	// metrics); nil tells no one.
+	ObserveJob func(kind string, d time.Duration, err error)
 }
 
 // Workers returns every worker of the product, registered, and the periodic jobs.
@@ -85,7 +89,12 @@ func NewClient(c Config) (*river.Client[pgx.Tx], error) {
 	if err != nil {
 		return nil, err
 	}
+	var middleware []rivertype.Middleware
+	if c.ObserveJob != nil {
+		middleware = append(middleware, &observeJobs{observe: c.ObserveJob})
+	}
 	return river.NewClient(riverpgxv5.New(c.DB.Pool), &river.Config{
+		Middleware: middleware,
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 10},
 			// Each delivery holds a database connection while the provider answers;
@@ -101,6 +110,38 @@ func NewClient(c Config) (*river.Client[pgx.Tx], error) {
 		RescueStuckJobsAfter: c.RescueAfter,
 		PeriodicJobs:         periodic,
 	})
+}
+
+// observeJobs is River worker middleware that tells observe how each attempt went.
+type observeJobs struct {
+	river.MiddlewareDefaults
+	observe func(kind string, d time.Duration, err error)
+}
+
+func (o *observeJobs) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	start := time.Now()
+	err := doInner(ctx)
+	o.observe(job.Kind, time.Since(start), err)
+	return err
+}
+
+// Waiting counts the jobs of the queue that are not finished, by state
+// (available, scheduled, retryable, running): the queue's depth for the metrics.
+// River's fetch index (state first) answers it without reading finished jobs.
+func Waiting(ctx context.Context, db *storage.DB) (map[string]int64, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT state::text, count(*) FROM river_job
+		WHERE state IN ('available', 'scheduled', 'retryable', 'running') GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("count waiting jobs: %w", err)
+	}
+	out := map[string]int64{}
+	var state string
+	var n int64
+	_, err = pgx.ForEachRow(rows, []any{&state, &n}, func() error { out[state] = n; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("count waiting jobs: %w", err)
+	}
+	return out, nil
 }
 
 // jobTimeout bounds one run of a job: a minute, or less when jobs are rescued
