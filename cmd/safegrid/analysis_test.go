@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,11 +109,11 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 	dbURL, bucket, site, insp := fx.dbURL, fx.bucket, fx.site, fx.insp
 	const password = analysisPassword
 	// The real server, with AI checks on.
-	httpAddr := freeAddr(t)
+	httpAddr, metricsAddr := freeAddr(t), freeAddr(t)
 	env := map[string]string{
 		"DATABASE_URL": dbURL, "SAFEGRID_HTTP_ADDR": httpAddr, "SAFEGRID_S3_ENDPOINT": os.Getenv("SAFEGRID_S3_ENDPOINT"),
 		"SAFEGRID_S3_BUCKET": bucket.Bucket(), "SAFEGRID_ORT_LIB": ortLib, "SAFEGRID_CACHE_DIR": t.TempDir(),
-		"SAFEGRID_MODEL_SOURCE": modelSource, "SAFEGRID_AI_SESSIONS": "1",
+		"SAFEGRID_MODEL_SOURCE": modelSource, "SAFEGRID_AI_SESSIONS": "1", "SAFEGRID_METRICS_ADDR": metricsAddr,
 	}
 	srvCtx, cancel := context.WithCancel(ctx)
 	logs := &syncBuffer{}
@@ -200,6 +201,45 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 	if h.SiteID != site.ID || h.RuleCode != item.Code || !inspect.IsOpen(h.State) {
 		t.Errorf("hazard = site %d rule %s state %s; want site %d rule %s, open", h.SiteID, h.RuleCode, h.State, site.ID, item.Code)
 	}
+
+	// The replica's metrics, on their own address, tell the analysis latency, the
+	// upload's bytes, the routes' latency, the pool and the queue.
+	waitMetrics(t, metricsAddr, []string{
+		`safegrid_job_duration_seconds_count{kind="analyse_photo",outcome="ok"} 1`,
+		fmt.Sprintf(`safegrid_upload_bytes_total{kind="photo"} %d`, len(photo)),
+		`safegrid_http_request_duration_seconds_count{method="PUT",route="/api/v1/photos/:uuid",status="2xx"} 1`,
+		`safegrid_http_request_duration_seconds_count{method="GET",route="/api/v1/hazards/:id",status="2xx"} 1`,
+		`safegrid_db_pool_max_connections{pool="main"}`,
+		`safegrid_jobs_queue_up 1`,
+	})
+	if r := c.Do("", "GET", "/metrics", nil); strings.Contains(string(r.Body), "safegrid_") {
+		t.Error("the API port serves the metrics; they belong on SAFEGRID_METRICS_ADDR only")
+	}
+}
+
+// waitMetrics scrapes http://addr/metrics until it holds every line of want (a job's
+// histogram is recorded just after the job's transaction commits), for 10 s at most.
+func waitMetrics(t *testing.T, addr string, want []string) {
+	t.Helper()
+	var missing []string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		res, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		missing = missing[:0]
+		for _, w := range want {
+			if !strings.Contains(string(b), w) {
+				missing = append(missing, w)
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+	}
+	t.Errorf("metrics lack %s", strings.Join(missing, "\n"))
 }
 
 // TestAnalysisRetriesWithoutLosingThePhoto runs the analysis worker by hand: while
