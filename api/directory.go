@@ -39,8 +39,23 @@ func (h *v1) createUnit(ctx context.Context, p inspect.Principal, in UnitInput) 
 	return h.cfg.Directory.CreateUnit(ctx, p, inspect.Unit{ParentID: in.ParentID, Level: in.Level, Name: in.Name, Code: in.Code})
 }
 
-func (h *v1) listUsers(ctx context.Context, p inspect.Principal, _ struct{}) (List[inspect.User], error) {
-	return listOf(h.cfg.Directory.Users(ctx, p))
+// UserQuery filters GET /users by role and pages it (limit 1 to 1000, default 500).
+type UserQuery struct {
+	Role inspect.Role `query:"role" json:"-"`
+	Page
+}
+
+func (h *v1) listUsers(ctx context.Context, p inspect.Principal, q UserQuery) (List[inspect.User], error) {
+	after, err := q.after()
+	if err != nil {
+		return List[inspect.User]{}, err
+	}
+	limit := q.Limit // storage refuses one out of range
+	if limit == 0 {
+		limit = inspect.DefaultUserPage
+	}
+	list, err := h.cfg.Directory.Users(ctx, p, inspect.UserFilter{Role: q.Role, AfterID: after, Limit: limit})
+	return pageOf(list, err, limit, func(u inspect.User) int64 { return u.ID })
 }
 
 func (h *v1) createUser(ctx context.Context, p inspect.Principal, in NewUserInput) (inspect.User, error) {

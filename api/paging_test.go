@@ -188,7 +188,7 @@ func TestListsPageByKey(t *testing.T) {
 	w := setup(t)
 	s := w.own
 	officer := w.login(s.officer)
-	notes := 0
+	notes, people := 0, 0
 	tests := []struct {
 		name, path string
 		insert     func()
@@ -202,6 +202,10 @@ func TestListsPageByKey(t *testing.T) {
 			if _, err := w.svc.Inspections.AssignInspection(w.ctx, s.officerP, s.site.ID, s.inspector.ID, time.Now().Add(48*time.Hour)); err != nil {
 				t.Fatal(err)
 			}
+		}, "after_id"},
+		{"users", "/api/v1/users", func() {
+			people++
+			w.factory.Inspector(fmt.Sprint("pager", people), s.grid)
 		}, "after_id"},
 		{"notifications", "/api/v1/notifications", func() {
 			notes++

@@ -72,7 +72,7 @@ func (h *v1) routes() []Route {
 
 		route("GET", p+"/units", staff, "Org units in the caller's scope", h.listUnits),
 		route("POST", p+"/units", admins, "Create an org unit", h.createUnit).created(),
-		route("GET", p+"/users", managers, "Users an admin or safety officer may see", h.listUsers),
+		route("GET", p+"/users", managers, "Users an admin or safety officer may see, by role (role=), paged by id", h.listUsers),
 		route("POST", p+"/users", managers, "Create a user (officers: inspectors and merchants of their area)", h.createUser).created(),
 
 		route("GET", p+"/sites", anyRole, "Sites in the caller's scope", h.listSites),

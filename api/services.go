@@ -29,7 +29,7 @@ type DirectoryService interface {
 
 	Units(ctx context.Context, p inspect.Principal) ([]inspect.Unit, error)
 	CreateUnit(ctx context.Context, p inspect.Principal, u inspect.Unit) (inspect.Unit, error)
-	Users(ctx context.Context, p inspect.Principal) ([]inspect.User, error)
+	Users(ctx context.Context, p inspect.Principal, f inspect.UserFilter) ([]inspect.User, error)
 	CreateUser(ctx context.Context, p inspect.Principal, u inspect.User, passwordHash string) (inspect.User, error)
 }
 

@@ -178,3 +178,35 @@ func CheckAssignee(assignee User, s Site) error {
 	}
 	return nil
 }
+
+// Page sizes of the user list.
+const (
+	DefaultUserPage = 500
+	MaxUserPage     = 1000
+)
+
+// UserFilter selects users for a list: by role (zero: every role), and one page
+// of them by id, those after AfterID, Limit at most (0 is DefaultUserPage).
+// Storage applies the caller's scope (UsersVisibleTo) on top.
+type UserFilter struct {
+	Role    Role
+	AfterID int64
+	Limit   int
+}
+
+// Normalize checks f and fills in the default page size.
+func (f *UserFilter) Normalize() error {
+	if f.Role != "" && !f.Role.Valid() {
+		return FieldErrorf("role", "unknown role %q", f.Role)
+	}
+	if f.AfterID < 0 {
+		return FieldErrorf("after_id", "must be a positive id")
+	}
+	switch {
+	case f.Limit == 0:
+		f.Limit = DefaultUserPage
+	case f.Limit < 0 || f.Limit > MaxUserPage:
+		return FieldErrorf("limit", "must be 1 to %d", MaxUserPage)
+	}
+	return nil
+}

@@ -151,22 +151,28 @@ func (s *base) createUser(ctx context.Context, u inspect.User, passwordHash stri
 	return u, nil
 }
 
-// Users lists users the principal may see: admins all; safety officers the
-// inspectors of their area and the merchants of its sites.
-func (s *DirectoryService) Users(ctx context.Context, p inspect.Principal) ([]inspect.User, error) {
+// Users lists one page (by id, inspect.UserFilter) of the users the principal may
+// see: admins all; safety officers the inspectors of their area and the merchants
+// of its sites.
+func (s *DirectoryService) Users(ctx context.Context, p inspect.Principal, f inspect.UserFilter) ([]inspect.User, error) {
+	if err := f.Normalize(); err != nil {
+		return nil, err
+	}
 	switch inspect.UsersVisibleTo(p) {
 	case inspect.UsersAll:
-		rows, err := s.db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users u ORDER BY u.id`)
+		rows, err := s.db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users u
+			WHERE ($1 = '' OR u.role = $1) AND u.id > $2 ORDER BY u.id LIMIT $3`, string(f.Role), f.AfterID, f.Limit)
 		return collectAll[inspect.User](rows, err)
 	case inspect.UsersOfArea:
 		// An officer sees the people of their area, and every safety officer and admin:
 		// the colleagues they may call onto a major-hazard determination panel.
 		ids, _ := p.ScopeUnitIDs()
 		rows, err := s.db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users u
-			WHERE u.unit_id = ANY($1) OR u.role IN ('safety_officer', 'admin')
+			WHERE (u.unit_id = ANY($1) OR u.role IN ('safety_officer', 'admin')
 			   OR EXISTS (SELECT 1 FROM user_grids g WHERE g.user_id = u.id AND g.grid_id = ANY($1))
-			   OR EXISTS (SELECT 1 FROM site_merchants m JOIN sites s ON s.id = m.site_id WHERE m.user_id = u.id AND s.grid_id = ANY($1))
-			ORDER BY u.id`, ids)
+			   OR EXISTS (SELECT 1 FROM site_merchants m JOIN sites s ON s.id = m.site_id WHERE m.user_id = u.id AND s.grid_id = ANY($1)))
+			  AND ($2 = '' OR u.role = $2) AND u.id > $3
+			ORDER BY u.id LIMIT $4`, ids, string(f.Role), f.AfterID, f.Limit)
 		return collectAll[inspect.User](rows, err)
 	}
 	return nil, forbidden("only admins and safety officers list users")
