@@ -31,8 +31,28 @@ func (h *v1) me(ctx context.Context, p inspect.Principal, _ struct{}) (inspect.U
 	return p.User, nil
 }
 
-func (h *v1) listUnits(ctx context.Context, p inspect.Principal, _ struct{}) (List[inspect.Unit], error) {
-	return listOf(h.cfg.Directory.Units(ctx, p))
+// UnitQuery pages GET /units, parents first (limit 1 to 5000, default 2000;
+// cursor, the next of the previous page).
+type UnitQuery struct {
+	Limit  int    `query:"limit" json:"-"`
+	Cursor string `query:"cursor" json:"-"`
+}
+
+func (h *v1) listUnits(ctx context.Context, p inspect.Principal, q UnitQuery) (List[inspect.Unit], error) {
+	pg := inspect.UnitPage{Limit: q.Limit}
+	if q.Cursor != "" {
+		if err := decodeCursor(q.Cursor, &pg.After); err != nil {
+			return List[inspect.Unit]{}, err
+		}
+	}
+	if err := pg.Normalize(); err != nil {
+		return List[inspect.Unit]{}, err
+	}
+	list, err := h.cfg.Directory.Units(ctx, p, pg)
+	if err != nil {
+		return List[inspect.Unit]{}, err
+	}
+	return List[inspect.Unit]{Items: list, Next: nextCursor(list, pg.Limit, inspect.UnitKeyOf)}, nil
 }
 
 func (h *v1) createUnit(ctx context.Context, p inspect.Principal, in UnitInput) (inspect.Unit, error) {

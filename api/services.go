@@ -27,7 +27,7 @@ type DirectoryService interface {
 	RevokeSession(ctx context.Context, tokenHash []byte) error
 	SessionPrincipal(ctx context.Context, tokenHash []byte, now time.Time) (inspect.Principal, error)
 
-	Units(ctx context.Context, p inspect.Principal) ([]inspect.Unit, error)
+	Units(ctx context.Context, p inspect.Principal, pg inspect.UnitPage) ([]inspect.Unit, error)
 	CreateUnit(ctx context.Context, p inspect.Principal, u inspect.Unit) (inspect.Unit, error)
 	Users(ctx context.Context, p inspect.Principal, f inspect.UserFilter) ([]inspect.User, error)
 	CreateUser(ctx context.Context, p inspect.Principal, u inspect.User, passwordHash string) (inspect.User, error)

@@ -21,6 +21,12 @@ func TestPageNormalize(t *testing.T) {
 		}, "", 10},
 		{"users unknown role", func() (int, error) { f := inspect.UserFilter{Role: "mayor"}; err := f.Normalize(); return f.Limit, err }, "role", 0},
 		{"users page too large", func() (int, error) { f := inspect.UserFilter{Limit: 5000}; err := f.Normalize(); return f.Limit, err }, "limit", 0},
+		{"units default", func() (int, error) { pg := inspect.UnitPage{}; err := pg.Normalize(); return pg.Limit, err }, "", inspect.DefaultUnitPage},
+		{"units rank past the grid", func() (int, error) {
+			pg := inspect.UnitPage{After: inspect.UnitKey{Rank: 4, ID: 1}}
+			err := pg.Normalize()
+			return pg.Limit, err
+		}, "cursor", 0},
 		{"own hazards default", func() (int, error) { pg := inspect.OwnHazardPage{}; err := pg.Normalize(); return pg.Limit, err }, "", inspect.MaxHazardPage},
 		{"own hazards page too large", func() (int, error) {
 			pg := inspect.OwnHazardPage{Limit: inspect.MaxHazardPage + 1}

@@ -137,3 +137,40 @@ func SubtreeIDs(units []Unit, rootID int64) []int64 {
 	}
 	return out
 }
+
+// Page sizes of the unit list: a city's tree (some 10 000 grids) in a few pages.
+const (
+	DefaultUnitPage = 2000
+	MaxUnitPage     = 5000
+)
+
+// UnitKey is where a unit sits in the unit list, which shows parents first: by
+// level (Rank), then by id. The list pages by this key.
+type UnitKey struct {
+	Rank int   `json:"rank"`
+	ID   int64 `json:"id"`
+}
+
+// UnitKeyOf is u's key in the unit list.
+func UnitKeyOf(u Unit) UnitKey { return UnitKey{Rank: u.Level.Rank(), ID: u.ID} }
+
+// UnitPage asks for one page of the unit list: the units after After (the zero
+// key is the start), Limit at most (0 is DefaultUnitPage).
+type UnitPage struct {
+	After UnitKey
+	Limit int
+}
+
+// Normalize checks the page and fills in its default size.
+func (pg *UnitPage) Normalize() error {
+	switch {
+	case pg.Limit == 0:
+		pg.Limit = DefaultUnitPage
+	case pg.Limit < 0 || pg.Limit > MaxUnitPage:
+		return FieldErrorf("limit", "must be 1 to %d", MaxUnitPage)
+	}
+	if pg.After.ID < 0 || pg.After.Rank < 0 || pg.After.Rank >= len(levels) {
+		return FieldErrorf("cursor", "is not a cursor of this list")
+	}
+	return nil
+}

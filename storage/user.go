@@ -50,15 +50,22 @@ func unitByID(ctx context.Context, q querier, id int64) (inspect.Unit, error) {
 	return collectOne[inspect.Unit](rows, err, fmt.Sprintf("unit %d", id))
 }
 
-// Units lists the units the principal works in (admins: all), parents first.
-func (s *DirectoryService) Units(ctx context.Context, p inspect.Principal) ([]inspect.Unit, error) {
+// Units lists one page of the units the principal works in (admins: all),
+// parents first: by level, then id, paged by inspect.UnitKey.
+func (s *DirectoryService) Units(ctx context.Context, p inspect.Principal, pg inspect.UnitPage) ([]inspect.Unit, error) {
 	if !inspect.CanSeeOrgTree(p) {
 		return nil, forbidden("merchants do not see the org tree")
 	}
+	if err := pg.Normalize(); err != nil {
+		return nil, err
+	}
 	ids, all := p.ScopeUnitIDs()
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, COALESCE(parent_id, 0) AS parent_id, level, name, code FROM units
-		WHERE $1 OR id = ANY($2)
-		ORDER BY CASE level WHEN 'district' THEN 0 WHEN 'subdistrict' THEN 1 WHEN 'community' THEN 2 ELSE 3 END, id`, all, ids)
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, parent_id, level, name, code FROM (
+			SELECT id, COALESCE(parent_id, 0) AS parent_id, level, name, code,
+			       CASE level WHEN 'district' THEN 0 WHEN 'subdistrict' THEN 1 WHEN 'community' THEN 2 ELSE 3 END AS rank
+			FROM units WHERE $1 OR id = ANY($2)) u
+		WHERE $3 = 0 OR (rank, id) > ($4, $3::bigint)
+		ORDER BY rank, id LIMIT $5`, all, ids, pg.After.ID, pg.After.Rank, pg.Limit)
 	return collectAll[inspect.Unit](rows, err)
 }
 
