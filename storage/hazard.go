@@ -319,7 +319,7 @@ func (s *HazardService) OwnHazards(ctx context.Context, p inspect.Principal, pg 
 	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+hazardColumns+`, h.rule, s.name AS site_name, s.address AS site_address
 		FROM hazards h JOIN sites s ON s.id = h.site_id
-		WHERE h.site_id = ANY($1)
+		WHERE h.site_id = ANY($1) AND s.id = ANY($1) -- both: the planner then reads sites by key, not whole
 		  AND ($3 = 0 OR (h.state <> ALL($2), -h.id) > ($4, -$3::bigint))
 		ORDER BY h.state <> ALL($2), h.id DESC LIMIT $5`,
 		p.SiteIDs(), openStates(), pg.After.ID, pg.After.Closed, pg.Limit)
