@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/safegrid/safegrid/metrics"
+	"github.com/safegrid/safegrid/api/metrics"
 )
 
 // scrape reads the metrics as Prometheus does.

@@ -6,8 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/safegrid/safegrid/api/metrics"
 	"github.com/safegrid/safegrid/inspect"
-	"github.com/safegrid/safegrid/metrics"
 )
 
 // v1 holds the handlers' dependencies.

@@ -17,8 +17,8 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"github.com/safegrid/safegrid/api/metrics"
 	"github.com/safegrid/safegrid/inspect"
-	"github.com/safegrid/safegrid/metrics"
 )
 
 // Config is what the HTTP server needs from the binary's configuration.

@@ -21,9 +21,9 @@ import (
 
 	"github.com/safegrid/safegrid/api"
 	"github.com/safegrid/safegrid/api/apitest"
+	"github.com/safegrid/safegrid/api/metrics"
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
-	"github.com/safegrid/safegrid/metrics"
 	"github.com/safegrid/safegrid/models/photo/phototest"
 	"github.com/safegrid/safegrid/storage"
 	"github.com/safegrid/safegrid/storage/storagetest"

@@ -7,9 +7,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/safegrid/safegrid/api/metrics"
 	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
-	"github.com/safegrid/safegrid/metrics"
 	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/storage"
 	"github.com/safegrid/safegrid/storage/config"

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/safegrid/safegrid/api"
+	"github.com/safegrid/safegrid/api/metrics"
 	"github.com/safegrid/safegrid/checklists"
-	"github.com/safegrid/safegrid/metrics"
 	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/storage"
 	"github.com/safegrid/safegrid/storage/config"

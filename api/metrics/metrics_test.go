@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safegrid/safegrid/metrics"
+	"github.com/safegrid/safegrid/api/metrics"
 )
 
 func get(t *testing.T, h http.Handler, path string) (int, string) {
