@@ -66,16 +66,9 @@ type UserQuery struct {
 }
 
 func (h *v1) listUsers(ctx context.Context, p inspect.Principal, q UserQuery) (List[inspect.User], error) {
-	after, err := q.after()
-	if err != nil {
-		return List[inspect.User]{}, err
-	}
-	limit := q.Limit // storage refuses one out of range
-	if limit == 0 {
-		limit = inspect.DefaultUserPage
-	}
-	list, err := h.cfg.Directory.Users(ctx, p, inspect.UserFilter{Role: q.Role, AfterID: after, Limit: limit})
-	return pageOf(list, err, limit, func(u inspect.User) int64 { return u.ID })
+	return listPage(q.Page, q.orDefault(inspect.DefaultUserPage), func(after int64, limit int) ([]inspect.User, error) {
+		return h.cfg.Directory.Users(ctx, p, inspect.UserFilter{Role: q.Role, AfterID: after, Limit: limit})
+	}, func(u inspect.User) int64 { return u.ID })
 }
 
 func (h *v1) createUser(ctx context.Context, p inspect.Principal, in NewUserInput) (inspect.User, error) {

@@ -35,17 +35,10 @@ type RatingInput struct {
 }
 
 func (h *v1) listHazards(ctx context.Context, p inspect.Principal, q HazardQuery) (List[inspect.HazardDetail], error) {
-	after, err := q.after()
-	if err != nil {
-		return List[inspect.HazardDetail]{}, err
-	}
-	limit := q.Limit // storage refuses one out of range
-	if limit == 0 {
-		limit = inspect.DefaultHazardPage
-	}
-	list, err := h.cfg.Hazards.Hazards(ctx, p, inspect.HazardFilter{States: q.States, Severities: q.Severities, UnitID: q.UnitID,
-		SiteID: q.SiteID, InspectorID: q.InspectorID, RuleCode: q.RuleCode, Overdue: q.Overdue, AfterID: after, Limit: limit})
-	return pageOf(list, err, limit, func(d inspect.HazardDetail) int64 { return d.ID })
+	return listPage(q.Page, q.orDefault(inspect.DefaultHazardPage), func(after int64, limit int) ([]inspect.HazardDetail, error) {
+		return h.cfg.Hazards.Hazards(ctx, p, inspect.HazardFilter{States: q.States, Severities: q.Severities, UnitID: q.UnitID,
+			SiteID: q.SiteID, InspectorID: q.InspectorID, RuleCode: q.RuleCode, Overdue: q.Overdue, AfterID: after, Limit: limit})
+	}, func(d inspect.HazardDetail) int64 { return d.ID })
 }
 
 func (h *v1) getHazard(ctx context.Context, p inspect.Principal, in ByID) (inspect.HazardDetail, error) {

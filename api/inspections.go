@@ -56,13 +56,9 @@ type ReassignInput struct {
 }
 
 func (h *v1) listInspections(ctx context.Context, p inspect.Principal, q InspectionQuery) (List[inspect.Inspection], error) {
-	after, err := q.after()
-	if err != nil {
-		return List[inspect.Inspection]{}, err
-	}
-	limit := q.size(maxInspectionPage, maxInspectionPage)
-	list, err := h.cfg.Inspections.Inspections(ctx, p, inspect.InspectionFilter{Status: q.Status, SiteID: q.SiteID, AfterID: after, Limit: limit})
-	return pageOf(list, err, limit, func(i inspect.Inspection) int64 { return i.ID })
+	return listPage(q.Page, q.size(maxInspectionPage, maxInspectionPage), func(after int64, limit int) ([]inspect.Inspection, error) {
+		return h.cfg.Inspections.Inspections(ctx, p, inspect.InspectionFilter{Status: q.Status, SiteID: q.SiteID, AfterID: after, Limit: limit})
+	}, func(i inspect.Inspection) int64 { return i.ID })
 }
 
 func (h *v1) assignInspection(ctx context.Context, p inspect.Principal, in AssignmentInput) (inspect.Inspection, error) {

@@ -188,6 +188,27 @@ func (pg Page) size(def, max int) int {
 	return pg.Limit
 }
 
+// orDefault is the page size asked for, def when none was: one out of range is
+// left for the service to refuse, naming the limit.
+func (pg Page) orDefault(def int) int {
+	if pg.Limit == 0 {
+		return def
+	}
+	return pg.Limit
+}
+
+// listPage reads one page of a list ordered by id: it starts after the cursor (or
+// after_id), read fetches at most limit items, and the answer carries the next
+// page's cursor when this one is full.
+func listPage[T any](pg Page, limit int, read func(after int64, limit int) ([]T, error), id func(T) int64) (List[T], error) {
+	after, err := pg.after()
+	if err != nil {
+		return List[T]{}, err
+	}
+	items, err := read(after, limit)
+	return pageOf(items, err, limit, id)
+}
+
 // pageOf wraps one page of a list ordered by id in List, with the cursor of the
 // next page when this one is full.
 func pageOf[T any](items []T, err error, limit int, id func(T) int64) (List[T], error) {

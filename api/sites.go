@@ -41,13 +41,9 @@ type SiteUpdate struct {
 }
 
 func (h *v1) listSites(ctx context.Context, p inspect.Principal, q SiteQuery) (List[inspect.Site], error) {
-	after, err := q.after()
-	if err != nil {
-		return List[inspect.Site]{}, err
-	}
-	limit := q.size(maxSitePage, maxSitePage)
-	list, err := h.cfg.Sites.Sites(ctx, p, inspect.SiteFilter{GridID: q.GridID, Type: q.Type, AfterID: after, Limit: limit})
-	return pageOf(list, err, limit, func(s inspect.Site) int64 { return s.ID })
+	return listPage(q.Page, q.size(maxSitePage, maxSitePage), func(after int64, limit int) ([]inspect.Site, error) {
+		return h.cfg.Sites.Sites(ctx, p, inspect.SiteFilter{GridID: q.GridID, Type: q.Type, AfterID: after, Limit: limit})
+	}, func(s inspect.Site) int64 { return s.ID })
 }
 
 func (h *v1) createSite(ctx context.Context, p inspect.Principal, in SiteInput) (inspect.Site, error) {

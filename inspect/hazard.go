@@ -289,11 +289,8 @@ func (f *HazardFilter) Normalize() error {
 			return FieldErrorf(id.field, "must be a positive id")
 		}
 	}
-	switch {
-	case f.Limit == 0:
-		f.Limit = DefaultHazardPage
-	case f.Limit < 0 || f.Limit > MaxHazardPage:
-		return FieldErrorf("limit", "must be 1 to %d", MaxHazardPage)
+	if err := pageLimit(&f.Limit, DefaultHazardPage, MaxHazardPage); err != nil {
+		return err
 	}
 	return nil
 }
@@ -320,11 +317,8 @@ type OwnHazardPage struct {
 
 // Normalize checks the page and fills in its default size.
 func (pg *OwnHazardPage) Normalize() error {
-	switch {
-	case pg.Limit == 0:
-		pg.Limit = MaxHazardPage
-	case pg.Limit < 0 || pg.Limit > MaxHazardPage:
-		return FieldErrorf("limit", "must be 1 to %d", MaxHazardPage)
+	if err := pageLimit(&pg.Limit, MaxHazardPage, MaxHazardPage); err != nil {
+		return err
 	}
 	if pg.After.ID < 0 {
 		return FieldErrorf("cursor", "is not a cursor of this list")

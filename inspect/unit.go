@@ -163,11 +163,8 @@ type UnitPage struct {
 
 // Normalize checks the page and fills in its default size.
 func (pg *UnitPage) Normalize() error {
-	switch {
-	case pg.Limit == 0:
-		pg.Limit = DefaultUnitPage
-	case pg.Limit < 0 || pg.Limit > MaxUnitPage:
-		return FieldErrorf("limit", "must be 1 to %d", MaxUnitPage)
+	if err := pageLimit(&pg.Limit, DefaultUnitPage, MaxUnitPage); err != nil {
+		return err
 	}
 	if pg.After.ID < 0 || pg.After.Rank < 0 || pg.After.Rank >= len(levels) {
 		return FieldErrorf("cursor", "is not a cursor of this list")

@@ -202,11 +202,8 @@ func (f *UserFilter) Normalize() error {
 	if f.AfterID < 0 {
 		return FieldErrorf("after_id", "must be a positive id")
 	}
-	switch {
-	case f.Limit == 0:
-		f.Limit = DefaultUserPage
-	case f.Limit < 0 || f.Limit > MaxUserPage:
-		return FieldErrorf("limit", "must be 1 to %d", MaxUserPage)
+	if err := pageLimit(&f.Limit, DefaultUserPage, MaxUserPage); err != nil {
+		return err
 	}
 	return nil
 }
