@@ -87,16 +87,33 @@ func (e Event) ComputeHash() string {
 	if err != nil {
 		payload = e.Payload
 	}
-	var b bytes.Buffer
-	b.WriteString(eventHashVersion + "\n")
-	fmt.Fprintf(&b, "hazard_id:%d\n", e.HazardID)
-	fmt.Fprintf(&b, "seq:%d\n", e.Seq)
-	fmt.Fprintf(&b, "actor:%d\n", e.Actor)
-	fmt.Fprintf(&b, "at:%s\n", e.At.UTC().Format(eventTimeLayout))
-	fmt.Fprintf(&b, "kind:%d:%s\n", len(e.Kind), e.Kind)
-	fmt.Fprintf(&b, "payload:%d:%s\n", len(payload), payload)
-	fmt.Fprintf(&b, "prev_hash:%s\n", e.PrevHash)
-	sum := sha256.Sum256(b.Bytes())
+	return e.hashWith(payload)
+}
+
+// hashWith returns the hash of e with payload, already in canonical form, in
+// place of e.Payload.
+func (e Event) hashWith(payload []byte) string {
+	b := make([]byte, 0, 256+len(payload)+len(e.Kind))
+	b = append(b, eventHashVersion+"\nhazard_id:"...)
+	b = strconv.AppendInt(b, e.HazardID, 10)
+	b = append(b, "\nseq:"...)
+	b = strconv.AppendInt(b, e.Seq, 10)
+	b = append(b, "\nactor:"...)
+	b = strconv.AppendInt(b, e.Actor, 10)
+	b = append(b, "\nat:"...)
+	b = e.At.UTC().AppendFormat(b, eventTimeLayout)
+	b = append(b, "\nkind:"...)
+	b = strconv.AppendInt(b, int64(len(e.Kind)), 10)
+	b = append(b, ':')
+	b = append(b, e.Kind...)
+	b = append(b, "\npayload:"...)
+	b = strconv.AppendInt(b, int64(len(payload)), 10)
+	b = append(b, ':')
+	b = append(b, payload...)
+	b = append(b, "\nprev_hash:"...)
+	b = append(b, e.PrevHash...)
+	b = append(b, '\n')
+	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
 
@@ -144,7 +161,7 @@ func NewEvent(prev *Event, hazardID, actor int64, at time.Time, kind string, pay
 		e.Seq = prev.Seq + 1
 		e.PrevHash = prev.Hash
 	}
-	e.Hash = e.ComputeHash()
+	e.Hash = e.hashWith(canon) // e.Payload is canon: no need to canonicalise it again
 	return e, nil
 }
 

@@ -176,7 +176,7 @@ func Demo(ctx context.Context, svc *storage.Services) (Summary, error) {
 		g := grids[i%len(grids)]
 		merchant := users[fmt.Sprintf("merchant%02d", i%60+1)]
 		typ := checklists.SiteTypes[i%len(checklists.SiteTypes)].Code
-		name, profile := s.demoProfile(typ, i)
+		name, profile := SiteProfile(s.rng, typ, i)
 		raw, err := json.Marshal(profile)
 		if err != nil {
 			return s.sum, err
@@ -251,9 +251,9 @@ func Demo(ctx context.Context, svc *storage.Services) (Summary, error) {
 	return s.sum, nil
 }
 
-// demoProfile returns a name and a realistic, valid profile for a site of type typ.
-func (s *demoSeeder) demoProfile(typ checklists.SiteType, i int) (string, checklists.Profile) {
-	r := s.rng
+// SiteProfile returns a name and a realistic, valid profile for the i-th site, of
+// type typ, drawing from r.
+func SiteProfile(r *rand.Rand, typ checklists.SiteType, i int) (string, checklists.Profile) {
 	p := checklists.Profile{SiteType: typ, Floors: 1, FloorAreaM2: float64(40 + r.IntN(120)), Occupants: 5 + r.IntN(30), Jurisdiction: "sichuan"}
 	multi := func(floors int, perFloor float64) {
 		p.Floors, p.MaxFloorAreaM2, p.FloorAreaM2 = floors, perFloor, perFloor*float64(floors)
