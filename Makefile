@@ -11,7 +11,7 @@ GO    ?= go
 export SAFEGRID_MODEL_SOURCE ?= $(if $(wildcard ../shared/models/yolox_nano.onnx),$(abspath ../shared/models),)
 export SAFEGRID_TEST_IMAGES ?= $(if $(wildcard ../shared/images/SOURCES.md),$(abspath ../shared/images),)
 
-.PHONY: run test build devstack check bench clean-cache cluster chaos fuzz
+.PHONY: run test build devstack check bench clean-cache cluster chaos fuzz load
 
 # devstack also installs the system packages the build needs (libjpeg-turbo's headers,
 # for the photo package's cgo) when they are missing.
@@ -47,6 +47,12 @@ bench: devstack
 	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime 2s -timeout 30m ./checklists/ ./models/ ./api/ ./cmd/safegrid/ 2>&1 | tee $(CACHE)/bench.txt
 	@echo; echo "== issue #11 goals, each against its baseline from this run ($(CACHE)/bench.txt)"; \
 	grep -ho 'GOAL .*' $(CACHE)/bench.txt | sed 's/^GOAL //'; echo "load after: $$(uptime)"
+
+## load: a city's volume, measured: seed-load fills database safegrid_load when it is empty (1 M hazards, minutes; kept for the next run), then the load harness drives the real API and prints p50/p95/p99 per request beside raw pgx and pgbench baselines (not part of make test; see BENCHMARKS.md)
+LOAD_FLAGS ?=
+load: build
+	$(GO) build -o $(BIN)/loadtest ./cmd/loadtest
+	$(BIN)/devstack --app-db safegrid_load -- $(BIN)/loadtest --safegrid $(BIN)/safegrid --out $(CACHE)/load.md $(LOAD_FLAGS)
 
 ## cluster: the production shape on loopback — Postgres, MinIO erasure-coded over 4 nodes, 3 replicas, nginx with /readyz checks; Ctrl-C stops all
 cluster: build
