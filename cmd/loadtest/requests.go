@@ -30,8 +30,8 @@ type request struct {
 	role inspect.Role
 	// district: only the district's officer makes this request.
 	district bool
-	path func(a *actor, city *city) string
-	raw  func(ctx context.Context, svc *storage.Services, a *actor, city *city) error
+	path     func(a *actor, city *city) string
+	raw      func(ctx context.Context, svc *storage.Services, a *actor, city *city) error
 }
 
 // city is what the load learned of the database: the district and a period.
