@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -157,11 +158,18 @@ func checkHazardPhotos(ctx context.Context, tx pgx.Tx, hazardID int64, ids []str
 		if _, err := inspect.ParsePhotoID(id); err != nil {
 			return inspect.FieldErrorf("photo_ids", "entry %d is not a photo UUID", i)
 		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM photos WHERE id = $1 AND hazard_id = $2`, id, hazardID).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
+	}
+	// One query for all of them, then the first missing one in the order given.
+	rows, err := tx.Query(ctx, `SELECT id::text FROM photos WHERE id = ANY($1::uuid[]) AND hazard_id = $2`, ids, hazardID)
+	if err != nil {
+		return fmt.Errorf("read the photos of hazard %d: %w", hazardID, err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("read the photos of hazard %d: %w", hazardID, err)
+	}
+	for _, id := range ids {
+		if !slices.Contains(found, strings.ToLower(id)) {
 			return inspect.FieldErrorf("photo_ids", "photo %s has not been uploaded to hazard %d", id, hazardID)
 		}
 	}
@@ -269,28 +277,38 @@ func (s *HazardService) Hazards(ctx context.Context, p inspect.Principal, f insp
 			return nil, err
 		}
 	}
-	states := make([]string, len(f.States))
-	for i, st := range f.States {
-		states[i] = string(st)
+	var q sqlWhere
+	switch {
+	case merchant:
+		q.add("h.site_id = ANY(?)", p.SiteIDs())
+	case !all:
+		q.add("h.grid_id = ANY(?)", units)
 	}
-	sevs := make([]string, len(f.Severities))
-	for i, sv := range f.Severities {
-		sevs[i] = string(sv)
+	if len(f.States) > 0 {
+		q.add("h.state = ANY(?)", textSlice(f.States))
 	}
+	if len(f.Severities) > 0 {
+		q.add("h.severity = ANY(?)", textSlice(f.Severities))
+	}
+	if f.SiteID != 0 {
+		q.add("h.site_id = ?", f.SiteID)
+	}
+	if f.UnitID != 0 {
+		q.add("h.unit_id = ANY(?)", subtree)
+	}
+	if f.InspectorID != 0 {
+		q.add("h.inspector_id = ?", f.InspectorID)
+	}
+	if f.RuleCode != "" {
+		q.add("h.rule_code = ?", f.RuleCode)
+	}
+	if f.Overdue {
+		q.add("h.state = ANY(?) AND h.deadline < ?", openStates(), s.now())
+	}
+	q.add("h.id > ?", f.AfterID)
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+hazardColumns+`, h.rule, s.name AS site_name, s.address AS site_address
 		FROM hazards h JOIN sites s ON s.id = h.site_id
-		WHERE (CASE WHEN $1 THEN h.site_id = ANY($2) ELSE ($3 OR h.grid_id = ANY($4)) END)
-		  AND (cardinality($5::text[]) = 0 OR h.state = ANY($5))
-		  AND (cardinality($6::text[]) = 0 OR h.severity = ANY($6))
-		  AND ($7 = 0 OR h.site_id = $7)
-		  AND ($8 = 0 OR h.unit_id = ANY($9))
-		  AND ($10 = 0 OR h.inspector_id = $10)
-		  AND ($11 = '' OR h.rule_code = $11)
-		  AND (NOT $12 OR (h.state = ANY($13) AND h.deadline < $14))
-		  AND h.id > $15
-		ORDER BY h.id LIMIT $16`,
-		merchant, p.SiteIDs(), all, units, states, sevs, f.SiteID, f.UnitID, subtree, f.InspectorID, f.RuleCode,
-		f.Overdue, openStates(), s.now(), f.AfterID, f.Limit)
+		WHERE `+q.sql()+` ORDER BY h.id LIMIT `+q.arg(f.Limit), q.args...)
 	return collectAs(rows, err, hazardListRow.detail)
 }
 
