@@ -11,6 +11,12 @@ import (
 // top. Lists repeat a query parameter or separate values by commas:
 // ?state=open,notified&severity=general.
 type HazardQuery struct {
+	HazardFilterQuery
+	Page
+}
+
+// HazardFilterQuery is the filters of the hazard list, which its exports share.
+type HazardFilterQuery struct {
 	States      []inspect.HazardState `query:"state" json:"-"`
 	Severities  []inspect.Severity    `query:"severity" json:"-"`
 	UnitID      int64                 `query:"unit_id" json:"-"`
@@ -18,7 +24,12 @@ type HazardQuery struct {
 	InspectorID int64                 `query:"inspector_id" json:"-"`
 	RuleCode    string                `query:"rule_code" json:"-"`
 	Overdue     bool                  `query:"overdue" json:"-"`
-	Page
+}
+
+// filter is the query as the storage's filter, without a page.
+func (q HazardFilterQuery) filter() inspect.HazardFilter {
+	return inspect.HazardFilter{States: q.States, Severities: q.Severities, UnitID: q.UnitID,
+		SiteID: q.SiteID, InspectorID: q.InspectorID, RuleCode: q.RuleCode, Overdue: q.Overdue}
 }
 
 // HazardActionInput is POST /hazards/{id}/actions/{action}: a note and photos.
@@ -36,8 +47,9 @@ type RatingInput struct {
 
 func (h *v1) listHazards(ctx context.Context, p inspect.Principal, q HazardQuery) (List[inspect.HazardDetail], error) {
 	return listPage(q.Page, q.orDefault(inspect.DefaultHazardPage), func(after int64, limit int) ([]inspect.HazardDetail, error) {
-		return h.cfg.Hazards.Hazards(ctx, p, inspect.HazardFilter{States: q.States, Severities: q.Severities, UnitID: q.UnitID,
-			SiteID: q.SiteID, InspectorID: q.InspectorID, RuleCode: q.RuleCode, Overdue: q.Overdue, AfterID: after, Limit: limit})
+		f := q.filter()
+		f.AfterID, f.Limit = after, limit
+		return h.cfg.Hazards.Hazards(ctx, p, f)
 	}, func(d inspect.HazardDetail) int64 { return d.ID })
 }
 

@@ -111,6 +111,9 @@ func openAPIDocument(routes []Route) OpenAPI {
 			switch r.out {
 			case reflect.TypeFor[NoContent]():
 				op.Responses["204"] = map[string]any{"description": "done"}
+			case reflect.TypeFor[Download]():
+				op.Responses[ok] = map[string]any{"description": "the file, as an attachment", "content": map[string]any{
+					csvType: map[string]any{"schema": map[string]any{"type": "string"}}, xlsxType: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
 			case reflect.TypeFor[Stream]():
 				op.Responses[ok] = map[string]any{"description": "the image", "content": map[string]any{"image/*": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
 			default:

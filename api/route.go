@@ -113,6 +113,8 @@ func writeAnswer[Out any](c *fiber.Ctx, status int, out Out) error {
 	switch v := any(out).(type) {
 	case NoContent:
 		return c.SendStatus(fiber.StatusNoContent)
+	case Download:
+		return sendDownload(c, v)
 	case Stream:
 		c.Set(fiber.HeaderContentType, v.ContentType)
 		c.Set(fiber.HeaderCacheControl, "private, max-age=86400, immutable")

@@ -94,6 +94,8 @@ func (h *v1) routes() []Route {
 		route("GET", p+"/photos/:uuid/content", anyRole, "A photo's original, or its JPEG thumbnail with variant=thumb", h.photoContent),
 
 		route("GET", p+"/hazards", anyRole, "Hazards in the caller's scope, filtered", h.listHazards),
+		route("GET", p+"/hazards/export.csv", staff, "The hazard list with the same filters as a CSV file (UTF-8 with a byte order mark, for Excel), streamed", h.exportHazards("csv")),
+		route("GET", p+"/hazards/export.xlsx", staff, "The hazard list with the same filters as an XLSX workbook, streamed", h.exportHazards("xlsx")),
 		route("GET", p+"/hazards/:id", anyRole, "A hazard with its rule, events and photos", h.getHazard),
 		route("POST", p+"/hazards/:id/actions/:action", anyRole, "Take an action on a hazard (notify, submit_proof, reinspect_fixed, reinspect_present, escalate, return_for_correction, resubmit, withdraw; a determination is opened and concluded through /hazards/:id/determination)", h.hazardAction).bodyOptional(),
 		route("POST", p+"/hazards/:id/rating", merchants, "Rate the handling of a closed hazard, 1 to 5 (merchant)", h.rateHazard),
@@ -113,6 +115,8 @@ func (h *v1) routes() []Route {
 
 		route("GET", p+"/notifications", anyRole, "The caller's in-app notifications, newest first; page with before=<id of the last one>", h.listNotifications),
 		route("POST", p+"/notifications/:id/read", anyRole, "Mark one of the caller's notifications read", h.markNotificationRead),
+		route("GET", p+"/kpi/export.csv", managers, "The KPI table of a unit and each unit directly below it (one row per unit: volume, completion, on-time, satisfaction, returned) as CSV", h.exportKPI("csv")),
+		route("GET", p+"/kpi/export.xlsx", managers, "The KPI table of a unit and each unit directly below it as an XLSX workbook", h.exportKPI("xlsx")),
 		route("GET", p+"/kpi", managers, "KPIs of a unit's subtree for hazards recorded from from (inclusive) to to (exclusive), days in UTC+8: volume, completion, on-time, satisfaction, returned", h.kpi),
 		route("GET", p+"/policy", staff, "The time-limit policy in force in a district, with the district's override of the default", h.getPolicy),
 		route("PUT", p+"/policy", admins, "Replace a district's override of the default time-limit policy ({} returns it to the default); applies to deadlines set from now on", h.putPolicy),
