@@ -78,6 +78,8 @@ func (h *v1) routes() []Route {
 		route("GET", p+"/sites", anyRole, "Sites in the caller's scope", h.listSites),
 		route("POST", p+"/sites", managers, "Create a site", h.createSite).created(),
 		route("GET", p+"/sites/:id", anyRole, "One site", h.getSite),
+		route("GET", p+"/sites/:id/dossier", staff, "The site's file (一企一档): profile, every inspection, every hazard with its events, photos, supervision and determination, and the current checklist", h.getDossier),
+		route("GET", p+"/sites/:id/dossier.pdf", staff, "The site's file as a printable A4 PDF (Chinese)", h.dossierPDF),
 		route("PUT", p+"/sites/:id", managers, "Replace a site's fields", h.updateSite),
 
 		route("GET", p+"/inspections", staff, "Inspections: an inspector's own, an officer's area, all for admins", h.listInspections),

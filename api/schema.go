@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
 )
 
@@ -26,6 +27,7 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[SiteInput]():                  "SiteInput",
 	reflect.TypeFor[inspect.AIFlag]():             "Flag",
 	reflect.TypeFor[inspect.ItemDetail]():         "Item",
+	reflect.TypeFor[checklists.Item]():            "ChecklistItem",
 	reflect.TypeFor[List[inspect.HazardDetail]](): "HazardList",
 }
 

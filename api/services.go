@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
 )
 
@@ -39,6 +40,7 @@ type SiteService interface {
 	Site(ctx context.Context, p inspect.Principal, id int64) (inspect.Site, error)
 	CreateSite(ctx context.Context, p inspect.Principal, s inspect.Site) (inspect.Site, error)
 	UpdateSite(ctx context.Context, p inspect.Principal, s inspect.Site) (inspect.Site, error)
+	SiteChecklist(ctx context.Context, p inspect.Principal, id int64) (checklists.Checklist, error)
 }
 
 // InspectionService is assigned inspections and their checklist items.

@@ -161,3 +161,18 @@ func (s *SiteService) UpdateSite(ctx context.Context, p inspect.Principal, site 
 	}
 	return siteByID(ctx, s.db.Pool, site.ID, false)
 }
+
+// SiteChecklist returns the checklist the current rules generate for the site's
+// profile, if the principal may see the site: what an inspection started now
+// would check.
+func (s *SiteService) SiteChecklist(ctx context.Context, p inspect.Principal, id int64) (checklists.Checklist, error) {
+	site, err := s.Site(ctx, p, id)
+	if err != nil {
+		return checklists.Checklist{}, err
+	}
+	profile, err := checklists.ParseProfile(site.Profile)
+	if err != nil {
+		return checklists.Checklist{}, inspect.Errorf(inspect.ECONFLICT, "the profile of site %d is not valid (%s); ask the safety office to correct it", site.ID, inspect.ErrorMessage(err))
+	}
+	return s.rules.Generate(profile)
+}

@@ -8,8 +8,9 @@
 //
 //	devstack --packages
 //
-// The second form installs the system packages SafeGrid needs to build (Debian's
-// libjpeg62-turbo-dev) when they are missing, and exits.
+// The second form installs the system packages SafeGrid needs to build and test
+// (Debian's libjpeg62-turbo-dev, fonts-droid-fallback, poppler-utils) when they are
+// missing, and exits.
 //
 // devstack cluster starts the production shape on loopback instead: a private
 // Postgres, MinIO erasure-coded over four server processes, several safegrid
@@ -42,7 +43,7 @@ func run() int {
 	}
 	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
 	ephemeral := fs.Bool("ephemeral", false, "keep service data in temporary folders removed at exit (tests)")
-	packages := fs.Bool("packages", false, "install the system packages SafeGrid needs to build (libjpeg62-turbo-dev) when missing, then exit")
+	packages := fs.Bool("packages", false, "install the system packages SafeGrid needs to build and test (libjpeg62-turbo-dev, fonts-droid-fallback, poppler-utils) when missing, then exit")
 	appDB := fs.String("app-db", "safegrid", "database to create and point DATABASE_URL at when using a local server; empty points at the server's postgres database (tests create their own)")
 	fs.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: devstack [--ephemeral] [--app-db NAME] -- COMMAND [ARGS...]")

@@ -8,11 +8,16 @@ import (
 	"path/filepath"
 )
 
-// systemPackages are the Debian packages SafeGrid needs to build, with a file each
-// installs: libjpeg-turbo's headers and library, for the photo package's DCT-scaled
-// JPEG decoding (cgo).
+// systemPackages are the Debian packages SafeGrid needs to build, run and test,
+// with a file each installs (a C header name, or an absolute path): libjpeg-turbo's
+// headers and library, for the photo package's DCT-scaled JPEG decoding (cgo); a
+// TrueType font with Chinese glyphs for the site dossier's PDF (Noto CJK comes as
+// OpenType collections, which PDF writers cannot embed); poppler's pdftotext, with
+// which the tests read the PDFs back.
 var systemPackages = []struct{ name, file string }{
 	{"libjpeg62-turbo-dev", "jpeglib.h"},
+	{"fonts-droid-fallback", "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"},
+	{"poppler-utils", "/usr/bin/pdftotext"},
 }
 
 // ensurePackages installs the system packages SafeGrid needs to build when they are
@@ -34,8 +39,13 @@ func ensurePackages(ctx context.Context) error {
 	return aptInstall(ctx, missing...)
 }
 
-// headerPresent reports whether a C header is in the compiler's usual places.
+// headerPresent reports whether a C header is in the compiler's usual places, or
+// whether the file at an absolute path exists.
 func headerPresent(name string) bool {
+	if filepath.IsAbs(name) {
+		_, err := os.Stat(name)
+		return err == nil
+	}
 	matches, _ := filepath.Glob(filepath.Join("/usr/include", "*", name))
 	_, err := os.Stat(filepath.Join("/usr/include", name))
 	return err == nil || len(matches) > 0
