@@ -52,6 +52,7 @@ func (s *Server) MountV1(cfg V1Config) []Route {
 		handlers = append(handlers, r.fiberHandler())
 		s.app.Add(r.Method, r.Path, handlers...)
 	}
+	s.mountOpen311(h)
 	openapi := openAPIDocument(routes)
 	s.app.Get(OpenAPIPath, func(c *fiber.Ctx) error { return c.JSON(openapi) })
 	return routes
@@ -117,6 +118,9 @@ func (h *v1) routes() []Route {
 
 		route("GET", p+"/notifications", anyRole, "The caller's in-app notifications, newest first; page with before=<id of the last one>", h.listNotifications),
 		route("POST", p+"/notifications/:id/read", anyRole, "Mark one of the caller's notifications read", h.markNotificationRead),
+		route("POST", p+"/integrations/keys", admins, "Create the API key of an integrating system (a 12345 hotline, a grid platform) for the Open311 façade; the key is in this answer only", h.createAPIKey).created(),
+		route("GET", p+"/integrations/keys", admins, "The API keys of integrating systems (without the keys)", h.listAPIKeys),
+		route("DELETE", p+"/integrations/keys/:id", admins, "Revoke an API key at once", h.revokeAPIKey),
 		route("GET", p+"/kpi/export.csv", managers, "The KPI table of a unit and each unit directly below it (one row per unit: volume, completion, on-time, satisfaction, returned) as CSV", h.exportKPI("csv")),
 		route("GET", p+"/kpi/export.xlsx", managers, "The KPI table of a unit and each unit directly below it as an XLSX workbook", h.exportKPI("xlsx")),
 		route("GET", p+"/kpi", managers, "KPIs of a unit's subtree for hazards recorded from from (inclusive) to to (exclusive), days in UTC+8: volume, completion, on-time, satisfaction, returned", h.kpi),

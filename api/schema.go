@@ -28,6 +28,7 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[inspect.AIFlag]():             "Flag",
 	reflect.TypeFor[inspect.ItemDetail]():         "Item",
 	reflect.TypeFor[checklists.Item]():            "ChecklistItem",
+	reflect.TypeFor[APIKeyInput]():                "NewAPIKeyRequest",
 	reflect.TypeFor[List[inspect.HazardDetail]](): "HazardList",
 }
 

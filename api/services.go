@@ -119,6 +119,8 @@ type V1Config struct {
 	Notifications  NotificationService
 	Policy         PolicyService
 	Determinations DeterminationService
+	// Open311 is the hotline's door (/open311/v2 and the API keys); nil turns it off.
+	Open311 Open311Service
 	// SessionTTL is how long a login session lasts (default 12 h).
 	SessionTTL time.Duration
 	// PhotoLimits bound uploads; MaxBytes defaults to Config.MaxUploadBytes.

@@ -63,6 +63,7 @@ type Services struct {
 	Policy         *PolicyService
 	Notifications  *NotificationService
 	Determinations *DeterminationService
+	Open311        *Open311Service
 }
 
 // New builds every service from d.
@@ -84,6 +85,7 @@ func New(d Deps) *Services {
 		Policy:         &PolicyService{b},
 		Notifications:  &NotificationService{b},
 		Determinations: &DeterminationService{b},
+		Open311:        &Open311Service{b},
 	}
 }
 

@@ -110,7 +110,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	srv.MountV1(api.V1Config{
 		Directory: svc.Directory, Sites: svc.Sites, Inspections: svc.Inspections, Photos: svc.Photos, Hazards: svc.Hazards,
 		Flags: svc.Flags, Notifications: svc.Notifications, Policy: svc.Policy, Determinations: svc.Determinations,
-		LoginLimiter: storage.NewLoginAttempts(db),
+		Open311: svc.Open311, LoginLimiter: storage.NewLoginAttempts(db),
 	})
 	srv.MountWeb(api.WebConfig{MapTileURL: cfg.MapTileURL, MapAttribution: cfg.MapAttribution})
 
