@@ -205,6 +205,9 @@ func PassDeadline(r ActionRequest, planned time.Time) (ActionOutcome, bool, erro
 	}
 	r.Action, r.Actor, r.Input = ActionDeadlinePassed, 0, HazardActionInput{}
 	out, err := TakeAction(r)
+	// The deadline did not move and its job is the one running: there is nothing
+	// to schedule (planning it again would only find the job already there).
+	out.Effects.Schedule = nil
 	return out, err == nil, err
 }
 

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,20 +31,80 @@ func (s *base) act(ctx context.Context, tx pgx.Tx, h *hazardRow, a inspect.Actio
 // actionRequest reads, in tx, what an action on h needs besides the action: the
 // policy of h's district, the units above h's unit and the site's name.
 func (s *base) actionRequest(ctx context.Context, tx pgx.Tx, h *hazardRow, now time.Time) (inspect.ActionRequest, error) {
-	policy, err := s.policyFor(ctx, tx, h.GridID)
+	r, err := s.readForActions(ctx, tx, []*hazardRow{h})
 	if err != nil {
 		return inspect.ActionRequest{}, err
 	}
-	units, err := unitsAbove(ctx, tx, h.UnitID)
+	return r.request(h, now)
+}
+
+// actionReads is what actions on a set of hazards need besides the actions, read
+// with a fixed number of queries however many hazards there are.
+type actionReads struct {
+	units    map[int64][]inspect.Unit          // a unit and every unit above it, nearest first
+	policies map[int64]inspect.TimeLimitPolicy // by district
+	sites    map[int64]string                  // site names
+}
+
+// readForActions reads, in q, the units above the unit and the grid of each of
+// hs, the policy of each district they are in and the names of their sites.
+func (s *base) readForActions(ctx context.Context, q querier, hs []*hazardRow) (actionReads, error) {
+	r := actionReads{policies: map[int64]inspect.TimeLimitPolicy{}, sites: map[int64]string{}}
+	var units, sites []int64
+	for _, h := range hs {
+		units = append(units, h.UnitID, h.GridID)
+		sites = append(sites, h.SiteID)
+	}
+	var err error
+	if r.units, err = unitsAboveAll(ctx, q, units); err != nil {
+		return r, err
+	}
+	for _, h := range hs {
+		district, err := r.district(h.GridID)
+		if err != nil {
+			return r, err
+		}
+		if _, ok := r.policies[district]; ok {
+			continue
+		}
+		if r.policies[district], err = s.districtPolicy(ctx, q, district); err != nil {
+			return r, err
+		}
+	}
+	rows, err := q.Query(ctx, `SELECT id, name FROM sites WHERE id = ANY($1)`, sites)
+	if err != nil {
+		return r, fmt.Errorf("names of %d sites: %w", len(sites), err)
+	}
+	var id int64
+	var name string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { r.sites[id] = name; return nil }); err != nil {
+		return r, fmt.Errorf("names of %d sites: %w", len(sites), err)
+	}
+	return r, nil
+}
+
+// district returns the district above grid.
+func (r actionReads) district(grid int64) (int64, error) {
+	for _, u := range r.units[grid] {
+		if u.Level == inspect.LevelDistrict {
+			return u.ID, nil
+		}
+	}
+	return 0, fmt.Errorf("district of unit %d: %w", grid, inspect.Errorf(inspect.ENOTFOUND, "%s above unit %d not found", inspect.LevelDistrict, grid))
+}
+
+// request is the action request on h at now, without the action.
+func (r actionReads) request(h *hazardRow, now time.Time) (inspect.ActionRequest, error) {
+	district, err := r.district(h.GridID)
 	if err != nil {
 		return inspect.ActionRequest{}, err
 	}
-	site, err := siteName(ctx, tx, h.SiteID)
-	if err != nil {
-		return inspect.ActionRequest{}, err
+	site, ok := r.sites[h.SiteID]
+	if !ok {
+		return inspect.ActionRequest{}, fmt.Errorf("name of site %d: %w", h.SiteID, inspect.Errorf(inspect.ENOTFOUND, "site not found"))
 	}
 	return inspect.ActionRequest{Hazard: h.Hazard, HeadSeq: h.HeadSeq, HeadHash: h.HeadHash, At: now,
-		Policy: policy, Units: units, SiteName: site}, nil
+		Policy: r.policies[district], Units: r.units[h.UnitID], SiteName: site}, nil
 }
 
 // record writes what an action decided: the hazard, its event (the new chain

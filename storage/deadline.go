@@ -39,16 +39,10 @@ const (
 // hazard's row lock, it checks that the hazard is open and still has the planned
 // deadline, and enqueues the reminder for the site's merchants (while the clock
 // runs) and the responsible inspector, in-app and (when on) by SMS. The outbox's
-// dedup key (inspect.DeadlineReminderKey) makes a second run store nothing.
+// dedup key (inspect.DeadlineReminderKey) makes a second run store nothing. It is
+// WorkDeadlines with this one job.
 func (s *HazardService) RemindDeadline(ctx context.Context, hazardID int64, deadline time.Time, before inspect.Duration) (DeadlineOutcome, error) {
-	return s.deadlineJob(ctx, hazardID, func(tx pgx.Tx, h *hazardRow) (bool, error) {
-		site, err := siteName(ctx, tx, h.SiteID)
-		if err != nil {
-			return false, err
-		}
-		notified, err := s.execute(ctx, tx, inspect.Effects{Notices: inspect.RemindDeadline(h.Hazard, deadline, before, site)})
-		return notified > 0, err
-	})
+	return s.deadlineJob(ctx, DeadlineJob{HazardID: hazardID, Deadline: deadline, Before: before})
 }
 
 // PassDeadline is the deadline job's work: under the hazard's row lock, when the
@@ -56,103 +50,18 @@ func (s *HazardService) RemindDeadline(ctx context.Context, hazardID int64, dead
 // escalated), it takes deadline_passed as the system (actor 0): the hazard becomes
 // reinspection_due, the event is appended and the inspector gets the
 // re-inspection task — all in one transaction. A second run finds the hazard
-// reinspection_due and does nothing.
+// reinspection_due and does nothing. It is WorkDeadlines with this one job.
 func (s *HazardService) PassDeadline(ctx context.Context, hazardID int64, deadline time.Time) (DeadlineOutcome, error) {
-	return s.deadlineJob(ctx, hazardID, func(tx pgx.Tx, h *hazardRow) (bool, error) {
-		req, err := s.actionRequest(ctx, tx, h, s.now())
-		if err != nil {
-			return false, err
-		}
-		out, acted, err := inspect.PassDeadline(req, deadline)
-		if err != nil || !acted {
-			return false, err
-		}
-		return true, s.record(ctx, tx, h, out)
-	})
+	return s.deadlineJob(ctx, DeadlineJob{HazardID: hazardID, Deadline: deadline})
 }
 
-// deadlineJob runs a deadline job's work in one transaction with the hazard
-// locked: a hazard that no longer exists leaves the job stale; else work says
-// whether it acted.
-func (s *HazardService) deadlineJob(ctx context.Context, hazardID int64, work func(tx pgx.Tx, h *hazardRow) (bool, error)) (DeadlineOutcome, error) {
-	outcome := DeadlineStale
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := hazardByID(ctx, tx, hazardID, true)
-		if inspect.ErrorCode(err) == inspect.ENOTFOUND {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		acted, err := work(tx, &h)
-		if acted && err == nil {
-			outcome = DeadlineActed
-		}
-		return err
-	})
-	return outcome, err
-}
-
-// notifyUser enqueues msg for user in tx: in-app always, and by SMS to the user's
-// phone when SMS is on and jobs can be inserted. key names the event.
-func (s *base) notifyUser(ctx context.Context, tx pgx.Tx, userID int64, msg inspect.HazardMessage, key string) error {
-	n := inspect.Notification{UserID: userID, Channel: inspect.ChannelInApp, Kind: msg.Kind, TextZH: msg.TextZH, TextEN: msg.TextEN, DedupKey: key}
-	if _, _, err := s.enqueueNotification(ctx, tx, n); err != nil {
-		return err
+// deadlineJob works job alone and says what it did.
+func (s *HazardService) deadlineJob(ctx context.Context, job DeadlineJob) (DeadlineOutcome, error) {
+	tally, err := s.WorkDeadlines(ctx, []DeadlineJob{job}, nil)
+	if err != nil || tally.Acted == 0 {
+		return DeadlineStale, err
 	}
-	if !s.sms {
-		return nil
-	}
-	var phone string
-	if err := tx.QueryRow(ctx, `SELECT phone FROM users WHERE id = $1`, userID).Scan(&phone); err != nil {
-		return fmt.Errorf("phone of user %d: %w", userID, mapPgError(err, "user"))
-	}
-	if phone == "" {
-		return nil
-	}
-	n.Channel, n.Phone = inspect.ChannelSMS, phone
-	_, _, err := s.enqueueNotification(ctx, tx, n)
-	return err
-}
-
-// execute carries out effects in tx, as the domain decided them: it lists a
-// hazard for supervision, resolves each notice's audience to users and enqueues
-// the notice for each (notifyUser), and has the queue schedule the deadline's
-// jobs. It returns how many users were notified.
-func (s *base) execute(ctx context.Context, tx pgx.Tx, e inspect.Effects) (notified int, err error) {
-	if e.Supervise != nil {
-		if err := supervise(ctx, tx, *e.Supervise, s.now()); err != nil {
-			return 0, err
-		}
-	}
-	for _, n := range e.Notices {
-		var users []int64
-		switch n.To {
-		case inspect.ToSiteMerchants:
-			users, err = siteMerchants(ctx, tx, n.SiteID)
-		case inspect.ToUnitOfficers:
-			users, err = unitOfficers(ctx, tx, n.UnitID)
-		case inspect.ToUsers:
-			users = n.UserIDs
-		default:
-			err = fmt.Errorf("notice %q: unknown audience %q", n.DedupKey, n.To)
-		}
-		if err != nil {
-			return notified, err
-		}
-		for _, u := range users {
-			if err := s.notifyUser(ctx, tx, u, n.Message, n.DedupKey); err != nil {
-				return notified, err
-			}
-			notified++
-		}
-	}
-	if e.Schedule != nil && s.queue != nil {
-		if err := s.queue.ScheduleDeadline(ctx, tx, *e.Schedule); err != nil {
-			return notified, fmt.Errorf("schedule deadline of hazard %d: %w", e.Schedule.HazardID, err)
-		}
-	}
-	return notified, nil
+	return DeadlineActed, nil
 }
 
 // supervise creates (or moves the deadline of) the listed-supervision record the
@@ -189,24 +98,6 @@ func supervisionOf(ctx context.Context, q querier, id int64) (*inspect.Supervisi
 		return nil, err
 	}
 	return &list[0], nil
-}
-
-// siteMerchants returns the merchants linked to the site, by id.
-func siteMerchants(ctx context.Context, q querier, siteID int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT user_id FROM site_merchants WHERE site_id = $1 ORDER BY user_id`, siteID)
-	if err != nil {
-		return nil, fmt.Errorf("merchants of site %d: %w", siteID, err)
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
-}
-
-// unitOfficers returns the safety officers whose home unit is unitID, by id.
-func unitOfficers(ctx context.Context, q querier, unitID int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT id FROM users WHERE unit_id = $1 AND role = 'safety_officer' ORDER BY id`, unitID)
-	if err != nil {
-		return nil, fmt.Errorf("safety officers of unit %d: %w", unitID, err)
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
 func siteName(ctx context.Context, q querier, siteID int64) (string, error) {

@@ -81,16 +81,34 @@ func ancestorOfLevel(ctx context.Context, q querier, id int64, level inspect.Lev
 
 // unitsAbove returns unit id and every unit above it, nearest first.
 func unitsAbove(ctx context.Context, q querier, id int64) ([]inspect.Unit, error) {
-	rows, err := q.Query(ctx, `WITH RECURSIVE up AS (
-			SELECT id, parent_id, level, name, code, 0 AS depth FROM units WHERE id = $1
-			UNION ALL
-			SELECT u.id, u.parent_id, u.level, u.name, u.code, up.depth + 1 FROM units u JOIN up ON u.id = up.parent_id)
-		SELECT id, COALESCE(parent_id, 0) AS parent_id, level, name, code FROM up ORDER BY depth`, id)
-	units, err := collectAll[inspect.Unit](rows, err)
-	if err != nil {
-		return nil, fmt.Errorf("units above unit %d: %w", id, err)
+	units, err := unitsAboveAll(ctx, q, []int64{id})
+	if err != nil || units[id] == nil {
+		return []inspect.Unit{}, err
 	}
-	return units, nil
+	return units[id], nil
+}
+
+// unitsAboveAll returns, for each of ids, the unit and every unit above it,
+// nearest first, with one query.
+func unitsAboveAll(ctx context.Context, q querier, ids []int64) (map[int64][]inspect.Unit, error) {
+	type unitAbove struct {
+		Origin int64
+		inspect.Unit
+	}
+	rows, err := q.Query(ctx, `WITH RECURSIVE up AS (
+			SELECT id AS origin, id, parent_id, level, name, code, 0 AS depth FROM units WHERE id = ANY($1)
+			UNION ALL
+			SELECT up.origin, u.id, u.parent_id, u.level, u.name, u.code, up.depth + 1 FROM units u JOIN up ON u.id = up.parent_id)
+		SELECT origin, id, COALESCE(parent_id, 0) AS parent_id, level, name, code FROM up ORDER BY origin, depth`, ids)
+	list, err := collectAll[unitAbove](rows, err)
+	if err != nil {
+		return nil, fmt.Errorf("units above %d units: %w", len(ids), err)
+	}
+	out := map[int64][]inspect.Unit{}
+	for _, u := range list {
+		out[u.Origin] = append(out[u.Origin], u.Unit)
+	}
+	return out, nil
 }
 
 // subtreeIDs returns unit id and every unit below it.

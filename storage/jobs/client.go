@@ -85,6 +85,20 @@ func Workers(c Config) (*river.Workers, []*river.PeriodicJob, error) {
 
 // NewClient builds the River client that works every job of the product.
 func NewClient(c Config) (*river.Client[pgx.Tx], error) {
+	cfg, err := clientConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	return river.NewClient(riverpgxv5.New(c.DB.Pool), cfg)
+}
+
+// deadlineWorkers is how many deadline jobs run at once. Each works a batch in
+// one transaction that keeps a core and a connection busy; on a 2-core machine
+// a few saturate Postgres, and more would only queue for the pool.
+const deadlineWorkers = 4
+
+// clientConfig is the River configuration of NewClient.
+func clientConfig(c Config) (*river.Config, error) {
 	workers, periodic, err := Workers(c)
 	if err != nil {
 		return nil, err
@@ -93,13 +107,14 @@ func NewClient(c Config) (*river.Client[pgx.Tx], error) {
 	if c.ObserveJob != nil {
 		middleware = append(middleware, &observeJobs{observe: c.ObserveJob})
 	}
-	return river.NewClient(riverpgxv5.New(c.DB.Pool), &river.Config{
+	return &river.Config{
 		Middleware: middleware,
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 10},
 			// Each delivery holds a database connection while the provider answers;
 			// a few at a time leave the pool to the rest of the product.
 			NotificationQueue: {MaxWorkers: 4},
+			DeadlineQueue:     {MaxWorkers: deadlineWorkers},
 		},
 		Workers: workers,
 		Logger:  c.Log.With("component", "river"),
@@ -109,7 +124,7 @@ func NewClient(c Config) (*river.Client[pgx.Tx], error) {
 		JobTimeout:           jobTimeout(c.RescueAfter),
 		RescueStuckJobsAfter: c.RescueAfter,
 		PeriodicJobs:         periodic,
-	})
+	}, nil
 }
 
 // observeJobs is River worker middleware that tells observe how each attempt went.

@@ -28,15 +28,22 @@ import (
 // queue so that a slow SMS provider holds up no other work.
 const NotificationQueue = "notifications"
 
+// DeadlineQueue is the River queue of reminder and deadline jobs. Its jobs come in
+// bursts (a morning's notices fall due in the same minute) and each one works a
+// batch of its kind (storage.HazardService.WorkDeadlines): a few workers keep
+// both cores busy, and the burst does not take the default queue's workers.
+const DeadlineQueue = "deadlines"
+
 // deadlineJobAttempts bounds the retries of a deadline or reminder job; a job
 // that keeps failing is a bug to look at, not something to hammer the database
 // with.
 const deadlineJobAttempts = 10
 
-// deadlineJobOpts are the insert options of both deadline jobs: bounded retries,
-// and unique by their arguments, so planning a deadline twice inserts it once.
+// deadlineJobOpts are the insert options of both deadline jobs: their queue,
+// bounded retries, and unique by their arguments (not by queue), so planning a
+// deadline twice inserts it once.
 func deadlineJobOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: deadlineJobAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{Queue: DeadlineQueue, MaxAttempts: deadlineJobAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
 // DeadlineReminderArgs is the job that reminds the people responsible for a
@@ -129,31 +136,61 @@ func NewScheduler(db *storage.DB, analyse bool) (*Scheduler, error) {
 	return &Scheduler{client: client, analyse: analyse}, nil
 }
 
-// ScheduleDeadline inserts the reminder jobs of s at their times and the deadline
-// job at the deadline. Jobs are unique by their arguments, so planning the same
-// deadline twice inserts them once.
+// ScheduleDeadline inserts the reminder jobs of plan at their times and the
+// deadline job at the deadline (ScheduleDeadlines).
 func (s *Scheduler) ScheduleDeadline(ctx context.Context, tx pgx.Tx, plan inspect.DeadlineSchedule) error {
-	params := make([]river.InsertManyParams, 0, len(plan.Reminders)+1)
-	for _, r := range plan.Reminders {
-		params = append(params, river.InsertManyParams{
-			Args:       DeadlineReminderArgs{HazardID: plan.HazardID, Deadline: plan.Deadline, Before: r.Before},
-			InsertOpts: &river.InsertOpts{ScheduledAt: r.At},
-		})
-	}
-	params = append(params, river.InsertManyParams{
-		Args:       HazardDeadlineArgs{HazardID: plan.HazardID, Deadline: plan.Deadline},
-		InsertOpts: &river.InsertOpts{ScheduledAt: plan.Deadline},
-	})
-	if _, err := s.client.InsertManyTx(ctx, tx, params); err != nil {
-		return fmt.Errorf("insert deadline jobs of hazard %d: %w", plan.HazardID, err)
+	return s.ScheduleDeadlines(ctx, tx, []inspect.DeadlineSchedule{plan})
+}
+
+// ScheduleDeadlines inserts, with one insert, the reminder jobs of each of plans
+// at their times and its deadline job at the deadline. Jobs are unique by their
+// arguments, so planning the same deadline twice inserts them once.
+func (s *Scheduler) ScheduleDeadlines(ctx context.Context, tx pgx.Tx, plans []inspect.DeadlineSchedule) error {
+	if _, err := s.client.InsertManyTx(ctx, tx, DeadlineJobs(plans)); err != nil {
+		if len(plans) == 1 {
+			return fmt.Errorf("insert deadline jobs of hazard %d: %w", plans[0].HazardID, err)
+		}
+		return fmt.Errorf("insert deadline jobs of %d hazards: %w", len(plans), err)
 	}
 	return nil
+}
+
+// DeadlineJobs are the River jobs of plans: a reminder at each of a plan's
+// reminders and the deadline job at its deadline.
+func DeadlineJobs(plans []inspect.DeadlineSchedule) []river.InsertManyParams {
+	params := make([]river.InsertManyParams, 0, 3*len(plans))
+	for _, plan := range plans {
+		for _, r := range plan.Reminders {
+			params = append(params, river.InsertManyParams{
+				Args:       DeadlineReminderArgs{HazardID: plan.HazardID, Deadline: plan.Deadline, Before: r.Before},
+				InsertOpts: &river.InsertOpts{ScheduledAt: r.At},
+			})
+		}
+		params = append(params, river.InsertManyParams{
+			Args:       HazardDeadlineArgs{HazardID: plan.HazardID, Deadline: plan.Deadline},
+			InsertOpts: &river.InsertOpts{ScheduledAt: plan.Deadline},
+		})
+	}
+	return params
 }
 
 // DeliverNotification inserts the delivery job of notification id.
 func (s *Scheduler) DeliverNotification(ctx context.Context, tx pgx.Tx, id int64) error {
 	if _, err := s.client.InsertTx(ctx, tx, DeliverNotificationArgs{NotificationID: id}, nil); err != nil {
 		return fmt.Errorf("schedule delivery of notification %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeliverNotifications inserts the delivery jobs of notifications ids with one
+// insert.
+func (s *Scheduler) DeliverNotifications(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: DeliverNotificationArgs{NotificationID: id}}
+	}
+	if _, err := s.client.InsertManyFastTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("schedule delivery of %d notifications: %w", len(ids), err)
 	}
 	return nil
 }
