@@ -24,7 +24,7 @@ import (
 // due again and nothing of their work was kept.
 
 // DeadlineBatch is how many jobs one transaction of WorkDeadlines works at most.
-const DeadlineBatch = 500
+const DeadlineBatch = 1000
 
 // DeadlineJob is what one deadline or reminder job asks for: that the Deadline
 // of hazard HazardID passes (Before zero) or is reminded of, Before ahead of it.

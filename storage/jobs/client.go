@@ -92,10 +92,11 @@ func NewClient(c Config) (*river.Client[pgx.Tx], error) {
 	return river.NewClient(riverpgxv5.New(c.DB.Pool), cfg)
 }
 
-// deadlineWorkers is how many deadline jobs run at once. Each works a batch in
-// one transaction that keeps a core and a connection busy; on a 2-core machine
-// a few saturate Postgres, and more would only queue for the pool.
-const deadlineWorkers = 4
+// deadlineWorkers is how many deadline jobs run at once. Each works a batch of up
+// to storage.DeadlineBatch jobs in one transaction that keeps a core and a
+// connection busy: on 2 cores two batches handle a burst as fast as four
+// (BenchmarkDeadlineBurst) and leave the API a core's share instead of a fifth.
+const deadlineWorkers = 2
 
 // clientConfig is the River configuration of NewClient.
 func clientConfig(c Config) (*river.Config, error) {

@@ -74,6 +74,12 @@ func workDeadlines(ctx context.Context, hazards *storage.HazardService, log *slo
 		claimer = batchClaimer{kind: row.Kind, queue: row.Queue, leader: row.ID, decode: decode}
 	}
 	tally, err := hazards.WorkDeadlines(ctx, []storage.DeadlineJob{own}, claimer)
+	if err != nil && claimer != nil && ctx.Err() == nil {
+		// The fault may be another job's: the claimed jobs are due again, and this
+		// one is tried alone at once rather than retried later for someone else.
+		log.WarnContext(ctx, "deadline batch failed; working the job alone", "kind", row.Kind, "job_id", row.ID, "error", err)
+		tally, err = hazards.WorkDeadlines(ctx, []storage.DeadlineJob{own}, nil)
+	}
 	if err != nil {
 		return err
 	}

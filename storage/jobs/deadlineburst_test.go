@@ -194,3 +194,74 @@ func TestDeadlineBurst(t *testing.T) {
 	t.Logf("%d jobs worked again in %s", len(ids), time.Since(start))
 	check("after working a thirtieth of the jobs again")
 }
+
+// TestDeadlineBatchLeavesBusyHazards: a batch does not wait for a hazard someone
+// else holds (a user's action in progress): the job of that hazard stays due,
+// unfinished, and is worked once the hazard is free.
+func TestDeadlineBatchLeavesBusyHazards(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := storagetest.NewDB(t)
+	clock := &fakeClock{t: time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Hour)}
+	sched, err := NewScheduler(db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := storage.New(storage.Deps{DB: db, Queue: sched, SMS: true, Now: clock.Now})
+	first := clock.Now().Add(time.Hour)
+	b := fillBurst(t, svc, db, burstSpec{hazards: 20, grids: 2, sites: 20, first: first, plannedAt: clock.Now()}, sched.client.InsertManyFast)
+	clock.Set(first.Add(time.Minute))
+	makeDue(t, db, clock.Now())
+
+	busy, leader := b.hazards[7].ID, b.hazards[0].ID
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT id FROM hazards WHERE id = $1 FOR UPDATE`, busy); err != nil {
+		t.Fatal(err)
+	}
+	worker := &HazardDeadlineWorker{hazards: svc.Hazards, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	work := func(hazard int64) {
+		t.Helper()
+		var id int64
+		if err := db.Pool.QueryRow(ctx, `SELECT id FROM river_job WHERE kind = 'hazard_deadline' AND (args->>'hazard_id')::bigint = $1`, hazard).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		// As River's fetch leaves it: running, first attempt.
+		if _, err := db.Pool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1 WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		row, err := sched.client.JobGet(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := worker.Work(ctx, decodeJob[HazardDeadlineArgs](t, row)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	states := func() (due, available int) {
+		t.Helper()
+		if err := db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM hazards WHERE state = 'reinspection_due'),
+			(SELECT count(*) FROM river_job WHERE kind = 'hazard_deadline' AND state = 'available')`).Scan(&due, &available); err != nil {
+			t.Fatal(err)
+		}
+		return due, available
+	}
+	work(leader)
+	if due, available := states(); due != 19 || available != 1 {
+		t.Errorf("with hazard %d held: %d hazards due for re-inspection, %d jobs still available; want 19 and 1", busy, due, available)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	work(busy)
+	if due, _ := states(); due != 20 {
+		t.Errorf("after hazard %d was freed: %d hazards due for re-inspection, want 20", busy, due)
+	}
+	rep, err := db.VerifyHazardChains(ctx)
+	if err != nil || len(rep.Broken) != 0 {
+		t.Errorf("audit: %v, %d broken", err, len(rep.Broken))
+	}
+}
