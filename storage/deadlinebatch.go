@@ -225,7 +225,7 @@ func saveHazards(ctx context.Context, tx pgx.Tx, hs []*hazardRow) error {
 			$10::int[], $11::timestamptz[], $12::int[], $13::timestamptz[], $14::bigint[], $15::text[])
 			AS u(id, state, severity, level, unit_id, inspector_id, note, observations, escalations, returns, deadline, rating,
 			closed_at, head_seq, head_hash)
-		WHERE h.id = u.id`, ids, states, severities, levels, units, inspectors, notes, observations, escalations, returns,
+		WHERE h.id = u.id AND h.id = ANY($1) -- the second lets the planner read the rows by key, not the whole table`, ids, states, severities, levels, units, inspectors, notes, observations, escalations, returns,
 		deadlines, ratings, closed, seqs, hashes)
 	if err != nil {
 		return fmt.Errorf("save %d hazards: %w", n, err)
