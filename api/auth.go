@@ -51,35 +51,26 @@ func (h *v1) login(c *fiber.Ctx) error {
 	if req.Password == "" {
 		return inspect.FieldErrorf("password", "is required")
 	}
-	now := h.now()
-	ctx := RequestContext(c)
-	user, hash, err := h.cfg.Directory.Credentials(ctx, req.Login)
-	known := err == nil
-	if err != nil && inspect.ErrorCode(err) != inspect.ENOTFOUND {
-		return err
-	}
-	if !known {
-		hash = dummyHash
-	}
-	ticket, err := h.beginLogin(c, inspect.LoginAttempt{Account: inspect.LoginAccount(user.ID, req.Login), Address: c.IP(), At: now})
+	// The worker is held from the limiter's check to the recorded outcome, so at
+	// most as many attempts as there are workers run unseen by the limits.
+	release, err := h.loginWorker(c)
 	if err != nil {
 		return err
 	}
-	ok, verr := inspect.VerifyPassword(req.Password, hash)
-	if verr != nil {
-		h.log.Error("stored password hash is unreadable", "user_id", user.ID, "err", verr)
-	}
-	if err := h.cfg.LoginLimiter.EndLogin(ctx, ticket, known && ok); err != nil {
+	ok, user, err := h.checkPassword(c, req)
+	release()
+	if err != nil {
 		return err
 	}
-	if !known || !ok {
+	if !ok {
 		return inspect.Errorf(inspect.EUNAUTHORIZED, "wrong username, phone or password")
 	}
+	ctx := RequestContext(c)
 	token, tokenHash, err := newToken()
 	if err != nil {
 		return err
 	}
-	expires := now.Add(h.cfg.SessionTTL).UTC().Truncate(time.Second)
+	expires := h.now().Add(h.cfg.SessionTTL).UTC().Truncate(time.Second)
 	if err := h.cfg.Directory.CreateSession(ctx, inspect.Session{UserID: user.ID, TokenHash: tokenHash, ExpiresAt: expires}); err != nil {
 		return err
 	}
@@ -88,6 +79,33 @@ func (h *v1) login(c *fiber.Ctx) error {
 		HTTPOnly: true, Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteStrictMode,
 	})
 	return c.JSON(LoginResult{Token: token, ExpiresAt: expires, User: user})
+}
+
+// checkPassword checks req's password under the login limits and records how the
+// attempt ended; ok is false for a wrong password or an unknown login.
+func (h *v1) checkPassword(c *fiber.Ctx, req LoginRequest) (bool, inspect.User, error) {
+	ctx := RequestContext(c)
+	user, hash, err := h.cfg.Directory.Credentials(ctx, req.Login)
+	known := err == nil
+	if err != nil && inspect.ErrorCode(err) != inspect.ENOTFOUND {
+		return false, user, err
+	}
+	if !known {
+		hash = dummyHash
+	}
+	ticket, err := h.beginLogin(c, inspect.LoginAttempt{Account: inspect.LoginAccount(user.ID, req.Login), Address: c.IP(), At: h.now()})
+	if err != nil {
+		return false, user, err
+	}
+	ok, verr := inspect.VerifyPassword(req.Password, hash)
+	if verr != nil {
+		h.log.Error("stored password hash is unreadable", "user_id", user.ID, "err", verr)
+	}
+	ok = known && ok
+	if err := h.cfg.LoginLimiter.EndLogin(ctx, ticket, ok); err != nil {
+		return false, user, err
+	}
+	return ok, user, nil
 }
 
 func (h *v1) logout(c *fiber.Ctx) error {

@@ -141,10 +141,17 @@ func limitedWorld(t *testing.T) (*world, string) {
 
 // replica starts another server on w's database and bucket and returns its base URL.
 func replica(t *testing.T, w *world, cfg api.Config, limits api.LoginLimits) string {
+	return replicaWith(t, w, cfg, func(v1 *api.V1Config) { v1.LoginLimits = limits })
+}
+
+// replicaWith is replica with the V1Config (storage's services and login limiter)
+// changed by adjust.
+func replicaWith(t testing.TB, w *world, cfg api.Config, adjust func(*api.V1Config)) string {
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := api.New(cfg)
 	v1 := v1Config(w.svc)
-	v1.LoginLimits, v1.LoginLimiter = limits, storage.NewLoginAttempts(w.db)
+	v1.LoginLimiter = storage.NewLoginAttempts(w.db)
+	adjust(&v1)
 	srv.MountV1(v1)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -228,7 +235,7 @@ func TestSlowClientsTimeOutPerRoute(t *testing.T) {
 	}
 }
 
-func loginStatus(t *testing.T, base, login, password string) int {
+func loginStatus(t testing.TB, base, login, password string) int {
 	t.Helper()
 	body := fmt.Sprintf(`{"login":%q,"password":%q}`, login, password)
 	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(body))

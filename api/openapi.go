@@ -128,7 +128,8 @@ func openAPIDocument(routes []Route) OpenAPI {
 			op.Responses["404"] = jsonResponse("no such thing, or not visible to the caller", errorRef)
 		case r.in != nil: // logging in
 			op.Responses["401"] = jsonResponse("wrong username, phone or password", errorRef)
-			op.Responses["429"] = jsonResponse("too many attempts; Retry-After says when to try again", errorRef)
+			op.Responses["429"] = jsonResponse("too many failed attempts for the account, from the address, or for many accounts from the address; Retry-After says when to try again", errorRef)
+			op.Responses["503"] = jsonResponse("too many people are logging in at this moment; Retry-After says when to try again", errorRef)
 		}
 		if doc.Paths[path] == nil {
 			doc.Paths[path] = map[string]OpenAPIOperation{}

@@ -15,6 +15,7 @@ type v1 struct {
 	log     *slog.Logger
 	cfg     V1Config
 	metrics *metrics.Metrics // nil: none
+	logins  *loginPool
 }
 
 func (h *v1) now() time.Time {
@@ -41,7 +42,7 @@ func (s *Server) MountV1(cfg V1Config) []Route {
 	if cfg.LoginLimiter == nil {
 		cfg.LoginLimiter = noLoginLimiter{}
 	}
-	h := &v1{log: s.log, cfg: cfg, metrics: s.cfg.Metrics}
+	h := &v1{log: s.log, cfg: cfg, metrics: s.cfg.Metrics, logins: newLoginPool(cfg.LoginWorkers)}
 	s.app.Use("/api", noStore)
 	routes := h.routes()
 	for _, r := range routes {

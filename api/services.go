@@ -130,6 +130,9 @@ type V1Config struct {
 	// LoginLimiter keeps the login limits' counts, shared by all replicas; with
 	// none, logins are refused.
 	LoginLimiter LoginLimiter
+	// LoginWorkers bound the password checks running at once and the logins
+	// waiting for one (zero fields take the defaults).
+	LoginWorkers LoginWorkers
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

@@ -9,18 +9,22 @@ import (
 	"time"
 )
 
-// LoginLimits bound what password guessing looks like. Only failed (and still
-// running) attempts count, never successful logins: a team behind one NAT address
-// logging in at the start of a shift is never limited.
+// LoginLimits bound what attacks look like: guessing one account's password,
+// many failures from one address, and password spraying (one guess each at many
+// accounts). Only failures count, never successful logins: a team behind one
+// carrier or office NAT address logging in at the start of a shift is never
+// limited. A success forgets its account's failures.
 type LoginLimits struct {
 	// AccountFailures failed logins for one account within AccountWindow block
 	// that account's logins until the oldest of them leaves the window. A login
-	// still being checked counts as a failure until it ends, so simultaneous
-	// guesses cannot all get through.
+	// of that account still being checked counts as a failure until it ends, so
+	// simultaneous guesses at one account cannot all get through.
 	AccountFailures int
 	AccountWindow   time.Duration
 	// AddressFailures failed logins from one client address within AddressWindow
-	// block that address.
+	// block that address. Only finished failures count: logins of different
+	// accounts running at the same time from one address are a team, not an
+	// attack, until they fail.
 	AddressFailures int
 	AddressWindow   time.Duration
 	// SprayAccounts distinct accounts failing from one client address within
@@ -68,7 +72,8 @@ type LoginTicket struct {
 	Account string
 }
 
-// FailedLogin is one failed (or still running) earlier attempt.
+// FailedLogin is one failed earlier attempt (for the account's own limit, also
+// one still running).
 type FailedLogin struct {
 	Account string
 	At      time.Time
@@ -82,8 +87,9 @@ type LoginRefusal struct {
 
 func (r *LoginRefusal) Error() string { return r.Reason }
 
-// Check decides whether attempt may go ahead, given the failed (or running)
-// attempts for its account and from its address within the longest window.
+// Check decides whether attempt may go ahead, given the failed or running
+// attempts for its account and the failed attempts from its address within the
+// longest window.
 func (l LoginLimits) Check(a LoginAttempt, forAccount, fromAddress []FailedLogin) *LoginRefusal {
 	if w, n := waitFor(forAccount, a.At, l.AccountWindow, l.AccountFailures); w > 0 {
 		return &LoginRefusal{Wait: w, Reason: fmt.Sprintf("too many failed logins for this account: %d in %s", n, FormatWait(l.AccountWindow))}

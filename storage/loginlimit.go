@@ -19,24 +19,29 @@ type LoginAttempts struct {
 // NewLoginAttempts returns the shared login limiter on db.
 func NewLoginAttempts(db *DB) *LoginAttempts { return &LoginAttempts{db: db} }
 
-// BeginLogin decides, under locks on the account and the address, whether a may
-// go ahead; if so it records it as running (counted as a failure until
-// EndLogin) and returns its ticket. A refusal is an *inspect.LoginRefusal.
+// BeginLogin decides, under a lock on the account, whether a may go ahead; if so
+// it records it as running and returns its ticket. A refusal is an
+// *inspect.LoginRefusal.
+//
+// For the account, a running attempt counts as a failure until EndLogin, so
+// simultaneous guesses at one account cannot all get through. For the address,
+// only finished failures count: the logins of a team behind one NAT address run
+// at the same time and must not count against each other. The address is not
+// locked, so those logins do not queue behind one another here; how many
+// attempts of one address can be running at once is bounded by the API's login
+// workers instead.
 func (la *LoginAttempts) BeginLogin(ctx context.Context, a inspect.LoginAttempt, l inspect.LoginLimits) (inspect.LoginTicket, error) {
 	t := inspect.LoginTicket{Account: a.Account}
 	since := a.At.Add(-l.LongestWindow())
 	err := la.db.inTx(ctx, func(tx pgx.Tx) error {
-		// Account first, then address: every attempt takes them in this order.
-		for _, key := range []string{"login-account:" + a.Account, "login-address:" + a.Address} {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key); err != nil {
-				return fmt.Errorf("lock login attempts: %w", err)
-			}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "login-account:"+a.Account); err != nil {
+			return fmt.Errorf("lock login attempts: %w", err)
 		}
-		forAccount, err := failedLogins(ctx, tx, `account = $1`, a.Account, since)
+		forAccount, err := failedLogins(ctx, tx, `account = $1 AND failed IS NOT FALSE`, a.Account, since)
 		if err != nil {
 			return err
 		}
-		fromAddress, err := failedLogins(ctx, tx, `address = $1`, a.Address, since)
+		fromAddress, err := failedLogins(ctx, tx, `address = $1 AND failed`, a.Address, since)
 		if err != nil {
 			return err
 		}
@@ -73,10 +78,10 @@ func (la *LoginAttempts) EndLogin(ctx context.Context, t inspect.LoginTicket, ok
 	return nil
 }
 
-// failedLogins returns the failed or running attempts matching where ($1) since
-// the given time, oldest first.
+// failedLogins returns the attempts matching where ($1) since the given time,
+// oldest first.
 func failedLogins(ctx context.Context, tx pgx.Tx, where, key string, since time.Time) ([]inspect.FailedLogin, error) {
-	rows, err := tx.Query(ctx, `SELECT account, at FROM login_attempts WHERE `+where+` AND at > $2 AND failed IS NOT FALSE ORDER BY at`, key, since)
+	rows, err := tx.Query(ctx, `SELECT account, at FROM login_attempts WHERE `+where+` AND at > $2 ORDER BY at`, key, since)
 	if err != nil {
 		return nil, fmt.Errorf("read login attempts: %w", err)
 	}

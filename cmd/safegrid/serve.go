@@ -111,6 +111,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		Directory: svc.Directory, Sites: svc.Sites, Inspections: svc.Inspections, Photos: svc.Photos, Hazards: svc.Hazards,
 		Flags: svc.Flags, Notifications: svc.Notifications, Policy: svc.Policy, Determinations: svc.Determinations,
 		Open311: svc.Open311, LoginLimiter: storage.NewLoginAttempts(db),
+		LoginWorkers: api.LoginWorkers{Workers: cfg.LoginWorkers, Queue: cfg.LoginQueue, Wait: cfg.LoginWait},
 	})
 	srv.MountWeb(api.WebConfig{MapTileURL: cfg.MapTileURL, MapAttribution: cfg.MapAttribution})
 

@@ -57,6 +57,11 @@ type Config struct {
 	// MapTileURL and MapAttribution are the web app's map tiles (empty: no tiles).
 	MapTileURL     string
 	MapAttribution string
+	// LoginWorkers password checks run at once; LoginQueue logins may wait for
+	// one, each at most LoginWait.
+	LoginWorkers int
+	LoginQueue   int
+	LoginWait    time.Duration
 }
 
 // checkAddr checks a listen address, host:port.
@@ -181,6 +186,30 @@ func Vars() []Var {
 			c.JobRescueAfter = d
 			return nil
 		}},
+		{"SAFEGRID_LOGIN_WORKERS", "number of CPU cores", "password checks (argon2id, 19 MiB and about 40 ms of a core each) run at once; other logins wait in line, so a shift start cannot take every core from the rest of the API", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 256 {
+				return fmt.Errorf("want a whole number from 1 to 256")
+			}
+			c.LoginWorkers = n
+			return nil
+		}},
+		{"SAFEGRID_LOGIN_QUEUE", "500", "logins that may wait for a password check; one more is answered 503 with Retry-After at once", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 100000 {
+				return fmt.Errorf("want a whole number from 1 to 100000")
+			}
+			c.LoginQueue = n
+			return nil
+		}},
+		{"SAFEGRID_LOGIN_WAIT", "10s", "longest wait of a login for a password check before it is answered 503 with Retry-After", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("want a positive duration such as 10s")
+			}
+			c.LoginWait = d
+			return nil
+		}},
 		{"SAFEGRID_TRUSTED_PROXIES", "", "comma-separated proxy IPs or CIDRs whose X-Forwarded-For is trusted", func(c *Config, v string) error {
 			c.TrustedProxies = nil
 			for _, p := range strings.Split(v, ",") {
@@ -282,13 +311,13 @@ func (e *Error) Error() string {
 // Load reads every variable through getenv, applying defaults for unset ones, and
 // returns the first invalid value as an *Error.
 func Load(getenv func(string) string) (Config, error) {
-	c := Config{AISessions: runtime.NumCPU()}
+	c := Config{AISessions: runtime.NumCPU(), LoginWorkers: runtime.NumCPU()}
 	for _, v := range Vars() {
 		val, set := getenv(v.Name), true
 		if val == "" {
 			val, set = v.Default, false
 		}
-		if !set && (v.Name == "SAFEGRID_AI_SESSIONS" || v.Name == "SAFEGRID_ORT_LIB") {
+		if !set && (v.Name == "SAFEGRID_AI_SESSIONS" || v.Name == "SAFEGRID_LOGIN_WORKERS" || v.Name == "SAFEGRID_ORT_LIB") {
 			continue // computed defaults, filled in below
 		}
 		if err := v.apply(&c, val); err != nil {
