@@ -7,10 +7,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/safegrid/safegrid/api/metrics"
+	"github.com/safegrid/safegrid/storage"
 )
 
 // scrape reads the metrics as Prometheus does.
@@ -40,7 +42,42 @@ func TestMetricsScrapedAfterRequest(t *testing.T) {
 	t.Parallel()
 	m := metrics.New()
 	w := setupMetered(t, m)
-	m.RegisterPool("main", w.db.Pool)
+	// serve's three pools; reports has one connection, held by a report while a
+	// second one waits for it.
+	m.RegisterPool("api", w.db.Pool)
+	m.RegisterPool("jobs", w.openPool(storage.PoolSize{Name: "test-jobs", Conns: 2}).Pool)
+	reports := w.openPool(storage.PoolSize{Name: "test-reports", Conns: 1}).Pool
+	m.RegisterPool("reports", reports)
+	held, err := reports.Acquire(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error)
+	go func() {
+		c, err := reports.Acquire(w.ctx)
+		if err == nil {
+			c.Release()
+		}
+		waited <- err
+	}()
+	for reports.Stat().EmptyAcquireCount() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	during := scrape(t, m)
+	held.Release()
+	if err := <-waited; err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`safegrid_db_pool_max_connections{pool="reports"} 1`,
+		`safegrid_db_pool_acquired_connections{pool="reports"} 1`,
+		`safegrid_db_pool_max_connections{pool="jobs"} 2`,
+		`safegrid_db_pool_empty_acquires_total{pool="reports"} 1`,
+	} {
+		if !strings.Contains(during, want) {
+			t.Errorf("metrics while a report waits lack %s", want)
+		}
+	}
 	d := w.startedInspection(w.own)
 	token := w.login(w.own.inspector)
 
@@ -61,8 +98,11 @@ func TestMetricsScrapedAfterRequest(t *testing.T) {
 		`safegrid_http_request_duration_seconds_bucket{method="GET",route="/api/v1/vocabulary",status="2xx",le="10"} 1`,
 		`safegrid_http_request_duration_seconds_count{method="PUT",route="/api/v1/photos/:uuid",status="2xx"} 1`,
 		fmt.Sprintf(`safegrid_upload_bytes_total{kind="photo"} %d`, len(photo)),
-		`safegrid_db_pool_max_connections{pool="main"}`,
-		`safegrid_db_pool_acquires_total{pool="main"}`,
+		`safegrid_db_pool_max_connections{pool="api"}`,
+		`safegrid_db_pool_acquires_total{pool="api"}`,
+		`safegrid_db_pool_idle_connections{pool="reports"} 1`,
+		`safegrid_db_pool_total_connections{pool="reports"} 1`,
+		`safegrid_db_pool_acquire_wait_seconds_total{pool="reports"}`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(text, want) {

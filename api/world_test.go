@@ -316,4 +316,15 @@ func (w *world) checkPhotoConsistency(t *testing.T) {
 	}
 }
 
+// openPool opens another pool of size on w's database, closed when the test ends.
+func (w *world) openPool(size storage.PoolSize) *storage.DB {
+	w.t.Helper()
+	db, err := storage.OpenPool(w.ctx, w.db.Pool.Config().ConnString(), size)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(db.Close)
+	return db
+}
+
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

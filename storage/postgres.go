@@ -19,13 +19,35 @@ type DB struct {
 	Pool *pgxpool.Pool
 }
 
-// OpenDB connects a pool to the database at url and checks that it answers.
+// OpenDB connects a pool of pgx's default size (the larger of 4 and the cores)
+// to the database at url and checks that it answers.
 func OpenDB(ctx context.Context, url string) (*DB, error) {
+	return OpenPool(ctx, url, PoolSize{})
+}
+
+// PoolSize is the size and the name of one pool. serve opens several on purpose
+// (API requests, jobs, reports), so that one kind of work cannot take the
+// connections another needs.
+type PoolSize struct {
+	Name  string // application_name of its connections (pg_stat_activity); "" keeps the URL's
+	Conns int    // most connections; 0 keeps the URL's pool_max_conns or pgx's default
+}
+
+// OpenPool connects a pool of size to the database at url and checks that it
+// answers.
+func OpenPool(ctx context.Context, url string, size PoolSize) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	if size.Conns > 0 {
+		cfg.MaxConns = int32(size.Conns)
+		cfg.MinConns = min(cfg.MinConns, cfg.MaxConns)
+	}
+	if size.Name != "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = size.Name
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)

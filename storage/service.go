@@ -27,7 +27,11 @@ type Queue interface {
 // Deps is what the services are built from. Everything is set here, once: no
 // service field changes after New.
 type Deps struct {
-	DB      *DB
+	DB *DB
+	// Reports is the pool of the KPI and report queries (the PolicyService),
+	// apart from DB so that slow reports cannot take the connections of
+	// everything else; nil uses DB.
+	Reports *DB
 	Objects *ObjectStore
 	// Rules generates the checklist when an inspection starts.
 	Rules *checklists.RuleSet
@@ -75,6 +79,12 @@ func New(d Deps) *Services {
 		d.Now = time.Now
 	}
 	b := &base{db: d.DB, objects: d.Objects, rules: d.Rules, policy: d.Policy, queue: d.Queue, sms: d.SMS && d.Queue != nil, clock: d.Now}
+	reports := b
+	if d.Reports != nil {
+		r := *b
+		r.db = d.Reports
+		reports = &r
+	}
 	return &Services{
 		Hazards:        &HazardService{b},
 		Inspections:    &InspectionService{b},
@@ -82,7 +92,7 @@ func New(d Deps) *Services {
 		Flags:          &FlagService{b},
 		Directory:      &DirectoryService{b},
 		Sites:          &SiteService{b},
-		Policy:         &PolicyService{b},
+		Policy:         &PolicyService{reports},
 		Notifications:  &NotificationService{b},
 		Determinations: &DeterminationService{b},
 		Open311:        &Open311Service{b},
@@ -121,7 +131,8 @@ type DirectoryService struct{ *base }
 // SiteService is the inspected premises.
 type SiteService struct{ *base }
 
-// PolicyService is the time-limit policy of each district and the KPIs.
+// PolicyService is the time-limit policy of each district and the KPIs. It runs
+// on Deps.Reports.
 type PolicyService struct{ *base }
 
 // NotificationService is the outbox: enqueueing, delivering and the in-app inbox.

@@ -8,7 +8,9 @@ package metrics
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,6 +28,7 @@ type Metrics struct {
 	httpDuration *prometheus.HistogramVec
 	uploadBytes  *prometheus.CounterVec
 	jobDuration  *prometheus.HistogramVec
+	pools        *poolCollector
 }
 
 // New returns the metrics of one replica, with the Go runtime's and the
@@ -33,6 +36,7 @@ type Metrics struct {
 func New() *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
+		pools:    &poolCollector{},
 		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "safegrid_http_request_duration_seconds",
 			Help: "Time to answer an HTTP request, by method, route pattern (not the raw path) and status class.",
@@ -51,7 +55,7 @@ func New() *Metrics {
 		}, []string{"kind", "outcome"}),
 	}
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.httpDuration, m.uploadBytes, m.jobDuration)
+		m.httpDuration, m.uploadBytes, m.jobDuration, m.pools)
 	return m
 }
 
@@ -97,9 +101,10 @@ func (m *Metrics) ObserveJob(kind string, d time.Duration, err error) {
 	m.jobDuration.WithLabelValues(kind, outcome).Observe(d.Seconds())
 }
 
-// RegisterPool reports the pool's connections and waits under pool=name.
+// RegisterPool reports the pool's connections and waits under pool=name; a
+// replica has several (api, jobs, reports), each registered once.
 func (m *Metrics) RegisterPool(name string, pool *pgxpool.Pool) {
-	m.registry.MustRegister(poolCollector{name: name, pool: pool})
+	m.pools.add(name, pool)
 }
 
 // QueueDepth counts the jobs waiting by state (available, scheduled, retryable,
@@ -131,25 +136,51 @@ func poolDesc(name, help string) *prometheus.Desc {
 	return prometheus.NewDesc("safegrid_db_pool_"+name, help, []string{"pool"}, nil)
 }
 
+// poolCollector reads the stats of every registered pool at each scrape.
 type poolCollector struct {
+	mu    sync.Mutex
+	pools []namedPool
+}
+
+type namedPool struct {
 	name string
 	pool *pgxpool.Pool
 }
 
-func (c poolCollector) Describe(ch chan<- *prometheus.Desc) {
+func (c *poolCollector) add(name string, pool *pgxpool.Pool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.pools {
+		if p.name == name {
+			panic("metrics: pool " + name + " registered twice")
+		}
+	}
+	c.pools = append(c.pools, namedPool{name: name, pool: pool})
+}
+
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{poolDescs.acquired, poolDescs.idle, poolDescs.total, poolDescs.max,
 		poolDescs.acquires, poolDescs.waits, poolDescs.waitSeconds} {
 		ch <- d
 	}
 }
 
-func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.pool.Stat()
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	pools := slices.Clone(c.pools)
+	c.mu.Unlock()
+	for _, p := range pools {
+		p.collect(ch)
+	}
+}
+
+func (p namedPool) collect(ch chan<- prometheus.Metric) {
+	s := p.pool.Stat()
 	gauge := func(d *prometheus.Desc, v float64) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, c.name)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, p.name)
 	}
 	counter := func(d *prometheus.Desc, v float64) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, c.name)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, p.name)
 	}
 	gauge(poolDescs.acquired, float64(s.AcquiredConns()))
 	gauge(poolDescs.idle, float64(s.IdleConns()))

@@ -209,7 +209,9 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 		fmt.Sprintf(`safegrid_upload_bytes_total{kind="photo"} %d`, len(photo)),
 		`safegrid_http_request_duration_seconds_count{method="PUT",route="/api/v1/photos/:uuid",status="2xx"} 1`,
 		`safegrid_http_request_duration_seconds_count{method="GET",route="/api/v1/hazards/:id",status="2xx"} 1`,
-		`safegrid_db_pool_max_connections{pool="main"}`,
+		`safegrid_db_pool_max_connections{pool="api"}`,
+		`safegrid_db_pool_max_connections{pool="jobs"}`,
+		`safegrid_db_pool_max_connections{pool="reports"}`,
 		`safegrid_jobs_queue_up 1`,
 	})
 	if r := c.Do("", "GET", "/metrics", nil); strings.Contains(string(r.Body), "safegrid_") {

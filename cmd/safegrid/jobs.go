@@ -40,19 +40,24 @@ type services struct {
 
 // newServices builds the product in River's order: the insert-only scheduler
 // first, handed to the storage services at construction, then the working client
-// whose workers call those services. detector is nil when AI checks are off, m
-// when metrics are.
-func newServices(cfg config.Config, db *storage.DB, objects *storage.ObjectStore, rules *checklists.RuleSet, detector *models.Detector, m *metrics.Metrics, log *slog.Logger) (services, error) {
-	sched, err := jobs.NewScheduler(db, detector != nil)
+// whose workers call those services. The API's services run on the API pool (the
+// KPIs on the report pool); River and the services its workers call run on the
+// jobs pool. detector is nil when AI checks are off, m when metrics are.
+func newServices(cfg config.Config, p pools, objects *storage.ObjectStore, rules *checklists.RuleSet, detector *models.Detector, m *metrics.Metrics, log *slog.Logger) (services, error) {
+	// The scheduler inserts jobs in the transactions of the change that needs
+	// them, on whichever pool that runs; its own pool is the jobs'.
+	sched, err := jobs.NewScheduler(p.jobs, detector != nil)
 	if err != nil {
 		return services{}, err
 	}
-	svc := storage.New(storage.Deps{DB: db, Objects: objects, Rules: rules, Queue: sched, SMS: cfg.SMSURL != ""})
+	deps := storage.Deps{DB: p.api, Reports: p.reports, Objects: objects, Rules: rules, Queue: sched, SMS: cfg.SMSURL != ""}
+	svc := storage.New(deps)
+	deps.DB, deps.Reports = p.jobs, nil
 	var det jobs.Detector
 	if detector != nil {
 		det = detector
 	}
-	jc := jobs.Config{DB: db, Services: svc, Senders: newSenders(cfg, log), Detector: det, Log: log, RescueAfter: cfg.JobRescueAfter}
+	jc := jobs.Config{DB: p.jobs, Services: storage.New(deps), Senders: newSenders(cfg, log), Detector: det, Log: log, RescueAfter: cfg.JobRescueAfter}
 	if m != nil {
 		jc.ObserveJob = m.ObserveJob
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -18,7 +19,7 @@ import (
 )
 
 // runServe starts everything, serves until SIGINT/SIGTERM and then shuts down in
-// order: HTTP, then River (letting running jobs finish), then the pool.
+// order: HTTP, then River (letting running jobs finish), then the pools.
 func runServe(ctx context.Context, env *runEnv, args []string) error {
 	if err := parseNoArgs(newFlagSet("serve", env.stderr), args); err != nil {
 		return err
@@ -53,16 +54,15 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 		log.Info("metrics serving", "addr", mln.Addr().String(), "path", metrics.Path)
 	}
 
-	db, err := storage.OpenDB(ctx, cfg.DatabaseURL)
+	dbs, err := openPools(ctx, cfg, m)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer dbs.Close()
 	if m != nil {
-		m.RegisterPool("main", db.Pool)
-		m.RegisterQueue(func(ctx context.Context) (map[string]int64, error) { return jobs.Waiting(ctx, db) })
+		m.RegisterQueue(func(ctx context.Context) (map[string]int64, error) { return jobs.Waiting(ctx, dbs.jobs) })
 	}
-	res, err := db.Migrate(ctx)
+	res, err := dbs.api.Migrate(ctx)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load rules: %w", err)
 	}
-	svc, err := newServices(cfg, db, objects, rules, ai.Detector, m, log)
+	svc, err := newServices(cfg, dbs, objects, rules, ai.Detector, m, log)
 	if err != nil {
 		return err
 	}
@@ -95,25 +95,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	if err := worker.Start(ctx); err != nil {
 		return fmt.Errorf("start job client: %w", err)
 	}
-
-	srv := api.New(api.Config{
-		Logger:         log,
-		BodyLimit:      cfg.BodyLimit,
-		MaxUploadBytes: cfg.MaxPhotoBytes,
-		TrustedProxies: cfg.TrustedProxies,
-		Metrics:        m,
-		Checks: append([]api.Check{
-			{Name: "postgres", Run: db.Ping},
-			{Name: "object_store", Run: objects.Health},
-		}, aiChecks(ai)...),
-	})
-	srv.MountV1(api.V1Config{
-		Directory: svc.Directory, Sites: svc.Sites, Inspections: svc.Inspections, Photos: svc.Photos, Hazards: svc.Hazards,
-		Flags: svc.Flags, Notifications: svc.Notifications, Policy: svc.Policy, Determinations: svc.Determinations,
-		Open311: svc.Open311, LoginLimiter: storage.NewLoginAttempts(db),
-		LoginWorkers: api.LoginWorkers{Workers: cfg.LoginWorkers, Queue: cfg.LoginQueue, Wait: cfg.LoginWait},
-	})
-	srv.MountWeb(api.WebConfig{MapTileURL: cfg.MapTileURL, MapAttribution: cfg.MapAttribution})
+	srv := newServer(cfg, log, m, dbs, svc.Services, append([]api.Check{{Name: "object_store", Run: objects.Health}}, aiChecks(ai)...))
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -139,10 +121,32 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	if err := worker.Stop(shutdownCtx); err != nil {
 		errs = append(errs, fmt.Errorf("stop jobs: %w", err))
 	}
-	db.Close()
+	dbs.Close()
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// newServer builds the HTTP server of serve: the API on svc (whose logins are
+// limited on the API pool), the web app, and readiness checks of the API pool
+// and checks.
+func newServer(cfg config.Config, log *slog.Logger, m *metrics.Metrics, dbs pools, svc *storage.Services, checks []api.Check) *api.Server {
+	srv := api.New(api.Config{
+		Logger:         log,
+		BodyLimit:      cfg.BodyLimit,
+		MaxUploadBytes: cfg.MaxPhotoBytes,
+		TrustedProxies: cfg.TrustedProxies,
+		Metrics:        m,
+		Checks:         append([]api.Check{{Name: "postgres", Run: dbs.api.Ping}}, checks...),
+	})
+	srv.MountV1(api.V1Config{
+		Directory: svc.Directory, Sites: svc.Sites, Inspections: svc.Inspections, Photos: svc.Photos, Hazards: svc.Hazards,
+		Flags: svc.Flags, Notifications: svc.Notifications, Policy: svc.Policy, Determinations: svc.Determinations,
+		Open311: svc.Open311, LoginLimiter: storage.NewLoginAttempts(dbs.api),
+		LoginWorkers: api.LoginWorkers{Workers: cfg.LoginWorkers, Queue: cfg.LoginQueue, Wait: cfg.LoginWait},
+	})
+	srv.MountWeb(api.WebConfig{MapTileURL: cfg.MapTileURL, MapAttribution: cfg.MapAttribution})
+	return srv
 }

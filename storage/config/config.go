@@ -62,6 +62,10 @@ type Config struct {
 	LoginWorkers int
 	LoginQueue   int
 	LoginWait    time.Duration
+	// APIConns, JobConns and ReportConns size serve's three database pools.
+	APIConns    int
+	JobConns    int
+	ReportConns int
 }
 
 // checkAddr checks a listen address, host:port.
@@ -117,6 +121,9 @@ func Vars() []Var {
 			c.DatabaseURL = v
 			return nil
 		}},
+		{"SAFEGRID_DB_API_CONNS", "12", "database connections of API requests (and logins); each replica opens three pools of its own, so that jobs and reports cannot take the API's connections: keep the three sizes' sum times the replicas below Postgres's max_connections (100 by default)", setConns(func(c *Config) *int { return &c.APIConns })},
+		{"SAFEGRID_DB_JOB_CONNS", "8", "database connections of the background jobs (River: deadlines, reminders, notifications, photo analysis); jobs beyond it wait for one", setConns(func(c *Config) *int { return &c.JobConns })},
+		{"SAFEGRID_DB_REPORT_CONNS", "2", "database connections of the KPI and report queries (`GET /kpi`); more KPI requests than this wait for one another, not for the API", setConns(func(c *Config) *int { return &c.ReportConns })},
 		{"SAFEGRID_S3_ENDPOINT", "127.0.0.1:9000", "S3/MinIO endpoint as host:port (no scheme)", func(c *Config, v string) error {
 			if strings.Contains(v, "://") {
 				return fmt.Errorf("give host:port without a scheme; use SAFEGRID_S3_USE_TLS for https")
@@ -288,6 +295,17 @@ func oneOf(field func(*Config) *string, allowed ...string) func(*Config, string)
 	}
 }
 
+func setConns(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return fmt.Errorf("want a whole number of connections from 1 to 1000")
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
 func setBytes(field func(*Config) *int64) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -338,6 +356,13 @@ func expandHome(p string) string {
 		}
 	}
 	return p
+}
+
+// Pools are the sizes of serve's database pools: API requests, jobs, reports.
+func (c Config) Pools() (api, jobs, reports storage.PoolSize) {
+	return storage.PoolSize{Name: "safegrid-api", Conns: c.APIConns},
+		storage.PoolSize{Name: "safegrid-jobs", Conns: c.JobConns},
+		storage.PoolSize{Name: "safegrid-reports", Conns: c.ReportConns}
 }
 
 // ObjectStore is the object store part of the configuration.
