@@ -34,8 +34,10 @@ type ManualFlagInput struct {
 	Note string    `json:"note"`
 }
 
-func (h *v1) listFlags(ctx context.Context, p inspect.Principal, q FlagQuery) ([]inspect.AIFlag, error) {
-	return h.cfg.Flags.Flags(ctx, p, inspect.FlagFilter{Review: q.Review, Code: q.Code, AfterID: q.AfterID, Limit: q.Limit})
+func (h *v1) listFlags(ctx context.Context, p inspect.Principal, q FlagQuery) (List[inspect.AIFlag], error) {
+	return listPage(q.Page, q.orDefault(inspect.DefaultFlagPage), func(after int64, limit int) ([]inspect.AIFlag, error) {
+		return h.cfg.Flags.Flags(ctx, p, inspect.FlagFilter{Review: q.Review, Code: q.Code, AfterID: after, Limit: limit})
+	}, func(f inspect.AIFlag) int64 { return f.ID })
 }
 
 func (h *v1) flagStats(ctx context.Context, p inspect.Principal, _ struct{}) ([]inspect.FlagStats, error) {

@@ -211,6 +211,7 @@ func TestListsPageByKey(t *testing.T) {
 			people++
 			w.factory.Inspector(fmt.Sprint("pager", people), s.grid)
 		}, "after_id"},
+		{"review queue", "/api/v1/flags", func() { w.analysedPhoto(s) }, "after_id"},
 		{"notifications", "/api/v1/notifications", func() {
 			notes++
 			if _, err := w.db.Pool.Exec(w.ctx, `INSERT INTO notifications (user_id, channel, kind, text_zh, text_en, dedup_key)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/safegrid/safegrid/api"
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
 )
@@ -121,9 +122,9 @@ func TestReviewFlags(t *testing.T) {
 	}
 	first, second, third := flagFor(), flagFor(), flagFor()
 
-	var queue []inspect.AIFlag
-	if st := w.call(officer, "GET", "/api/v1/flags", nil, &queue); st != 200 || len(queue) != 3 {
-		t.Fatalf("review queue: status %d, %d flags, want 200 and 3", st, len(queue))
+	var queue api.List[inspect.AIFlag]
+	if st := w.call(officer, "GET", "/api/v1/flags", nil, &queue); st != 200 || len(queue.Items) != 3 {
+		t.Fatalf("review queue: status %d, %d flags, want 200 and 3", st, len(queue.Items))
 	}
 
 	var confirmed inspect.AIFlag
@@ -185,5 +186,67 @@ func TestReviewFlags(t *testing.T) {
 	examples, err := w.svc.Flags.LabelledExamples(w.ctx)
 	if err != nil || len(examples) != 3 {
 		t.Fatalf("labelled examples: %d (err %v), want 3", len(examples), err)
+	}
+}
+
+// The review queue is the same flags, oldest first, whichever way an area's
+// queue is read: a community officer's (a few grids, merged per grid), a
+// subdistrict officer's with more grids than storage merges one by one (read in
+// id order), an admin's. Reviewed flags leave it; a site moved to another grid
+// takes its flags to that grid's reviewers.
+func TestReviewQueueOfEveryArea(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	var own, other []int64
+	for range 3 {
+		_, f := w.analysedPhoto(w.own)
+		own = append(own, f.ID)
+	}
+	for range 2 {
+		_, f := w.analysedPhoto(w.other)
+		other = append(other, f.ID)
+	}
+	_, reviewed := w.analysedPhoto(w.own)
+	if _, err := w.svc.Flags.ReviewFlag(w.ctx, w.own.officerP, reviewed.ID, false, "a shadow, not a motorcycle"); err != nil {
+		t.Fatal(err)
+	}
+	// A third community with 40 grids: the subdistrict officer's area has 45 units.
+	more := w.unit(w.sub.ID, inspect.LevelCommunity, "Community 3")
+	for i := range 40 {
+		w.unit(more.ID, inspect.LevelGrid, fmt.Sprint("Grid 3.", i))
+	}
+	subOfficer := w.login(w.factory.Officer("suboffice", w.sub))
+	all := append(slices.Clone(own), other...)
+	slices.Sort(all)
+
+	queue := func(token string) []int64 {
+		t.Helper()
+		return w.readPages(token, "/api/v1/flags", 2, func() {})
+	}
+	for _, c := range []struct {
+		name  string
+		token string
+		want  []int64
+	}{
+		{"community officer", w.login(w.own.officer), own},
+		{"other community's officer", w.login(w.other.officer), other},
+		{"subdistrict officer (45 units)", subOfficer, all},
+		{"admin", w.login(w.admin), all},
+	} {
+		if got := queue(c.token); !slices.Equal(got, c.want) {
+			t.Errorf("%s reads the queue %v, want %v", c.name, got, c.want)
+		}
+	}
+
+	site := w.own.site
+	site.GridID = w.other.grid.ID
+	if _, err := w.svc.Sites.UpdateSite(w.ctx, w.adminP, site); err != nil {
+		t.Fatal(err)
+	}
+	if got := queue(w.login(w.own.officer)); len(got) != 0 {
+		t.Errorf("after the site moved away, its old community's officer reads %v, want none", got)
+	}
+	if got := queue(w.login(w.other.officer)); !slices.Equal(got, all) {
+		t.Errorf("after the site moved in, the other officer reads %v, want %v", got, all)
 	}
 }

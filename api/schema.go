@@ -30,6 +30,8 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[checklists.Item]():            "ChecklistItem",
 	reflect.TypeFor[APIKeyInput]():                "NewAPIKeyRequest",
 	reflect.TypeFor[List[inspect.HazardDetail]](): "HazardList",
+	// The review queue pages; FlagList is a photo's flags, whole.
+	reflect.TypeFor[List[inspect.AIFlag]](): "FlagPage",
 }
 
 // schemaAliases are names the document served before its schemas were derived
@@ -113,6 +115,9 @@ func (s *schemaSet) top(t reflect.Type) map[string]any {
 		return s.ref(t)
 	}
 	name := nameOf(t.Elem()) + "List"
+	if other, ok := s.names[name]; ok && other != t {
+		panic(fmt.Sprintf("api: schema %s names both %s and %s", name, other, t))
+	}
 	if _, ok := s.names[name]; !ok {
 		s.names[name] = t
 		s.defs[name] = s.inline(t)

@@ -73,12 +73,34 @@ type FlagStats struct {
 	Precision Rate   `json:"precision"`
 }
 
-// FlagFilter selects flags for the review queue.
+// Page sizes of the review queue.
+const (
+	DefaultFlagPage = 50
+	MaxFlagPage     = 200
+)
+
+// FlagFilter selects flags for the review queue, oldest (lowest id) first.
 type FlagFilter struct {
 	Review  string // pending (the default), confirmed, rejected or all
 	Code    string // one AI check; empty for all
 	AfterID int64  // for paging: only flags with a larger id
-	Limit   int    // 1–200, default 50
+	Limit   int    // 1–MaxFlagPage, default DefaultFlagPage
+}
+
+// Normalize fills in the defaults and checks the filter, naming the field at
+// fault.
+func (f *FlagFilter) Normalize() error {
+	switch f.Review {
+	case "":
+		f.Review = ReviewPending
+	case ReviewPending, ReviewConfirmed, ReviewRejected, "all":
+	default:
+		return FieldErrorf("review", "must be pending, confirmed, rejected or all, not %q", f.Review)
+	}
+	if f.AfterID < 0 {
+		return FieldErrorf("after_id", "must be a positive id")
+	}
+	return pageLimit(&f.Limit, DefaultFlagPage, MaxFlagPage)
 }
 
 // ManualHazard is a hazard the detector cannot see (COCO has no class for it) that an

@@ -16,27 +16,51 @@ func (s *FlagService) Flag(ctx context.Context, p inspect.Principal, id int64) (
 	return f, err
 }
 
-// Flags lists the flags in the principal's scope, oldest first.
+// smallArea is the most units of an area whose pending queue is merged from one
+// page per grid; a larger area's is read in id order, keeping its grids' flags.
+// A page of n then reads at most n ids per unit of a small area, and about
+// n ÷ (the area's share of the pending flags) ids of a large one: with G grids
+// of similar queues the two meet at √G units (1,000 grids: about 32).
+const smallArea = 32
+
+// Flags lists the flags in the principal's scope, oldest (lowest id) first, one
+// page after f.AfterID.
+//
+// The pending queue at any size is found by index-only scans of its ids
+// (migration 0110): a small area merges at most one page from each of its grids
+// (ai_flags_pending_grid_idx), a large one and an admin's read
+// ai_flags_pending_id_idx in id order; then only the page's rows are read. No
+// query sorts every pending flag.
 func (s *FlagService) Flags(ctx context.Context, p inspect.Principal, f inspect.FlagFilter) ([]inspect.AIFlag, error) {
-	switch f.Review {
-	case "":
-		f.Review = inspect.ReviewPending
-	case inspect.ReviewPending, inspect.ReviewConfirmed, inspect.ReviewRejected, "all":
-	default:
-		return nil, inspect.FieldErrorf("review", "must be pending, confirmed, rejected or all, not %q", f.Review)
+	if err := f.Normalize(); err != nil {
+		return nil, err
 	}
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
-	units, all := p.ScopeUnitIDs()
 	if !p.CanReview() {
 		return nil, forbidden("the review queue is for the safety office")
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+flagColumns+` FROM ai_flags f JOIN sites s ON s.id = f.site_id
-		WHERE ($1 OR s.grid_id = ANY($2))
-		  AND ($3 = 'all' OR f.review = $3) AND ($4 = '' OR f.code = $4) AND f.id > $5
-		ORDER BY f.id LIMIT $6`,
-		all, units, f.Review, f.Code, f.AfterID, f.Limit)
+	units, all := p.ScopeUnitIDs()
+	args := []any{units, f.AfterID, f.Code, f.Limit}
+	var page string
+	switch {
+	case f.Review == inspect.ReviewPending && !all && len(units) <= smallArea:
+		page = `SELECT p.id FROM unnest($1::bigint[]) AS g (id)
+			CROSS JOIN LATERAL (SELECT f.id FROM ai_flags f
+				WHERE f.grid_id = g.id AND f.review = 'pending' AND f.id > $2 AND ($3 = '' OR f.code = $3)
+				ORDER BY f.id LIMIT $4) p
+			ORDER BY p.id LIMIT $4`
+	case f.Review == inspect.ReviewPending:
+		page = `SELECT f.id FROM ai_flags f
+			WHERE f.review = 'pending' AND f.id > $2 AND ($5 OR f.grid_id = ANY($1)) AND ($3 = '' OR f.code = $3)
+			ORDER BY f.id LIMIT $4`
+		args = append(args, all)
+	default: // decided flags: the record, read now and then
+		page = `SELECT f.id FROM ai_flags f
+			WHERE ($6 = 'all' OR f.review = $6) AND f.id > $2 AND ($5 OR f.grid_id = ANY($1)) AND ($3 = '' OR f.code = $3)
+			ORDER BY f.id LIMIT $4`
+		args = append(args, all, f.Review)
+	}
+	rows, err := s.db.Pool.Query(ctx, `WITH page AS (`+page+`)
+		SELECT `+flagColumns+` FROM page JOIN ai_flags f ON f.id = page.id ORDER BY f.id`, args...)
 	return collectAs(rows, err, flagRow.flag)
 }
 

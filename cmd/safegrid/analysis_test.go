@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/safegrid/safegrid/api"
 	"github.com/safegrid/safegrid/api/apitest"
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/models"
@@ -150,11 +151,11 @@ func TestPhotoAnalysisEndToEnd(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no two_wheeler_indoor flag for photo %s in the review queue within 60 s", photoID)
 		}
-		var queue []inspect.AIFlag
+		var queue api.List[inspect.AIFlag]
 		if st, raw := call(c, officerToken, "GET", "/api/v1/flags?review=pending", nil, &queue); st != 200 {
 			t.Fatalf("review queue: %d %s", st, raw)
 		}
-		for _, f := range queue {
+		for _, f := range queue.Items {
 			if f.PhotoID == photoID && f.Code == "two_wheeler_indoor" {
 				flag = f
 			}
