@@ -122,7 +122,7 @@ func Vars() []Var {
 			return nil
 		}},
 		{"SAFEGRID_DB_API_CONNS", "12", "database connections of API requests (and logins); each replica opens three pools of its own, so that jobs and reports cannot take the API's connections: keep the three sizes' sum times the replicas below Postgres's max_connections (100 by default)", setConns(func(c *Config) *int { return &c.APIConns })},
-		{"SAFEGRID_DB_JOB_CONNS", "8", "database connections of the background jobs (River: deadlines, reminders, notifications, photo analysis); jobs beyond it wait for one", setConns(func(c *Config) *int { return &c.JobConns })},
+		{"SAFEGRID_DB_JOB_CONNS", "12", "database connections of the background jobs (River: deadlines, reminders, notifications, photo analysis); jobs beyond it wait for one", setConns(func(c *Config) *int { return &c.JobConns })},
 		{"SAFEGRID_DB_REPORT_CONNS", "2", "database connections of the KPI and report queries (`GET /kpi`); more KPI requests than this wait for one another, not for the API", setConns(func(c *Config) *int { return &c.ReportConns })},
 		{"SAFEGRID_S3_ENDPOINT", "127.0.0.1:9000", "S3/MinIO endpoint as host:port (no scheme)", func(c *Config, v string) error {
 			if strings.Contains(v, "://") {
