@@ -119,6 +119,11 @@ func (h *v1) routes() []Route {
 
 		route("GET", p+"/notifications", anyRole, "The caller's in-app notifications, newest first; page with before=<id of the last one>", h.listNotifications),
 		route("POST", p+"/notifications/:id/read", anyRole, "Mark one of the caller's notifications read", h.markNotificationRead),
+		route("POST", p+"/plans", managers, "Create an inspection plan for a unit: every site of the chosen types on a cadence (months 1, 3, 6 or 12), or a double-random draw of draw_count sites per period with an inspector pair each", h.createPlan).created(),
+		route("GET", p+"/plans", managers, "The inspection plans of the units the caller manages", h.listPlans),
+		route("POST", p+"/plans/:id/run", managers, "Make the current period's inspections of a plan now (the hourly job does it too; a period's inspections are made once)", h.runPlan),
+		route("GET", p+"/plans/:id/draws", managers, "A double-random plan's draws, with the seed and inputs that reproduce each", h.planDraws),
+		route("GET", p+"/public/draws", nil, "The latest double-random draws as published (双随机、一公开): plan, unit, period, seed and the drawn premises; no login, no personal data", h.publicDraws),
 		route("POST", p+"/integrations/keys", admins, "Create the API key of an integrating system (a 12345 hotline, a grid platform) for the Open311 façade; the key is in this answer only", h.createAPIKey).created(),
 		route("GET", p+"/integrations/keys", admins, "The API keys of integrating systems (without the keys)", h.listAPIKeys),
 		route("DELETE", p+"/integrations/keys/:id", admins, "Revoke an API key at once", h.revokeAPIKey),

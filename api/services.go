@@ -121,6 +121,8 @@ type V1Config struct {
 	Determinations DeterminationService
 	// Open311 is the hotline's door (/open311/v2 and the API keys); nil turns it off.
 	Open311 Open311Service
+	// Plans is inspection plans and their draws; nil turns them off.
+	Plans PlanService
 	// SessionTTL is how long a login session lasts (default 12 h).
 	SessionTTL time.Duration
 	// PhotoLimits bound uploads; MaxBytes defaults to Config.MaxUploadBytes.

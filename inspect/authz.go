@@ -169,6 +169,10 @@ func (p Principal) CanEditSite(s Site) bool {
 // the chosen inspector may take it is CheckAssignee's question.
 func (p Principal) CanAssign(s Site) bool { return p.manages(s.GridID) }
 
+// CanPlan reports whether p may make and run inspection plans for unit: admins,
+// and safety officers whose subtree holds it.
+func (p Principal) CanPlan(unit int64) bool { return p.manages(unit) }
+
 // CanSeeInspection reports whether the principal may see the inspection of site s:
 // the assigned inspector, admins and safety officers with the site in scope.
 // Merchants see the hazards that come out of it, not the inspection.

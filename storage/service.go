@@ -68,6 +68,7 @@ type Services struct {
 	Notifications  *NotificationService
 	Determinations *DeterminationService
 	Open311        *Open311Service
+	Plans          *PlanService
 }
 
 // New builds every service from d.
@@ -96,6 +97,7 @@ func New(d Deps) *Services {
 		Notifications:  &NotificationService{b},
 		Determinations: &DeterminationService{b},
 		Open311:        &Open311Service{b},
+		Plans:          &PlanService{b},
 	}
 }
 

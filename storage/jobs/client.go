@@ -48,6 +48,9 @@ func Workers(c Config) (*river.Workers, []*river.PeriodicJob, error) {
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return sweepOrphanPhotosArgs{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "sweep_orphan_photos"}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return runPlansArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "run_plans"}),
 	}
 	add := []struct {
 		name string
@@ -62,6 +65,9 @@ func Workers(c Config) (*river.Workers, []*river.PeriodicJob, error) {
 		}},
 		{"hazard deadline", func() error {
 			return river.AddWorkerSafely(workers, &HazardDeadlineWorker{hazards: svc.Hazards, log: log})
+		}},
+		{"plans", func() error {
+			return river.AddWorkerSafely(workers, &runPlansWorker{plans: svc.Plans, log: log})
 		}},
 		{"orphan sweeper", func() error {
 			return river.AddWorkerSafely(workers, &sweepOrphanPhotosWorker{photos: svc.Photos, log: log})

@@ -1,0 +1,36 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/safegrid/safegrid/storage"
+)
+
+// runPlansArgs is the hourly job that makes the current period's inspections of
+// every plan. A plan's run is idempotent (one inspection per plan, period and
+// site), so the job running twice, or on two replicas, adds nothing.
+type runPlansArgs struct{}
+
+// Kind names the job for River.
+func (runPlansArgs) Kind() string { return "run_plans" }
+
+type runPlansWorker struct {
+	river.WorkerDefaults[runPlansArgs]
+	plans *storage.PlanService
+	log   *slog.Logger
+}
+
+// Work runs every plan for the period containing now.
+func (w *runPlansWorker) Work(ctx context.Context, job *river.Job[runPlansArgs]) error {
+	runs, err := w.plans.RunDuePlans(ctx, time.Now())
+	for _, r := range runs {
+		if r.Created > 0 || len(r.Skipped) > 0 {
+			w.log.Info("plan run", "plan_id", r.PlanID, "period", r.Period, "created", r.Created, "skipped_sites_without_inspector", len(r.Skipped))
+		}
+	}
+	return err
+}
