@@ -207,3 +207,22 @@ func (s *NotificationService) MarkNotificationRead(ctx context.Context, p inspec
 	}
 	return nil
 }
+
+// PruneOutbox deletes the SMS and log notifications delivered or given up before
+// before, a batch at a time so that no delete holds many rows locked, and returns
+// how many it deleted. In-app notifications are the users' lists and stay; rows
+// not yet delivered stay whatever their age.
+func (s *NotificationService) PruneOutbox(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		tag, err := s.db.Pool.Exec(ctx, `DELETE FROM notifications WHERE id IN (
+			SELECT id FROM notifications WHERE channel <> 'in_app' AND (sent_at < $1 OR failed_at < $1) LIMIT 5000)`, before)
+		if err != nil {
+			return total, fmt.Errorf("prune the outbox: %w", err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < 5000 {
+			return total, nil
+		}
+	}
+}

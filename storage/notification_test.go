@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -383,5 +384,46 @@ func TestInAppNotifications(t *testing.T) {
 	}
 	if err := b.n.MarkNotificationRead(ctx, principal(6), ids[0]); inspect.ErrorCode(err) != inspect.ENOTFOUND {
 		t.Errorf("marking another user's notification read: %v, want not_found", err)
+	}
+}
+
+func TestPruneOutboxKeepsWhatIsStillNeeded(t *testing.T) {
+	db, _ := storagetest.NewDB(t)
+	ctx := t.Context()
+	svc := storage.New(storage.Deps{DB: db})
+	f := storagetest.NewFactory(t, storagetest.DirectoryOf(svc), "pw-prune-2024")
+	u := f.Merchant("m-prune")
+	old, recent := time.Now().Add(-40*24*time.Hour), time.Now().Add(-24*time.Hour)
+	rows := []struct {
+		key, channel string
+		sent, failed *time.Time
+		created      time.Time
+		kept         bool
+	}{
+		{"sms-old-sent", "sms", &old, nil, old, false},
+		{"sms-old-failed", "sms", nil, &old, old, false},
+		{"log-old-sent", "log", &old, nil, old, false},
+		{"sms-recent-sent", "sms", &recent, nil, recent, true},
+		{"sms-old-unsent", "sms", nil, nil, old, true},
+		{"in-app-old", "in_app", &old, nil, old, true},
+	}
+	for _, r := range rows {
+		if _, err := db.Pool.Exec(ctx, `INSERT INTO notifications (user_id, channel, kind, text_zh, text_en, dedup_key, created_at, sent_at, failed_at)
+			VALUES ($1, $2, 'deadline_reminder', '提醒', 'reminder', $3, $4, $5, $6)`, u.ID, r.channel, r.key, r.created, r.sent, r.failed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := svc.Notifications.PruneOutbox(ctx, time.Now().Add(-30*24*time.Hour))
+	if err != nil || n != 3 {
+		t.Fatalf("pruned %d (err %v), want 3", n, err)
+	}
+	for _, r := range rows {
+		var left bool
+		if err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notifications WHERE dedup_key = $1)`, r.key).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left != r.kept {
+			t.Errorf("%s: kept %v, want %v", r.key, left, r.kept)
+		}
 	}
 }

@@ -57,7 +57,7 @@ func newServices(cfg config.Config, p pools, objects *storage.ObjectStore, rules
 	if detector != nil {
 		det = detector
 	}
-	jc := jobs.Config{DB: p.jobs, Services: storage.New(deps), Senders: newSenders(cfg, log), Detector: det, Log: log, RescueAfter: cfg.JobRescueAfter}
+	jc := jobs.Config{DB: p.jobs, Services: storage.New(deps), Senders: newSenders(cfg, log), Detector: det, Log: log, RescueAfter: cfg.JobRescueAfter, OutboxRetention: cfg.OutboxRetention}
 	if m != nil {
 		jc.ObserveJob = m.ObserveJob
 	}

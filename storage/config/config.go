@@ -54,6 +54,9 @@ type Config struct {
 	// JobRescueAfter is how long a job may stay running before another replica
 	// runs it again (its replica died).
 	JobRescueAfter time.Duration
+	// OutboxRetention is how long sent (or given-up) SMS and log notifications stay
+	// in the outbox before the hourly job deletes them.
+	OutboxRetention time.Duration
 	// MapTileURL and MapAttribution are the web app's map tiles (empty: no tiles).
 	MapTileURL     string
 	MapAttribution string
@@ -183,6 +186,14 @@ func Vars() []Var {
 				return fmt.Errorf("want a positive duration such as 10s")
 			}
 			c.ShutdownTimeout = d
+			return nil
+		}},
+		{"SAFEGRID_OUTBOX_RETENTION", "720h", "how long a delivered (or given-up) SMS stays in the notification outbox before the hourly job deletes it; in-app notifications are the users' lists and stay. Keep it longer than any job that could enqueue the same message again", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Hour {
+				return fmt.Errorf("want a duration of at least 1h such as 720h")
+			}
+			c.OutboxRetention = d
 			return nil
 		}},
 		{"SAFEGRID_JOB_RESCUE_AFTER", "5m", "how long a background job may run before another replica takes it over (its replica died); jobs are idempotent, so a slow one run twice does no harm", func(c *Config, v string) error {

@@ -29,6 +29,8 @@ type Config struct {
 	Log      *slog.Logger
 	// RescueAfter is SAFEGRID_JOB_RESCUE_AFTER; 0 keeps River's default (1 h).
 	RescueAfter time.Duration
+	// OutboxRetention is how long delivered SMS stay in the outbox; 0 keeps them.
+	OutboxRetention time.Duration
 	// ObserveJob is told the kind, duration and error of every job attempt (the
 	// metrics); nil tells no one.
 	ObserveJob func(kind string, d time.Duration, err error)
@@ -52,6 +54,11 @@ func Workers(c Config) (*river.Workers, []*river.PeriodicJob, error) {
 			return runPlansArgs{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "run_plans"}),
 	}
+	if c.OutboxRetention > 0 {
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return pruneOutboxArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "prune_outbox"}))
+	}
 	add := []struct {
 		name string
 		add  func() error
@@ -65,6 +72,9 @@ func Workers(c Config) (*river.Workers, []*river.PeriodicJob, error) {
 		}},
 		{"hazard deadline", func() error {
 			return river.AddWorkerSafely(workers, &HazardDeadlineWorker{hazards: svc.Hazards, log: log})
+		}},
+		{"outbox pruning", func() error {
+			return river.AddWorkerSafely(workers, &pruneOutboxWorker{notifications: svc.Notifications, retention: c.OutboxRetention, log: log})
 		}},
 		{"plans", func() error {
 			return river.AddWorkerSafely(workers, &runPlansWorker{plans: svc.Plans, log: log})

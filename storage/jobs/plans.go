@@ -34,3 +34,26 @@ func (w *runPlansWorker) Work(ctx context.Context, job *river.Job[runPlansArgs])
 	}
 	return err
 }
+
+// pruneOutboxArgs is the hourly job that deletes delivered SMS and log
+// notifications older than the retention.
+type pruneOutboxArgs struct{}
+
+// Kind names the job for River.
+func (pruneOutboxArgs) Kind() string { return "prune_outbox" }
+
+type pruneOutboxWorker struct {
+	river.WorkerDefaults[pruneOutboxArgs]
+	notifications *storage.NotificationService
+	retention     time.Duration
+	log           *slog.Logger
+}
+
+// Work prunes once.
+func (w *pruneOutboxWorker) Work(ctx context.Context, job *river.Job[pruneOutboxArgs]) error {
+	n, err := w.notifications.PruneOutbox(ctx, time.Now().Add(-w.retention))
+	if n > 0 {
+		w.log.Info("pruned the notification outbox", "deleted", n, "older_than", w.retention.String())
+	}
+	return err
+}
