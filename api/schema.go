@@ -30,6 +30,7 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[checklists.Item]():            "ChecklistItem",
 	reflect.TypeFor[APIKeyInput]():                "NewAPIKeyRequest",
 	reflect.TypeFor[PlanInput]():                  "NewPlan",
+	reflect.TypeFor[WebhookInput]():               "NewWebhook",
 	reflect.TypeFor[List[inspect.HazardDetail]](): "HazardList",
 	// The review queue pages; FlagList is a photo's flags, whole.
 	reflect.TypeFor[List[inspect.AIFlag]](): "FlagPage",

@@ -123,6 +123,8 @@ type V1Config struct {
 	Open311 Open311Service
 	// Plans is inspection plans and their draws; nil turns them off.
 	Plans PlanService
+	// Webhooks is the outbound webhooks; nil turns their routes off.
+	Webhooks WebhookService
 	// SessionTTL is how long a login session lasts (default 12 h).
 	SessionTTL time.Duration
 	// PhotoLimits bound uploads; MaxBytes defaults to Config.MaxUploadBytes.

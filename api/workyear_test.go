@@ -53,6 +53,17 @@ func workYearMatrix() []matrixRoute {
 			return request{"POST", p + "/integrations/keys", map[string]string{"name": fmt.Sprintf("hotline %d", n)}}
 		}, [actors][2]int{same(201), same(403), same(403), same(403), same(401)}},
 		{"GET /api/v1/integrations/keys", list("/integrations/keys"), [actors][2]int{same(200), same(403), same(403), same(403), same(401)}},
+		{"POST /api/v1/integrations/webhooks", func(w *world, s *scope, n int) request {
+			return request{"POST", p + "/integrations/webhooks", map[string]string{"name": fmt.Sprintf("platform %d", n), "url": "https://example.gov/hook"}}
+		}, [actors][2]int{same(201), same(403), same(403), same(403), same(401)}},
+		{"GET /api/v1/integrations/webhooks", list("/integrations/webhooks"), [actors][2]int{same(200), same(403), same(403), same(403), same(401)}},
+		{"DELETE /api/v1/integrations/webhooks/:id", func(w *world, s *scope, n int) request {
+			hook, err := w.svc.Webhooks.CreateWebhook(w.ctx, w.adminP, fmt.Sprintf("platform %d", n), "https://example.gov/hook", "a-secret-of-sixteen-plus")
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			return request{"DELETE", fmt.Sprintf("%s/integrations/webhooks/%d", p, hook.ID), nil}
+		}, [actors][2]int{same(200), same(403), same(403), same(403), same(401)}},
 		{"DELETE /api/v1/integrations/keys/:id", func(w *world, s *scope, n int) request {
 			k, err := w.svc.Open311.CreateAPIKey(w.ctx, w.adminP, fmt.Sprintf("system %d", n), []byte(fmt.Sprintf("key-%d-%d", n, time.Now().UnixNano())))
 			if err != nil {

@@ -111,3 +111,15 @@ func NewServiceRequest(code, description string, siteID int64, lat, lng *float64
 	}
 	return ServiceRequest{ServiceCode: code, Description: description, SiteID: siteID, Lat: lat, Lng: lng}, nil
 }
+
+// Webhook is a system that receives every hazard change as a signed POST. Secret
+// is the HMAC key; it is returned when the webhook is made and never again.
+type Webhook struct {
+	ID        int64      `json:"id"`
+	Name      string     `json:"name"`
+	URL       string     `json:"url"`
+	Secret    string     `json:"secret,omitempty"`
+	CreatedBy int64      `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}

@@ -69,6 +69,7 @@ type Services struct {
 	Determinations *DeterminationService
 	Open311        *Open311Service
 	Plans          *PlanService
+	Webhooks       *WebhookService
 }
 
 // New builds every service from d.
@@ -98,6 +99,7 @@ func New(d Deps) *Services {
 		Determinations: &DeterminationService{b},
 		Open311:        &Open311Service{b},
 		Plans:          &PlanService{b},
+		Webhooks:       &WebhookService{b},
 	}
 }
 

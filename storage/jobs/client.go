@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,6 +55,9 @@ func Workers(c Config) (*river.Workers, []*river.PeriodicJob, error) {
 			return runPlansArgs{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "run_plans"}),
 	}
+	periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(5*time.Second), func() (river.JobArgs, *river.InsertOpts) {
+		return deliverWebhooksArgs{}, nil
+	}, &river.PeriodicJobOpts{ID: "deliver_webhooks"}))
 	if c.OutboxRetention > 0 {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return pruneOutboxArgs{}, nil
@@ -72,6 +76,9 @@ func Workers(c Config) (*river.Workers, []*river.PeriodicJob, error) {
 		}},
 		{"hazard deadline", func() error {
 			return river.AddWorkerSafely(workers, &HazardDeadlineWorker{hazards: svc.Hazards, log: log})
+		}},
+		{"webhooks", func() error {
+			return river.AddWorkerSafely(workers, &deliverWebhooksWorker{webhooks: svc.Webhooks, client: &http.Client{Timeout: 20 * time.Second}})
 		}},
 		{"outbox pruning", func() error {
 			return river.AddWorkerSafely(workers, &pruneOutboxWorker{notifications: svc.Notifications, retention: c.OutboxRetention, log: log})

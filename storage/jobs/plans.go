@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -55,5 +56,24 @@ func (w *pruneOutboxWorker) Work(ctx context.Context, job *river.Job[pruneOutbox
 	if n > 0 {
 		w.log.Info("pruned the notification outbox", "deleted", n, "older_than", w.retention.String())
 	}
+	return err
+}
+
+// deliverWebhooksArgs is the job, every few seconds, that posts the due webhook
+// deliveries.
+type deliverWebhooksArgs struct{}
+
+// Kind names the job for River.
+func (deliverWebhooksArgs) Kind() string { return "deliver_webhooks" }
+
+type deliverWebhooksWorker struct {
+	river.WorkerDefaults[deliverWebhooksArgs]
+	webhooks *storage.WebhookService
+	client   *http.Client
+}
+
+// Work posts up to a thousand due deliveries; the next run takes the rest.
+func (w *deliverWebhooksWorker) Work(ctx context.Context, job *river.Job[deliverWebhooksArgs]) error {
+	_, err := w.webhooks.DeliverWebhooks(ctx, w.client, 1000)
 	return err
 }
