@@ -221,10 +221,18 @@ func merchantsOfSites(ctx context.Context, q querier, sites []int64) (map[int64]
 }
 
 // officersOfUnits returns the safety officers whose home unit is each of units,
-// by id.
+// by id. A unit without safety officers of its own (a community whose officer left)
+// hands the notice up to the nearest unit above it that has some: a hazard
+// escalated there is never told to no one.
 func officersOfUnits(ctx context.Context, q querier, units []int64) (map[int64][]int64, error) {
-	return groupedIDs(ctx, q, "safety officers of units",
-		`SELECT unit_id, id FROM users WHERE unit_id = ANY($1) AND role = 'safety_officer' ORDER BY unit_id, id`, units)
+	return groupedIDs(ctx, q, "safety officers of units", `WITH RECURSIVE up AS (
+			SELECT u.id AS start, u.id, u.parent_id, 0 AS depth FROM units u WHERE u.id = ANY($1)
+			UNION ALL
+			SELECT up.start, p.id, p.parent_id, up.depth + 1 FROM up JOIN units p ON p.id = up.parent_id),
+		officers AS (
+			SELECT up.start, up.depth, o.id FROM up JOIN users o ON o.unit_id = up.id AND o.role = 'safety_officer'),
+		nearest AS (SELECT start, min(depth) AS depth FROM officers GROUP BY start)
+		SELECT o.start, o.id FROM officers o JOIN nearest n ON n.start = o.start AND n.depth = o.depth ORDER BY o.start, o.id`, units)
 }
 
 // groupedIDs runs sql, which selects (key, id) pairs for the keys $1, and groups
