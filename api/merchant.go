@@ -135,3 +135,22 @@ func proofNeeded(evidence, location, lang string) string {
 	}
 	return "整改后的现场照片"
 }
+
+// VisitRequestInput is the body of POST /merchant/visit-requests.
+type VisitRequestInput struct {
+	SiteID int64             `json:"site_id" required:"true"`
+	Kind   inspect.VisitKind `json:"kind" required:"true"`
+	Note   string            `json:"note" required:"true"`
+}
+
+func (h *v1) requestVisit(ctx context.Context, p inspect.Principal, in VisitRequestInput) (inspect.VisitRequest, error) {
+	return h.cfg.Inspections.RequestVisit(ctx, p, in.SiteID, in.Kind, in.Note)
+}
+
+func (h *v1) visitRequests(ctx context.Context, p inspect.Principal, _ struct{}) ([]inspect.VisitRequest, error) {
+	list, err := h.cfg.Inspections.VisitRequests(ctx, p)
+	if list == nil {
+		list = []inspect.VisitRequest{}
+	}
+	return list, err
+}

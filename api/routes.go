@@ -106,6 +106,8 @@ func (h *v1) routes() []Route {
 		route("POST", p+"/hazards/:id/reassign", managers, "Give a hazard's re-inspection to another inspector of its grid", h.reassignHazard),
 
 		route("GET", p+"/merchant/hazards", merchants, "The hazards of the merchant's premises in plain words: legal basis, deadline, proof needed", h.merchantHazards),
+		route("POST", p+"/merchant/visit-requests", merchants, "Ask for a visit to one's premises (预约呼叫): advice, or an early re-inspection after fixing; it becomes an inspection on the grid inspector's list with the note, due within 48 h", h.requestVisit).created(),
+		route("GET", p+"/merchant/visit-requests", merchants, "The merchant's own visit requests, newest first", h.visitRequests),
 		route("POST", p+"/merchant/hazards/:id/proof", []inspect.Role{inspect.RoleMerchant, inspect.RoleInspector}, "Submit rectification proof: photos already uploaded to the hazard and a note", h.submitProof),
 
 		route("GET", p+"/flags", managers, "The review queue: AI flags in the caller's area, oldest first", h.listFlags),

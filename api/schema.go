@@ -31,6 +31,7 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[APIKeyInput]():                "NewAPIKeyRequest",
 	reflect.TypeFor[PlanInput]():                  "NewPlan",
 	reflect.TypeFor[WebhookInput]():               "NewWebhook",
+	reflect.TypeFor[VisitRequestInput]():          "NewVisitRequest",
 	reflect.TypeFor[List[inspect.HazardDetail]](): "HazardList",
 	// The review queue pages; FlagList is a photo's flags, whole.
 	reflect.TypeFor[List[inspect.AIFlag]](): "FlagPage",

@@ -53,6 +53,10 @@ func workYearMatrix() []matrixRoute {
 			return request{"POST", p + "/integrations/keys", map[string]string{"name": fmt.Sprintf("hotline %d", n)}}
 		}, [actors][2]int{same(201), same(403), same(403), same(403), same(401)}},
 		{"GET /api/v1/integrations/keys", list("/integrations/keys"), [actors][2]int{same(200), same(403), same(403), same(403), same(401)}},
+		{"POST /api/v1/merchant/visit-requests", func(w *world, s *scope, n int) request {
+			return request{"POST", p + "/merchant/visit-requests", map[string]any{"site_id": s.site.ID, "kind": "advice", "note": "新装了灭火器，请来看看位置对不对"}}
+		}, [actors][2]int{same(403), same(403), same(403), ownOnly(201), same(401)}},
+		{"GET /api/v1/merchant/visit-requests", list("/merchant/visit-requests"), [actors][2]int{same(403), same(403), same(403), same(200), same(401)}},
 		{"POST /api/v1/integrations/webhooks", func(w *world, s *scope, n int) request {
 			return request{"POST", p + "/integrations/webhooks", map[string]string{"name": fmt.Sprintf("platform %d", n), "url": "https://example.gov/hook"}}
 		}, [actors][2]int{same(201), same(403), same(403), same(403), same(401)}},

@@ -276,6 +276,9 @@ func (p Principal) CanPerform(h Hazard, a Action) bool {
 // question.
 func (p Principal) CanRate(h Hazard) bool { return p.ownsSite(h.SiteID) }
 
+// CanRequestVisit reports whether p may ask for a visit to site s: its merchants.
+func (p Principal) CanRequestVisit(s Site) bool { return p.ownsSite(s.ID) }
+
 // CanReview reports whether the principal's role reviews AI flags at all; which
 // flags is decided by the site's scope.
 func (p Principal) CanReview() bool {

@@ -37,6 +37,9 @@ type Inspection struct {
 	Checklist   json.RawMessage `json:"checklist,omitempty"`
 	// ReturnReason is the safety officer's reason when Status is returned.
 	ReturnReason string     `json:"return_reason,omitempty"`
+	// RequestNote is the merchant's note when the inspection answers their request
+	// for a visit (RequestVisit).
+	RequestNote string `json:"request_note,omitempty"`
 	Returns      int        `json:"returns"` // how often it was returned; feeds the return rate
 	CreatedAt    time.Time  `json:"created_at"`
 	StartedAt    *time.Time `json:"started_at,omitempty"`

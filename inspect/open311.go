@@ -123,3 +123,38 @@ type Webhook struct {
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
+
+// VisitKind is why a merchant asks for a visit (预约呼叫).
+type VisitKind string
+
+// The kinds of visit a merchant asks for.
+const (
+	VisitAdvice            VisitKind = "advice"             // advice before or while fixing
+	VisitEarlyReinspection VisitKind = "early_reinspection" // fixed: come and check before the deadline
+)
+
+// VisitResponseTime is how soon a requested visit is due.
+const VisitResponseTime = 48 * time.Hour
+
+// VisitRequest is a merchant's request for a visit to one of their premises; it
+// becomes an inspection on the grid inspector's list, with the note.
+type VisitRequest struct {
+	ID           int64     `json:"id"`
+	SiteID       int64     `json:"site_id"`
+	MerchantID   int64     `json:"merchant_id"`
+	Kind         VisitKind `json:"kind"`
+	Note         string    `json:"note"`
+	InspectionID int64     `json:"inspection_id"`
+	RequestedAt  time.Time `json:"requested_at"`
+}
+
+// CheckVisitRequest checks a request's kind and note.
+func CheckVisitRequest(kind VisitKind, note string) error {
+	if kind != VisitAdvice && kind != VisitEarlyReinspection {
+		return FieldErrorf("kind", "must be %s or %s", VisitAdvice, VisitEarlyReinspection)
+	}
+	if n := len([]rune(strings.TrimSpace(note))); n == 0 || n > 500 {
+		return FieldErrorf("note", "say in 1 to 500 characters what the visit is for")
+	}
+	return nil
+}

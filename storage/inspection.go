@@ -13,11 +13,15 @@ import (
 )
 
 const inspectionColumns = `i.id, i.site_id, i.inspector_id, i.assigned_by, i.due, i.status, i.rule_version,
-	i.checklist, i.return_reason, i.returns, i.created_at, i.started_at, i.submitted_at`
+	i.checklist, i.return_reason, ` + requestNoteColumn + `, i.returns, i.created_at, i.started_at, i.submitted_at`
+
+// requestNoteColumn reads the note of the merchant's visit request an inspection
+// answers, "" for the rest.
+const requestNoteColumn = `COALESCE((SELECT v.note FROM visit_requests v WHERE v.inspection_id = i.id), '') AS request_note`
 
 // inspectionSummaryColumns leaves the (large) checklist out of lists.
 const inspectionSummaryColumns = `i.id, i.site_id, i.inspector_id, i.assigned_by, i.due, i.status, i.rule_version,
-	NULL::jsonb AS checklist, i.return_reason, i.returns, i.created_at, i.started_at, i.submitted_at`
+	NULL::jsonb AS checklist, i.return_reason, ` + requestNoteColumn + `, i.returns, i.created_at, i.started_at, i.submitted_at`
 
 func inspectionByID(ctx context.Context, q querier, id int64, lock bool) (inspect.Inspection, error) {
 	return queryOne[inspect.Inspection](ctx, q, lock, fmt.Sprintf("inspection %d", id),
@@ -99,9 +103,7 @@ func (s *InspectionService) AssignInspection(ctx context.Context, p inspect.Prin
 		if err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `INSERT INTO inspections (site_id, inspector_id, assigned_by, due, status, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			insp.SiteID, insp.InspectorID, insp.AssignedBy, insp.Due, insp.Status, insp.CreatedAt).Scan(&insp.ID)
+		return insertInspection(ctx, tx, &insp)
 	})
 	if err != nil {
 		return inspect.Inspection{}, err

@@ -75,27 +75,9 @@ func (s *Open311Service) FileRequest(ctx context.Context, k inspect.APIKey, r in
 		if err != nil {
 			return err
 		}
-		var inspectorID int64
-		err = tx.QueryRow(ctx, `SELECT ug.user_id FROM user_grids ug JOIN users u ON u.id = ug.user_id
-			WHERE ug.grid_id = $1 AND u.role = 'inspector' ORDER BY ug.user_id LIMIT 1`, site.GridID).Scan(&inspectorID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return inspect.Errorf(inspect.ECONFLICT, "grid %d of site %d has no inspector to send; the district's safety office must assign one", site.GridID, site.ID)
-		}
-		if err != nil {
-			return fmt.Errorf("inspector of grid %d: %w", site.GridID, err)
-		}
-		inspector, err := userByID(ctx, tx, inspectorID)
+		insp, err := s.assignToGrid(ctx, tx, site, k.CreatedBy, now.Add(inspect.ReportResponseTime))
 		if err != nil {
 			return err
-		}
-		insp, err := inspect.NewInspection(site, inspector, k.CreatedBy, now.Add(inspect.ReportResponseTime), now)
-		if err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, `INSERT INTO inspections (site_id, inspector_id, assigned_by, due, status, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			insp.SiteID, insp.InspectorID, insp.AssignedBy, insp.Due, insp.Status, insp.CreatedAt).Scan(&insp.ID); err != nil {
-			return fmt.Errorf("insert inspection: %w", err)
 		}
 		return tx.QueryRow(ctx, `INSERT INTO service_requests (api_key_id, service_code, description, site_id, lat, lng, inspection_id, requested_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,

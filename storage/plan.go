@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -168,10 +167,8 @@ func (s *PlanService) runPlan(ctx context.Context, id int64, now time.Time) (ins
 			if err != nil {
 				return fmt.Errorf("site %d: %w", t.site.ID, err)
 			}
-			if err := tx.QueryRow(ctx, `INSERT INTO inspections (site_id, inspector_id, assigned_by, due, status, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-				insp.SiteID, insp.InspectorID, insp.AssignedBy, insp.Due, insp.Status, insp.CreatedAt).Scan(&insp.ID); err != nil {
-				return fmt.Errorf("insert the inspection of site %d: %w", t.site.ID, err)
+			if err := insertInspection(ctx, tx, &insp); err != nil {
+				return err
 			}
 			var partner *int64
 			if t.partner != 0 {
@@ -186,17 +183,6 @@ func (s *PlanService) runPlan(ctx context.Context, id int64, now time.Time) (ins
 		return nil
 	})
 	return run, err
-}
-
-// gridInspector returns the first inspector of grid, 0 when it has none.
-func gridInspector(ctx context.Context, q querier, grid int64) (int64, error) {
-	var id int64
-	err := q.QueryRow(ctx, `SELECT ug.user_id FROM user_grids ug JOIN users u ON u.id = ug.user_id
-		WHERE ug.grid_id = $1 AND u.role = 'inspector' ORDER BY ug.user_id LIMIT 1`, grid).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	}
-	return id, err
 }
 
 // draw returns the period's draw of plan pl, drawing it now from a fresh seed
