@@ -27,7 +27,7 @@ import (
 // 10 s.
 const (
 	DefaultLoginQueue = 500
-	DefaultLoginWait  = 10 * time.Second
+	DefaultLoginWait  = 30 * time.Second
 )
 
 // DefaultLoginWorkers is the number of CPU cores: the checks then use the

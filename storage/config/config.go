@@ -220,7 +220,7 @@ func Vars() []Var {
 			c.LoginQueue = n
 			return nil
 		}},
-		{"SAFEGRID_LOGIN_WAIT", "10s", "longest wait of a login for a password check before it is answered 503 with Retry-After", func(c *Config, v string) error {
+		{"SAFEGRID_LOGIN_WAIT", "30s", "longest wait of a login for a password check before it is answered 503 with Retry-After", func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
 				return fmt.Errorf("want a positive duration such as 10s")
