@@ -24,7 +24,8 @@ import (
 
 // DefaultLoginQueue is how many logins may wait for a worker per replica, and
 // DefaultLoginWait how long one may wait: 500 logins at 40 ms on 2 workers take
-// 10 s.
+// 10 s on a quiet machine, and three times that while Postgres and the API share
+// the cores; a late answer beats a refused shift start.
 const (
 	DefaultLoginQueue = 500
 	DefaultLoginWait  = 30 * time.Second
