@@ -97,7 +97,7 @@ func (h *v1) routes() []Route {
 		route("GET", p+"/photos/:uuid", anyRole, "A photo's metadata", h.getPhoto),
 		route("GET", p+"/photos/:uuid/content", anyRole, "A photo's original, or its JPEG thumbnail with variant=thumb", h.photoContent),
 
-		route("GET", p+"/hazards", anyRole, "Hazards in the caller's scope, filtered", h.listHazards),
+		route("GET", p+"/hazards", anyRole, "Hazards in the caller's scope, filtered; each with the part of its rule a list shows (code, title, location, severity, evidence, rectify_days) — GET /hazards/{id} has the whole rule", h.listHazards),
 		route("GET", p+"/hazards/export.csv", staff, "The hazard list with the same filters as a CSV file (UTF-8 with a byte order mark, for Excel), streamed", h.exportHazards("csv")),
 		route("GET", p+"/hazards/export.xlsx", staff, "The hazard list with the same filters as an XLSX workbook, streamed", h.exportHazards("xlsx")),
 		route("GET", p+"/hazards/:id", anyRole, "A hazard with its rule, events and photos", h.getHazard),

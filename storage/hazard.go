@@ -306,11 +306,18 @@ func (s *HazardService) Hazards(ctx context.Context, p inspect.Principal, f insp
 		q.add("h.state = ANY(?) AND h.deadline < ?", openStates(), s.now())
 	}
 	q.add("h.id > ?", f.AfterID)
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+hazardColumns+`, h.rule, s.name AS site_name, s.address AS site_address
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+hazardColumns+`, `+listRuleColumn+`, s.name AS site_name, s.address AS site_address
 		FROM hazards h JOIN sites s ON s.id = h.site_id
 		WHERE `+q.sql()+` ORDER BY h.id LIMIT `+q.arg(f.Limit), q.args...)
 	return collectAs(rows, err, hazardListRow.detail)
 }
+
+// listRuleColumn is the part of a hazard's rule a list shows: the item's title,
+// location, severity, evidence and rectification days. The whole rule (citations,
+// explanation) is a kilobyte of jsonb that Postgres turns into text row by row —
+// most of a list page's cost at 50 rows — and GET /hazards/{id} has it.
+const listRuleColumn = `jsonb_strip_nulls(jsonb_build_object('code', h.rule->'code', 'title', h.rule->'title', 'location', h.rule->'location',
+	'severity', h.rule->'severity', 'evidence', h.rule->'evidence', 'rectify_days', h.rule->'rectify_days')) AS rule`
 
 // hazardListRow is a hazard as the lists read it: with its rule and site.
 type hazardListRow struct {
