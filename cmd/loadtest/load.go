@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
 	"github.com/safegrid/safegrid/storage/seed"
@@ -65,33 +67,41 @@ func loadavg() string {
 // subdistricts.
 func (l *load) people(ctx context.Context, w io.Writer) error {
 	l.byRole = map[inspect.Role][]*actor{}
-	rows, err := l.db.Pool.Query(ctx, `
-		(SELECT id, username FROM users WHERE role = 'inspector' ORDER BY id LIMIT $1)
-		UNION ALL (SELECT u.id, u.username FROM users u JOIN site_merchants m ON m.user_id = u.id
-			GROUP BY u.id ORDER BY count(*) DESC, u.id LIMIT $2)
-		UNION ALL (SELECT u.id, u.username FROM users u JOIN units n ON n.id = u.unit_id
-			WHERE u.role = 'safety_officer' AND n.level IN ('district', 'subdistrict') ORDER BY u.id LIMIT $3)`,
-		l.o.logins*7/10, l.o.logins*2/10, max(1, l.o.logins/10))
-	if err != nil {
-		return fmt.Errorf("pick users: %w", err)
+	// Officers and merchants first; inspectors make up the rest of the storm's
+	// logins (a city has far more of them).
+	picks := []struct {
+		sql   string
+		limit int
+	}{
+		{`SELECT u.id, u.username FROM users u JOIN units n ON n.id = u.unit_id
+			WHERE u.role = 'safety_officer' AND n.level IN ('district', 'subdistrict') ORDER BY u.id LIMIT $1`, max(1, l.o.logins/10)},
+		{`SELECT u.id, u.username FROM users u JOIN site_merchants m ON m.user_id = u.id
+			GROUP BY u.id ORDER BY count(*) DESC, u.id LIMIT $1`, l.o.logins * 2 / 10},
+		{`SELECT id, username FROM users WHERE role = 'inspector' ORDER BY id LIMIT $1`, 0},
 	}
-	var id int64
-	var username string
-	var picked []*actor
-	for rows.Next() {
-		if err := rows.Scan(&id, &username); err != nil {
-			return err
+	picked := 0
+	for i, pk := range picks {
+		if i == len(picks)-1 {
+			pk.limit = max(1, l.o.logins-picked)
 		}
-		p, err := l.svc.Directory.PrincipalOf(ctx, id)
+		rows, err := l.db.Pool.Query(ctx, pk.sql, pk.limit)
 		if err != nil {
-			return err
+			return fmt.Errorf("pick users: %w", err)
 		}
-		a := &actor{p: p, username: username}
-		picked = append(picked, a)
-		l.byRole[p.User.Role] = append(l.byRole[p.User.Role], a)
-	}
-	if err := rows.Err(); err != nil {
-		return err
+		var id int64
+		var username string
+		_, err = pgx.ForEachRow(rows, []any{&id, &username}, func() error {
+			p, err := l.svc.Directory.PrincipalOf(ctx, id)
+			if err != nil {
+				return err
+			}
+			l.byRole[p.User.Role] = append(l.byRole[p.User.Role], &actor{p: p, username: username})
+			picked++
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("pick users: %w", err)
+		}
 	}
 	officers := l.byRole[inspect.RoleSafetyOfficer]
 	if len(officers) == 0 || len(l.byRole[inspect.RoleInspector]) == 0 || len(l.byRole[inspect.RoleMerchant]) == 0 {
