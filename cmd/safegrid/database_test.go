@@ -250,6 +250,9 @@ func TestDatasetExport(t *testing.T) {
 	if len(entries) != 2 {
 		t.Errorf("%d images exported, want 2 (the pending flag's photo is not reviewed)", len(entries))
 	}
+	if y := read("data.yaml"); !strings.Contains(y, "nc: 80\n") || !strings.Contains(y, `  3: "motorcycle"`) || !strings.Contains(y, "train: images") {
+		t.Errorf("data.yaml is not what a YOLO trainer reads:\n%s", y)
+	}
 	classes := strings.Split(strings.TrimSpace(read("classes.txt")), "\n")
 	if len(classes) != 80 || classes[3] != "motorcycle" {
 		t.Errorf("classes.txt has %d classes, class 3 %q; want COCO's 80 with motorcycle at 3", len(classes), classes[3])

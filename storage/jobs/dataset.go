@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/safegrid/safegrid/inspect"
@@ -17,7 +18,9 @@ import (
 // ExportDataset writes the reviewed photos as a YOLO-format data set into dir, the
 // other end of the analysis pipeline: images/, labels/ (one line per box a
 // reviewer confirmed; boxes of rejected flags are left out, so those photos teach
-// the model what is not a hazard), classes.txt (the model's classes), and
+// the model what is not a hazard), classes.txt (the model's classes), data.yaml
+// (the same classes as standard YOLO trainers read them: `yolo train
+// data=DIR/data.yaml` takes the folder as it is), and
 // decisions.jsonl with every review decision and its reason. It reports progress
 // to progress and returns the photos and boxes written.
 func ExportDataset(ctx context.Context, svc *storage.Services, classes []string, dir string, progress io.Writer) (photos, boxes int, err error) {
@@ -31,6 +34,9 @@ func ExportDataset(ctx context.Context, svc *storage.Services, classes []string,
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "classes.txt"), []byte(strings.Join(classes, "\n")+"\n"), 0o644); err != nil {
+		return 0, 0, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data.yaml"), dataYAML(classes), 0o644); err != nil {
 		return 0, 0, err
 	}
 	decisions, err := os.Create(filepath.Join(dir, "decisions.jsonl"))
@@ -117,4 +123,18 @@ func photoExt(typ string) string {
 		return ".webp"
 	}
 	return ".jpg"
+}
+
+// dataYAML is the data set's description as Ultralytics-style trainers read it:
+// the folder, its images (train and val both: split it before serious training)
+// and the class names by index.
+func dataYAML(classes []string) []byte {
+	var b strings.Builder
+	b.WriteString("# Written by safegrid dataset export. Labels are in labels/, one file per image.\n")
+	b.WriteString("path: .\ntrain: images\nval: images\n")
+	fmt.Fprintf(&b, "nc: %d\nnames:\n", len(classes))
+	for i, c := range classes {
+		fmt.Fprintf(&b, "  %d: %s\n", i, strconv.Quote(c))
+	}
+	return []byte(b.String())
 }
