@@ -3,12 +3,24 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/safegrid/safegrid/inspect"
 )
 
-// kpiCountsSQL counts, over the hazards found in unit $1's subtree (their grid is
-// in it) and recorded in [$2, $3), what inspect.KPICounts defines:
+// kpiSubtreeSQL is the WITH clause naming unit $1's subtree "down". Units are a
+// few thousand at most: resolving the subtree costs well under a millisecond.
+const kpiSubtreeSQL = `WITH RECURSIVE down AS (
+		SELECT id FROM units WHERE id = $1
+		UNION ALL
+		SELECT u.id FROM units u JOIN down ON u.parent_id = down.id)
+	`
+
+// kpiRawColumns count, over hazards, what inspect.KPICounts defines:
 //   - received: every hazard but withdrawn findings (not hazards);
 //   - closed: closed_fixed or closed_on_spot;
 //   - closed_on_time: closed with closed_at <= deadline, the deadline in force
@@ -16,32 +28,148 @@ import (
 //   - findings: every hazard but those fixed on the spot (which never go to
 //     review); returned: those of them returned for correction at least once;
 //   - ratings, rating_sum, ratings_at_least_4: the merchants' 1–5 ratings.
-const kpiCountsSQL = `WITH RECURSIVE down AS (
-		SELECT id FROM units WHERE id = $1
-		UNION ALL
-		SELECT u.id FROM units u JOIN down ON u.parent_id = down.id),
-	period AS (
-		SELECT state, deadline, closed_at, returns, rating FROM hazards
-		WHERE grid_id IN (SELECT id FROM down) AND created_at >= $2 AND created_at < $3)
-	SELECT
-		count(*) FILTER (WHERE state <> 'withdrawn') AS received,
+//
+// The rollups' triggers (kpi_delta_of in migration 0120) count the same per
+// hazard; TestKPIRollupExact holds them to it.
+const kpiRawColumns = `count(*) FILTER (WHERE state <> 'withdrawn') AS received,
 		count(*) FILTER (WHERE state IN ('closed_fixed', 'closed_on_spot')) AS closed,
 		count(*) FILTER (WHERE state IN ('closed_fixed', 'closed_on_spot') AND closed_at <= deadline) AS closed_on_time,
 		count(*) FILTER (WHERE state <> 'closed_on_spot') AS findings,
 		count(*) FILTER (WHERE state <> 'closed_on_spot' AND returns > 0) AS returned,
 		count(*) FILTER (WHERE rating > 0) AS ratings,
 		COALESCE(sum(rating) FILTER (WHERE rating > 0), 0) AS rating_sum,
-		count(*) FILTER (WHERE rating >= 4) AS ratings_at_least_4
-	FROM period`
+		count(*) FILTER (WHERE rating >= 4) AS ratings_at_least_4`
 
-// kpiCounts counts the KPI figures of unit unitID's subtree over period. An
-// unknown unit is not_found.
+// kpiCountsRawSQL counts the KPI figures of the hazards found in unit $1's
+// subtree (their grid is in it) and recorded in [$2, $3) straight from the
+// hazards table: the definition the rollups are checked against (tests, the
+// benchmark, `safegrid report --raw`). It reads every hazard of the period.
+const kpiCountsRawSQL = kpiSubtreeSQL + `SELECT ` + kpiRawColumns + `
+	FROM hazards WHERE grid_id IN (SELECT id FROM down) AND created_at >= $2 AND created_at < $3`
+
+// kpiRollupColumns are the names of the counts, the same in both rollups.
+const kpiRollupColumns = `received, closed, closed_on_time, findings, returned, ratings, rating_sum, ratings_at_least_4`
+
+// kpiSource is where one span of a period is counted from.
+type kpiSource int
+
+const (
+	kpiFromMonths  kpiSource = iota // kpi_month, whole months of China time
+	kpiFromDays                     // kpi_day, whole days of China time
+	kpiFromHazards                  // hazards, the partial days at the edges
+)
+
+// kpiSpan is a part [From, To) of a period and where it is counted from.
+type kpiSpan struct {
+	Source   kpiSource
+	From, To time.Time
+}
+
+// kpiSpans splits period into the fewest rows to read: the whole months of China
+// time (inspect.ReportZone, the days of the rollups) inside it from kpi_month,
+// the remaining whole days from kpi_day and the partial days at its edges from
+// hazards. A period of whole days, as the API and the report command give,
+// reads rollups only. Empty spans are left out.
+func kpiSpans(period inspect.Period) []kpiSpan {
+	zone := inspect.ReportZone
+	from, to := period.From.In(zone), period.To.In(zone)
+	if !from.Before(to) {
+		return nil
+	}
+	firstDay := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, zone)
+	if firstDay.Before(from) {
+		firstDay = firstDay.AddDate(0, 0, 1)
+	}
+	endDay := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, zone)
+	if !firstDay.Before(endDay) {
+		return []kpiSpan{{kpiFromHazards, from, to}}
+	}
+	firstMonth := time.Date(firstDay.Year(), firstDay.Month(), 1, 0, 0, 0, 0, zone)
+	if firstMonth.Before(firstDay) {
+		firstMonth = firstMonth.AddDate(0, 1, 0)
+	}
+	endMonth := time.Date(endDay.Year(), endDay.Month(), 1, 0, 0, 0, 0, zone)
+	spans := []kpiSpan{{kpiFromHazards, from, firstDay}}
+	if firstMonth.Before(endMonth) {
+		spans = append(spans, kpiSpan{kpiFromDays, firstDay, firstMonth}, kpiSpan{kpiFromMonths, firstMonth, endMonth},
+			kpiSpan{kpiFromDays, endMonth, endDay})
+	} else {
+		spans = append(spans, kpiSpan{kpiFromDays, firstDay, endDay})
+	}
+	spans = append(spans, kpiSpan{kpiFromHazards, endDay, to})
+	out := spans[:0]
+	for _, s := range spans {
+		if s.From.Before(s.To) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// kpiCountsQuery is the rollup query for period and its arguments after the
+// unit ($1): one branch per span, summed. Its text depends only on which spans
+// the period has, never on input.
+func kpiCountsQuery(period inspect.Period) (string, []any) {
+	var branches []string
+	var args []any
+	for _, s := range kpiSpans(period) {
+		n := len(args) + 2
+		switch s.Source {
+		case kpiFromMonths, kpiFromDays:
+			table, key := "kpi_day", "day"
+			if s.Source == kpiFromMonths {
+				table, key = "kpi_month", "month"
+			}
+			branches = append(branches, fmt.Sprintf("SELECT %s FROM %s WHERE grid_id IN (SELECT id FROM down) AND %s >= $%d AND %s < $%d",
+				kpiRollupColumns, table, key, n, key, n+1))
+			args = append(args, rollupDate(s.From), rollupDate(s.To))
+		case kpiFromHazards:
+			branches = append(branches, fmt.Sprintf("SELECT %s FROM hazards WHERE grid_id IN (SELECT id FROM down) AND created_at >= $%d AND created_at < $%d",
+				kpiRawColumns, n, n+1))
+			args = append(args, s.From, s.To)
+		}
+	}
+	if len(branches) == 0 { // an empty period
+		branches = []string{"SELECT " + kpiRollupColumns + " FROM kpi_day WHERE false"}
+	}
+	sums := make([]string, 0, 8)
+	for _, c := range strings.Split(kpiRollupColumns, ", ") {
+		sums = append(sums, fmt.Sprintf("COALESCE(sum(%s), 0)::bigint AS %[1]s", c))
+	}
+	return kpiSubtreeSQL + "SELECT " + strings.Join(sums, ", ") + "\n\tFROM (" + strings.Join(branches, "\n\t\tUNION ALL ") + ") parts", args
+}
+
+// rollupDate is midnight t of China time as the date of the rollups.
+func rollupDate(t time.Time) pgtype.Date {
+	t = t.In(inspect.ReportZone)
+	return pgtype.Date{Time: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), Valid: true}
+}
+
+// kpiCounts counts the KPI figures of unit unitID's subtree over period from the
+// rollups (and the partial days at the period's edges from hazards): the same
+// figures as kpiCountsRaw, in one statement, so from one snapshot. An unknown
+// unit is not_found.
+//
+// The statement runs in pgx's QueryExecModeExec: an unnamed statement, planned
+// with this call's dates. A named prepared statement would switch to a generic
+// plan after five runs, blind to how long the period is.
 func (db *DB) kpiCounts(ctx context.Context, unitID int64, period inspect.Period) (inspect.Unit, inspect.KPICounts, error) {
+	sql, args := kpiCountsQuery(period)
+	return db.countKPIs(ctx, unitID, sql, append([]any{pgx.QueryExecModeExec, unitID}, args...))
+}
+
+// kpiCountsRaw counts the KPI figures of unit unitID's subtree over period
+// straight from hazards (kpiCountsRawSQL).
+func (db *DB) kpiCountsRaw(ctx context.Context, unitID int64, period inspect.Period) (inspect.Unit, inspect.KPICounts, error) {
+	return db.countKPIs(ctx, unitID, kpiCountsRawSQL, []any{pgx.QueryExecModeExec, unitID, period.From, period.To})
+}
+
+func (db *DB) countKPIs(ctx context.Context, unitID int64, sql string, args []any) (inspect.Unit, inspect.KPICounts, error) {
 	u, err := unitByID(ctx, db.Pool, unitID)
 	if err != nil {
 		return u, inspect.KPICounts{}, err
 	}
-	rows, err := db.Pool.Query(ctx, kpiCountsSQL, unitID, period.From, period.To)
+	rows, err := db.Pool.Query(ctx, sql, args...)
 	c, err := collectOne[inspect.KPICounts](rows, err, "kpi")
 	if err != nil {
 		return u, c, fmt.Errorf("count kpis of unit %d: %w", unitID, err)
@@ -50,22 +178,29 @@ func (db *DB) kpiCounts(ctx context.Context, unitID int64, period inspect.Period
 }
 
 // KPIReport computes the KPIs of unit unitID's subtree over period (see
-// kpiCountsSQL for what is counted, inspect.ComputeKPI for the formulas). Admins
+// kpiRawColumns for what is counted, inspect.ComputeKPI for the formulas). Admins
 // ask for any unit (the report command as inspect.Operator), safety officers for
 // units in their subtree; another unit is not_found, like one that does not exist.
 func (s *PolicyService) KPIReport(ctx context.Context, p inspect.Principal, unitID int64, period inspect.Period) (inspect.KPIReport, error) {
+	return s.kpiReport(ctx, p, unitID, period, s.db.kpiCounts)
+}
+
+// KPIReportRaw is KPIReport counted straight from the hazards table instead of
+// the rollups: slow (it reads every hazard of the period), for checking them.
+func (s *PolicyService) KPIReportRaw(ctx context.Context, p inspect.Principal, unitID int64, period inspect.Period) (inspect.KPIReport, error) {
+	return s.kpiReport(ctx, p, unitID, period, s.db.kpiCountsRaw)
+}
+
+type kpiCounter func(ctx context.Context, unitID int64, period inspect.Period) (inspect.Unit, inspect.KPICounts, error)
+
+func (s *PolicyService) kpiReport(ctx context.Context, p inspect.Principal, unitID int64, period inspect.Period, count kpiCounter) (inspect.KPIReport, error) {
 	if !inspect.CanReadKPIs(p) {
 		return inspect.KPIReport{}, forbidden("KPIs are for the safety office")
 	}
 	if !p.InScope(unitID) {
 		return inspect.KPIReport{}, notVisible("unit", unitID)
 	}
-	return s.db.kpiReport(ctx, unitID, period)
-}
-
-// kpiReport computes the KPIs of unit unitID's subtree over period.
-func (db *DB) kpiReport(ctx context.Context, unitID int64, period inspect.Period) (inspect.KPIReport, error) {
-	u, c, err := db.kpiCounts(ctx, unitID, period)
+	u, c, err := count(ctx, unitID, period)
 	if err != nil {
 		return inspect.KPIReport{}, err
 	}
@@ -74,4 +209,45 @@ func (db *DB) kpiReport(ctx context.Context, unitID int64, period inspect.Period
 		return inspect.KPIReport{}, err
 	}
 	return inspect.KPIReport{UnitID: u.ID, UnitName: u.Name, From: period.From, To: period.To, Counts: c, KPI: k}, nil
+}
+
+// KPIRollupCheck is the outcome of VerifyKPIRollups.
+type KPIRollupCheck struct {
+	Days, Months int // rollup rows with counts
+	// Mismatched counts the rows of kpi_day that differ from the raw count of
+	// their grid and day, and those of kpi_month that differ from the sum of
+	// their days (a row missing on either side included).
+	Mismatched int
+}
+
+// kpiRollupCheckSQL recounts every (grid, day) from hazards with the triggers'
+// own kpi_delta_of, in one snapshot with the rollups it compares.
+const kpiRollupCheckSQL = `WITH raw AS (
+		SELECT (d).grid_id, (d).day, sum((d).received) AS received, sum((d).closed) AS closed,
+			sum((d).closed_on_time) AS closed_on_time, sum((d).findings) AS findings, sum((d).returned) AS returned,
+			sum((d).ratings) AS ratings, sum((d).rating_sum) AS rating_sum, sum((d).ratings_at_least_4) AS ratings_at_least_4
+		FROM (SELECT kpi_delta_of(grid_id, created_at, state, closed_at, deadline, returns, rating, 1) AS d FROM hazards) h
+		GROUP BY 1, 2),
+	days AS (SELECT grid_id, day, ` + kpiRollupColumns + ` FROM kpi_day WHERE (` + kpiRollupColumns + `) <> (0, 0, 0, 0, 0, 0, 0, 0)),
+	months AS (SELECT grid_id, month, ` + kpiRollupColumns + ` FROM kpi_month WHERE (` + kpiRollupColumns + `) <> (0, 0, 0, 0, 0, 0, 0, 0)),
+	months_of_days AS (
+		SELECT grid_id, date_trunc('month', day)::date AS month, sum(received), sum(closed), sum(closed_on_time), sum(findings),
+			sum(returned), sum(ratings), sum(rating_sum), sum(ratings_at_least_4)
+		FROM days GROUP BY 1, 2)
+	SELECT (SELECT count(*) FROM days) AS days, (SELECT count(*) FROM months) AS months,
+		(SELECT count(*) FROM ((SELECT * FROM days EXCEPT ALL SELECT * FROM raw) UNION ALL (SELECT * FROM raw EXCEPT ALL SELECT * FROM days)) d)
+		+ (SELECT count(*) FROM ((SELECT * FROM months EXCEPT ALL SELECT * FROM months_of_days)
+			UNION ALL (SELECT * FROM months_of_days EXCEPT ALL SELECT * FROM months)) m) AS mismatched`
+
+// VerifyKPIRollups checks the KPI rollups against the hazards table: every
+// (grid, day) row against the raw count, every (grid, month) row against its
+// days. It reads every hazard (seconds per million); `safegrid audit verify`
+// runs it. A mismatch is repaired with SELECT kpi_rebuild() (migration 0120).
+func (db *DB) VerifyKPIRollups(ctx context.Context) (KPIRollupCheck, error) {
+	rows, err := db.Pool.Query(ctx, kpiRollupCheckSQL)
+	c, err := collectOne[KPIRollupCheck](rows, err, "kpi rollups")
+	if err != nil {
+		return c, fmt.Errorf("verify kpi rollups: %w", err)
+	}
+	return c, nil
 }
