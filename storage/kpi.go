@@ -214,9 +214,10 @@ func (s *PolicyService) kpiReport(ctx context.Context, p inspect.Principal, unit
 // KPIRollupCheck is the outcome of VerifyKPIRollups.
 type KPIRollupCheck struct {
 	Days, Months int // rollup rows with counts
-	// Mismatched counts the rows of kpi_day that differ from the raw count of
-	// their grid and day, and those of kpi_month that differ from the sum of
-	// their days (a row missing on either side included).
+	// Mismatched counts the (grid, day) rows of kpi_day that differ from the
+	// raw count of their grid and day, and the (grid, month) rows of kpi_month
+	// that differ from the sum of their days (a row missing on either side
+	// included; rows of zeros count as missing).
 	Mismatched int
 }
 
@@ -231,13 +232,14 @@ const kpiRollupCheckSQL = `WITH raw AS (
 	days AS (SELECT grid_id, day, ` + kpiRollupColumns + ` FROM kpi_day WHERE (` + kpiRollupColumns + `) <> (0, 0, 0, 0, 0, 0, 0, 0)),
 	months AS (SELECT grid_id, month, ` + kpiRollupColumns + ` FROM kpi_month WHERE (` + kpiRollupColumns + `) <> (0, 0, 0, 0, 0, 0, 0, 0)),
 	months_of_days AS (
-		SELECT grid_id, date_trunc('month', day)::date AS month, sum(received), sum(closed), sum(closed_on_time), sum(findings),
-			sum(returned), sum(ratings), sum(rating_sum), sum(ratings_at_least_4)
+		SELECT grid_id, date_trunc('month', day)::date AS month, sum(received)::bigint AS received, sum(closed)::bigint AS closed,
+			sum(closed_on_time)::bigint AS closed_on_time, sum(findings)::bigint AS findings, sum(returned)::bigint AS returned,
+			sum(ratings)::bigint AS ratings, sum(rating_sum)::bigint AS rating_sum, sum(ratings_at_least_4)::bigint AS ratings_at_least_4
 		FROM days GROUP BY 1, 2)
 	SELECT (SELECT count(*) FROM days) AS days, (SELECT count(*) FROM months) AS months,
-		(SELECT count(*) FROM ((SELECT * FROM days EXCEPT ALL SELECT * FROM raw) UNION ALL (SELECT * FROM raw EXCEPT ALL SELECT * FROM days)) d)
-		+ (SELECT count(*) FROM ((SELECT * FROM months EXCEPT ALL SELECT * FROM months_of_days)
-			UNION ALL (SELECT * FROM months_of_days EXCEPT ALL SELECT * FROM months)) m) AS mismatched`
+		(SELECT count(*) FROM days d FULL JOIN raw r USING (grid_id, day) WHERE ROW(d.*) IS DISTINCT FROM ROW(r.*))
+		+ (SELECT count(*) FROM months m FULL JOIN months_of_days s USING (grid_id, month) WHERE ROW(m.*) IS DISTINCT FROM ROW(s.*))
+		AS mismatched`
 
 // VerifyKPIRollups checks the KPI rollups against the hazards table: every
 // (grid, day) row against the raw count, every (grid, month) row against its

@@ -115,8 +115,19 @@ func TestSeedDemoAndAuditVerify(t *testing.T) {
 	}
 
 	code, out, _ = runCmd(t, env, "audit", "verify")
-	if code != 0 || !strings.Contains(out, "every chain verifies") {
+	if code != 0 || !strings.Contains(out, "every chain verifies") || !strings.Contains(out, "KPI rollups") {
 		t.Fatalf("audit verify on the demo data: exit %d\n%s", code, out)
+	}
+	// A KPI rollup that drifted from the hazards is caught too.
+	if _, err := db.Pool.Exec(ctx, `UPDATE kpi_day SET received = received + 1 WHERE (grid_id, day) = (SELECT grid_id, day FROM kpi_day LIMIT 1)`); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCmd(t, env, "audit", "verify")
+	if code != 1 || !strings.Contains(out, "BROKEN: KPI rollups: 2 rows differ") {
+		t.Errorf("audit verify after changing a KPI rollup: exit %d, want 1 naming the day and its month:\n%s", code, out)
+	}
+	if _, err := db.Pool.Exec(ctx, `SELECT kpi_rebuild()`); err != nil {
+		t.Fatal(err)
 	}
 
 	// A second seed refuses; --if-empty skips and still says how to log in.

@@ -68,7 +68,7 @@ func commands() []command {
 		{name: "checklist", summary: "print the checklist generated for a site profile", usage: "--profile FILE [--lang zh|en] [--json] [--rules DIR]", run: runChecklist},
 		{name: "seed-demo", summary: "fill an empty database with a demo district and print how to log in", usage: "[--if-empty]", run: runSeedDemo},
 		{name: "seed-load", summary: "fill an empty database with a generated city for load tests (COPY, one transaction)", usage: "[--sites N] [--hazards N] [--years N] [--grids N] [--seed S]", run: runSeedLoad},
-		{name: "report", summary: "print the KPIs of a unit's subtree over a period", usage: "--unit ID --from YYYY-MM-DD --to YYYY-MM-DD [--json]", run: runReport},
+		{name: "report", summary: "print the KPIs of a unit's subtree over a period", usage: "--unit ID --from YYYY-MM-DD --to YYYY-MM-DD [--json] [--raw]", run: runReport},
 		{name: "audit verify", summary: "recompute every hazard's event chain and report the first broken link", run: dbCommand("audit verify", auditVerify)},
 		{name: "dataset export", summary: "write the reviewed photos as a YOLO data set for retraining", usage: "DIR", run: runDatasetExport},
 		{name: "detect", summary: "run the hazard detector on photos and print detections and flags", usage: "[--model DIR] [--location TAG] [--json] [--annotate OUT] PHOTO...", run: runDetect},
