@@ -12,8 +12,7 @@ import (
 	"github.com/safegrid/safegrid/inspect"
 )
 
-// kpiSubtreeSQL is the WITH clause naming unit $1's subtree "down". Units are a
-// few thousand at most: resolving the subtree costs well under a millisecond.
+// kpiSubtreeSQL is the WITH clause naming unit $1's subtree "down".
 const kpiSubtreeSQL = `WITH RECURSIVE down AS (
 		SELECT id FROM units WHERE id = $1
 		UNION ALL
@@ -107,8 +106,8 @@ func kpiSpans(period inspect.Period) []kpiSpan {
 }
 
 // kpiCountsQuery is the rollup query for period and its arguments after the
-// unit ($1): one branch per span, summed. Its text depends only on which spans
-// the period has, never on input.
+// subtree's unit ids ($1): one branch per span, summed. Its text depends only on
+// which spans the period has, never on input.
 func kpiCountsQuery(period inspect.Period) (string, []any) {
 	var branches []string
 	var args []any
@@ -120,23 +119,23 @@ func kpiCountsQuery(period inspect.Period) (string, []any) {
 			if s.Source == kpiFromMonths {
 				table, key = "kpi_month", "month"
 			}
-			branches = append(branches, fmt.Sprintf("SELECT %s FROM %s WHERE grid_id IN (SELECT id FROM down) AND %s >= $%d AND %s < $%d",
+			branches = append(branches, fmt.Sprintf("SELECT %s FROM %s WHERE grid_id = ANY($1) AND %s >= $%d AND %s < $%d",
 				kpiRollupColumns, table, key, n, key, n+1))
 			args = append(args, rollupDate(s.From), rollupDate(s.To))
 		case kpiFromHazards:
-			branches = append(branches, fmt.Sprintf("SELECT %s FROM hazards WHERE grid_id IN (SELECT id FROM down) AND created_at >= $%d AND created_at < $%d",
+			branches = append(branches, fmt.Sprintf("SELECT %s FROM hazards WHERE grid_id = ANY($1) AND created_at >= $%d AND created_at < $%d",
 				kpiRawColumns, n, n+1))
 			args = append(args, s.From, s.To)
 		}
 	}
 	if len(branches) == 0 { // an empty period
-		branches = []string{"SELECT " + kpiRollupColumns + " FROM kpi_day WHERE false"}
+		branches = []string{"SELECT " + kpiRollupColumns + " FROM kpi_day WHERE grid_id = ANY($1) AND false"}
 	}
 	sums := make([]string, 0, 8)
 	for _, c := range strings.Split(kpiRollupColumns, ", ") {
 		sums = append(sums, fmt.Sprintf("COALESCE(sum(%s), 0)::bigint AS %[1]s", c))
 	}
-	return kpiSubtreeSQL + "SELECT " + strings.Join(sums, ", ") + "\n\tFROM (" + strings.Join(branches, "\n\t\tUNION ALL ") + ") parts", args
+	return "SELECT " + strings.Join(sums, ", ") + "\n\tFROM (" + strings.Join(branches, "\n\t\tUNION ALL ") + ") parts", args
 }
 
 // rollupDate is midnight t of China time as the date of the rollups.
@@ -147,34 +146,36 @@ func rollupDate(t time.Time) pgtype.Date {
 
 // kpiCounts counts the KPI figures of unit unitID's subtree over period from the
 // rollups (and the partial days at the period's edges from hazards): the same
-// figures as kpiCountsRaw, in one statement, so from one snapshot. An unknown
-// unit is not_found.
+// figures as kpiCountsRaw, in one statement, so from one snapshot. The subtree
+// is read first (subtreeIDs; units are a few thousand at most), so that the
+// statement is planned knowing how many grids it reads: an index probe per grid
+// of the rollups, not a scan of them.
 //
 // The statement runs in pgx's QueryExecModeExec: an unnamed statement, planned
-// with this call's dates. A named prepared statement would switch to a generic
-// plan after five runs, blind to how long the period is.
-func (db *DB) kpiCounts(ctx context.Context, unitID int64, period inspect.Period) (inspect.Unit, inspect.KPICounts, error) {
+// with this call's dates and grids. A named prepared statement would switch to a
+// generic plan after five runs, blind to how long the period is.
+func (db *DB) kpiCounts(ctx context.Context, unitID int64, period inspect.Period) (inspect.KPICounts, error) {
+	ids, err := subtreeIDs(ctx, db.Pool, unitID)
+	if err != nil {
+		return inspect.KPICounts{}, fmt.Errorf("read the subtree of unit %d: %w", unitID, err)
+	}
 	sql, args := kpiCountsQuery(period)
-	return db.countKPIs(ctx, unitID, sql, append([]any{pgx.QueryExecModeExec, unitID}, args...))
+	return db.countKPIs(ctx, unitID, sql, append([]any{pgx.QueryExecModeExec, ids}, args...))
 }
 
 // kpiCountsRaw counts the KPI figures of unit unitID's subtree over period
 // straight from hazards (kpiCountsRawSQL).
-func (db *DB) kpiCountsRaw(ctx context.Context, unitID int64, period inspect.Period) (inspect.Unit, inspect.KPICounts, error) {
+func (db *DB) kpiCountsRaw(ctx context.Context, unitID int64, period inspect.Period) (inspect.KPICounts, error) {
 	return db.countKPIs(ctx, unitID, kpiCountsRawSQL, []any{pgx.QueryExecModeExec, unitID, period.From, period.To})
 }
 
-func (db *DB) countKPIs(ctx context.Context, unitID int64, sql string, args []any) (inspect.Unit, inspect.KPICounts, error) {
-	u, err := unitByID(ctx, db.Pool, unitID)
-	if err != nil {
-		return u, inspect.KPICounts{}, err
-	}
+func (db *DB) countKPIs(ctx context.Context, unitID int64, sql string, args []any) (inspect.KPICounts, error) {
 	rows, err := db.Pool.Query(ctx, sql, args...)
 	c, err := collectOne[inspect.KPICounts](rows, err, "kpi")
 	if err != nil {
-		return u, c, fmt.Errorf("count kpis of unit %d: %w", unitID, err)
+		return c, fmt.Errorf("count kpis of unit %d: %w", unitID, err)
 	}
-	return u, c, nil
+	return c, nil
 }
 
 // KPIReport computes the KPIs of unit unitID's subtree over period (see
@@ -191,7 +192,7 @@ func (s *PolicyService) KPIReportRaw(ctx context.Context, p inspect.Principal, u
 	return s.kpiReport(ctx, p, unitID, period, s.db.kpiCountsRaw)
 }
 
-type kpiCounter func(ctx context.Context, unitID int64, period inspect.Period) (inspect.Unit, inspect.KPICounts, error)
+type kpiCounter func(ctx context.Context, unitID int64, period inspect.Period) (inspect.KPICounts, error)
 
 func (s *PolicyService) kpiReport(ctx context.Context, p inspect.Principal, unitID int64, period inspect.Period, count kpiCounter) (inspect.KPIReport, error) {
 	if !inspect.CanReadKPIs(p) {
@@ -200,7 +201,11 @@ func (s *PolicyService) kpiReport(ctx context.Context, p inspect.Principal, unit
 	if !p.InScope(unitID) {
 		return inspect.KPIReport{}, notVisible("unit", unitID)
 	}
-	u, c, err := count(ctx, unitID, period)
+	u, err := unitByID(ctx, s.db.Pool, unitID)
+	if err != nil {
+		return inspect.KPIReport{}, err
+	}
+	c, err := count(ctx, unitID, period)
 	if err != nil {
 		return inspect.KPIReport{}, err
 	}
@@ -246,8 +251,16 @@ const kpiRollupCheckSQL = `WITH raw AS (
 // days. It reads every hazard (seconds per million); `safegrid audit verify`
 // runs it. A mismatch is repaired with SELECT kpi_rebuild() (migration 0120).
 func (db *DB) VerifyKPIRollups(ctx context.Context) (KPIRollupCheck, error) {
-	rows, err := db.Pool.Query(ctx, kpiRollupCheckSQL)
-	c, err := collectOne[KPIRollupCheck](rows, err, "kpi rollups")
+	var c KPIRollupCheck
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		// A million (grid, day) groups fit in memory instead of spilling to disk.
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, kpiRollupCheckSQL)
+		c, err = collectOne[KPIRollupCheck](rows, err, "kpi rollups")
+		return err
+	})
 	if err != nil {
 		return c, fmt.Errorf("verify kpi rollups: %w", err)
 	}

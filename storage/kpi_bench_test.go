@@ -110,6 +110,7 @@ func BenchmarkKPIDistrict(b *testing.B) {
 		return t
 	}
 	years := inspect.Period{From: cst("2023-01-01 00:00"), To: cst("2026-01-01 00:00")}
+	days := inspect.Period{From: cst("2023-01-17 00:00"), To: cst("2025-12-15 00:00")}
 	edges := inspect.Period{From: cst("2023-01-17 10:17"), To: cst("2025-12-14 15:43")}
 
 	type timing struct{ rollup, raw time.Duration }
@@ -121,12 +122,19 @@ func BenchmarkKPIDistrict(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		start = time.Now()
-		got, err := policy.KPIReport(ctx, inspect.Operator(), district, period)
-		t.rollup = time.Since(start)
-		if err != nil {
-			b.Fatal(err)
+		// The rollups' time is the median of five runs.
+		var got inspect.KPIReport
+		runs := make([]time.Duration, 5)
+		for i := range runs {
+			start = time.Now()
+			got, err = policy.KPIReport(ctx, inspect.Operator(), district, period)
+			runs[i] = time.Since(start)
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
+		slices.Sort(runs)
+		t.rollup = runs[len(runs)/2]
 		if diff := cmp.Diff(raw.Counts, got.Counts); diff != "" {
 			b.Fatalf("district KPIs from %s to %s: the rollups differ from the raw count (-raw +rollup):\n%s", period.From, period.To, diff)
 		}
@@ -138,7 +146,7 @@ func BenchmarkKPIDistrict(b *testing.B) {
 	// Warm both paths once (a live server's cache), then the baseline and the
 	// exactness check per period.
 	measure(years)
-	whole, partial := measure(years), measure(edges)
+	whole, partDays, partial := measure(years), measure(days), measure(edges)
 
 	// The loop is a sub-benchmark, so that the fill above runs once however
 	// often the testing package calls the loop; its last call's latencies count.
@@ -165,8 +173,10 @@ func BenchmarkKPIDistrict(b *testing.B) {
 	benchgoal.Below(fmt.Sprintf("(KPI) district, 3 years, %d hazards, 1,000 grids, rollups", n), ms(p50), 200, "ms", how)
 	benchgoal.AtLeast(fmt.Sprintf("(KPI) district, 3 years, %d hazards: raw count ÷ rollups", n), ms(whole.raw)/ms(p50), 1,
 		"time of kpiCountsRawSQL over the rollup query, same run")
+	benchgoal.Below(fmt.Sprintf("(KPI) district, whole days, partial months, %d hazards", n), ms(partDays.rollup), 200, "ms",
+		fmt.Sprintf("median of 5; 2023-01-17 to 2025-12-15 (exclusive) CST, as GET /kpi gives; raw count %.0f ms, equal counts", ms(partDays.raw)))
 	benchgoal.Below(fmt.Sprintf("(KPI) district, edges inside days, %d hazards, rollups", n), ms(partial.rollup), 200, "ms",
-		fmt.Sprintf("one run; 2023-01-17 10:17 to 2025-12-14 15:43 CST; raw count %.0f ms, equal counts", ms(partial.raw)))
+		fmt.Sprintf("median of 5; 2023-01-17 10:17 to 2025-12-14 15:43 CST; raw count %.0f ms, equal counts", ms(partial.raw)))
 
 	start := time.Now()
 	check, err := db.VerifyKPIRollups(ctx)

@@ -1,12 +1,13 @@
 -- KPI rollups: the additive counts behind the KPIs (storage/kpi.go, kpiCountsRawSQL)
 -- per grid and per day and per month of recording, kept by triggers on hazards in
--- the transaction of every change, so that a district's KPIs over years read a few
--- thousand rollup rows instead of every hazard, and equal the raw count exactly.
+-- the transaction of every change, so that a district's KPIs over years read tens
+-- of thousands of rollup rows instead of millions of hazards, and equal the raw
+-- count exactly.
 --
 -- Days and months are those of China time (inspect.ReportZone, a fixed UTC+8), the
 -- days KPI periods are given in: a period from the API is whole days, so it is read
 -- from the rollups alone; only a period with a non-midnight edge counts its
--- partial days from hazards (storage/kpirollup.go splits a period).
+-- partial days from hazards (kpiSpans in storage/kpi.go splits a period).
 
 -- Writers of hazards must wait while the rollups are filled, so that no change
 -- falls between the backfill and the triggers.
@@ -32,10 +33,14 @@ CREATE TABLE kpi_day (
     PRIMARY KEY (grid_id, day)
 );
 
+-- A district's whole days of partial months: the days of every grid in a range,
+-- next to each other in the heap since rows are made as days go by.
+CREATE INDEX kpi_day_day_idx ON kpi_day (day);
+
 -- month is the first day of the month.
-CREATE TABLE kpi_month (LIKE kpi_day INCLUDING ALL);
+CREATE TABLE kpi_month (LIKE kpi_day INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
 ALTER TABLE kpi_month RENAME COLUMN day TO month;
-ALTER TABLE kpi_month ADD FOREIGN KEY (grid_id) REFERENCES units (id);
+ALTER TABLE kpi_month ADD PRIMARY KEY (grid_id, month), ADD FOREIGN KEY (grid_id) REFERENCES units (id);
 
 -- kpi_delta is one hazard's contribution to the counts, times sign (+1 for its
 -- new version, -1 for its old one). This is the one definition the triggers and
@@ -140,6 +145,8 @@ CREATE TRIGGER kpi_hazards_deleted AFTER DELETE ON hazards
 CREATE FUNCTION kpi_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     LOCK TABLE hazards IN SHARE ROW EXCLUSIVE MODE;
+    -- A million (grid, day) groups fit in memory instead of spilling to disk.
+    PERFORM set_config('work_mem', '256MB', true);
     TRUNCATE kpi_day, kpi_month;
     INSERT INTO kpi_day
     SELECT (d).grid_id, (d).day, sum((d).received), sum((d).closed), sum((d).closed_on_time), sum((d).findings),
