@@ -34,8 +34,10 @@ CREATE TABLE kpi_day (
 );
 
 -- A district's whole days of partial months: the days of every grid in a range,
--- next to each other in the heap since rows are made as days go by.
-CREATE INDEX kpi_day_day_idx ON kpi_day (day);
+-- read from the index alone (an index-only scan of a month's days of 1,000 grids
+-- took 3 ms where fetching the rows took 40-100 ms on a loaded machine).
+CREATE INDEX kpi_day_day_idx ON kpi_day (day) INCLUDE (grid_id, received, closed, closed_on_time, findings,
+    returned, ratings, rating_sum, ratings_at_least_4);
 
 -- month is the first day of the month.
 CREATE TABLE kpi_month (LIKE kpi_day INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
