@@ -148,8 +148,8 @@ func rollupDate(t time.Time) pgtype.Date {
 // rollups (and the partial days at the period's edges from hazards): the same
 // figures as kpiCountsRaw, in one statement, so from one snapshot. The subtree
 // is read first (subtreeIDs; units are a few thousand at most), so that the
-// statement is planned knowing how many grids it reads: an index probe per grid
-// of the rollups, not a scan of them.
+// statement is planned knowing how many grids it reads: a district's days are a
+// range of kpi_day's day index, a grid's an index probe by its key.
 //
 // The statement runs in pgx's QueryExecModeExec: an unnamed statement, planned
 // with this call's dates and grids. A named prepared statement would switch to a
