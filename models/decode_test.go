@@ -37,7 +37,7 @@ func yoloxOutput(m Manifest, rows []yoloxRow) []float32 {
 	out := make([]float32, 3549*width)
 	for _, r := range rows {
 		index := 0
-		for _, s := range yoloxStrides {
+		for _, s := range gridStrides {
 			g := m.Input.Size / s
 			if s == r.stride {
 				index += r.gy*g + r.gx

@@ -61,7 +61,7 @@ const maxCandidates = 2000
 // Detections of different classes never suppress each other. dets is reordered in place;
 // the result shares its backing array.
 func NMS(dets []Detection, iou float32) []Detection {
-	sort.SliceStable(dets, func(i, j int) bool { return dets[i].Score > dets[j].Score })
+	sortByScore(dets)
 	if len(dets) > maxCandidates {
 		dets = dets[:maxCandidates]
 	}
@@ -79,6 +79,11 @@ func NMS(dets []Detection, iou float32) []Detection {
 		}
 	}
 	return kept
+}
+
+// sortByScore orders dets best first, keeping the order of equal scores.
+func sortByScore(dets []Detection) {
+	sort.SliceStable(dets, func(i, j int) bool { return dets[i].Score > dets[j].Score })
 }
 
 // MergeSlices merges the detections of several passes over one photo (the whole

@@ -24,10 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
-
-	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/safegrid/safegrid/models/photo"
 
@@ -56,19 +53,12 @@ type Options struct {
 // Detect blocks until a session is free.
 type Detector struct {
 	manifest Manifest
+	checks   []Check // the manifest's CheckTable
 	dir      string
 	slots    chan *session
 	all      []*session
 	closed   chan struct{}
 	close    sync.Once
-}
-
-// session is one ONNX Runtime session with the input and output tensors bound to it.
-// The input tensor is reused for every photo the session analyses.
-type session struct {
-	run    *ort.AdvancedSession
-	input  *ort.Tensor[float32]
-	output *ort.Tensor[float32]
 }
 
 // Open loads the model in modelDir after checking it against its manifest: the file's
@@ -103,6 +93,7 @@ func Open(modelDir string, opts Options) (*Detector, error) {
 	}
 	d := &Detector{
 		manifest: m,
+		checks:   m.CheckTable(),
 		dir:      modelDir,
 		slots:    make(chan *session, opts.Sessions),
 		closed:   make(chan struct{}),
@@ -117,89 +108,6 @@ func Open(modelDir string, opts Options) (*Detector, error) {
 		d.slots <- s
 	}
 	return d, nil
-}
-
-func newSession(m *Manifest, data []byte, threads int) (*session, error) {
-	so, err := ort.NewSessionOptions()
-	if err != nil {
-		return nil, err
-	}
-	defer so.Destroy()
-	if err := so.SetIntraOpNumThreads(threads); err != nil {
-		return nil, err
-	}
-	if err := so.SetInterOpNumThreads(1); err != nil {
-		return nil, err
-	}
-	if threads > 1 {
-		// Spinning worker threads compete with the other sessions for the same cores.
-		if err := so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
-			return nil, err
-		}
-	}
-	in, err := ort.NewEmptyTensor[float32](ort.NewShape(m.InputShape()...))
-	if err != nil {
-		return nil, err
-	}
-	out, err := ort.NewEmptyTensor[float32](ort.NewShape(m.OutputShape()...))
-	if err != nil {
-		in.Destroy()
-		return nil, err
-	}
-	run, err := ort.NewAdvancedSessionWithONNXData(data,
-		[]string{m.Input.Name}, []string{m.Output.Name},
-		[]ort.Value{in}, []ort.Value{out}, so)
-	if err != nil {
-		in.Destroy()
-		out.Destroy()
-		return nil, err
-	}
-	return &session{run: run, input: in, output: out}, nil
-}
-
-// checkModelShapes compares the model's declared inputs and outputs with the manifest.
-func checkModelShapes(m *Manifest, data []byte) error {
-	ins, outs, err := ort.GetInputOutputInfoWithONNXData(data)
-	if err != nil {
-		return inspect.Errorf(inspect.EINVALID, "model %s: %s is not a loadable ONNX model: %s", m.Name, m.File, err)
-	}
-	check := func(kind, name string, infos []ort.InputOutputInfo, want []int64) error {
-		var names []string
-		for _, info := range infos {
-			names = append(names, strconv.Quote(info.Name))
-			if info.Name != name {
-				continue
-			}
-			if info.OrtValueType != ort.ONNXTypeTensor || info.DataType != ort.TensorElementDataTypeFloat {
-				return inspect.Errorf(inspect.EINVALID, "model %s: %s %q is %s, manifest expects a float32 tensor", m.Name, kind, name, info.String())
-			}
-			if !shapeMatches(info.Dimensions, want) {
-				return inspect.Errorf(inspect.EINVALID, "model %s: %s %q has shape %v, but a %s model with input size %d and %d classes needs %v", m.Name, kind, name, []int64(info.Dimensions), m.Family, m.Input.Size, len(m.Classes), want)
-			}
-			return nil
-		}
-		return inspect.Errorf(inspect.EINVALID, "model %s: has no %s named %q (it has %v)", m.Name, kind, name, names)
-	}
-	if len(ins) != 1 {
-		return inspect.Errorf(inspect.EINVALID, "model %s: has %d inputs, a detector has exactly one", m.Name, len(ins))
-	}
-	if err := check("input", m.Input.Name, ins, m.InputShape()); err != nil {
-		return err
-	}
-	return check("output", m.Output.Name, outs, m.OutputShape())
-}
-
-// shapeMatches accepts a model dimension that is dynamic (≤ 0) in place of a fixed one.
-func shapeMatches(got ort.Shape, want []int64) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if got[i] > 0 && got[i] != want[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // findManifest picks the manifest for the model in dir; see Options.Name.
@@ -246,6 +154,12 @@ func (d *Detector) SHA256() string { return d.manifest.SHA256 }
 // Manifest returns the model's manifest.
 func (d *Detector) Manifest() Manifest { return d.manifest }
 
+// MapFlags evaluates the model's hazard checks (its manifest's CheckTable) on the
+// detections of one imgW×imgH photo; see the package function MapFlags.
+func (d *Detector) MapFlags(dets []Detection, imgW, imgH int, location string, checks []string) []Flag {
+	return MapChecks(d.checks, dets, imgW, imgH, location, checks)
+}
+
 // Sessions is the size of the session pool.
 func (d *Detector) Sessions() int { return len(d.all) }
 
@@ -288,6 +202,10 @@ func (d *Detector) detectPasses(ctx context.Context, passes []prepared) ([]Detec
 		return nil, err
 	}
 	if len(passes) == 1 {
+		if !d.manifest.usesNMS() {
+			sortByScore(all)
+			return all, nil
+		}
 		return NMS(all, d.manifest.Thresholds.NMSIoU), nil
 	}
 	return MergeSlices(all, d.manifest.Thresholds.NMSIoU), nil
@@ -300,18 +218,7 @@ func (d *Detector) runPrepared(s *session, p prepared, dst []Detection) ([]Detec
 	if err := s.run.Run(); err != nil {
 		return nil, fmt.Errorf("model %s: run: %w", d.manifest.Name, err)
 	}
-	return d.decode(s.output.GetData(), dst), nil
-}
-
-func (d *Detector) decode(out []float32, dst []Detection) []Detection {
-	m := &d.manifest
-	switch m.Family {
-	case FamilyYOLOX:
-		return decodeYOLOX(m, out, m.Thresholds.Score, dst)
-	case FamilyFastestDet:
-		return decodeFastestDet(m, out, m.Thresholds.Score, dst)
-	}
-	return dst
+	return d.manifest.decode(s.data, dst), nil
 }
 
 // toPhoto maps decoded boxes of one pass to photo pixels and appends them to dst,
@@ -320,10 +227,11 @@ func (d *Detector) decode(out []float32, dst []Detection) []Detection {
 // (or a neighbouring tile) sees that object whole.
 func (d *Detector) toPhoto(p prepared, dets, dst []Detection) []Detection {
 	const margin = 2 // input pixels
-	iw, ih := float32(p.img.Rect.Dx()), float32(p.img.Rect.Dy())
+	x0, y0 := float32(p.padX), float32(p.padY)
+	iw, ih := x0+float32(p.img.Rect.Dx()), y0+float32(p.img.Rect.Dy())
 	for _, det := range dets {
 		b := det.Box
-		if p.cutLeft && b.X1 <= margin || p.cutTop && b.Y1 <= margin ||
+		if p.cutLeft && b.X1 <= x0+margin || p.cutTop && b.Y1 <= y0+margin ||
 			p.cutRight && b.X2 >= iw-margin || p.cutBottom && b.Y2 >= ih-margin {
 			continue
 		}
@@ -409,9 +317,7 @@ func (d *Detector) Close() error {
 
 func (d *Detector) destroy() {
 	for _, s := range d.all {
-		s.run.Destroy()
-		s.input.Destroy()
-		s.output.Destroy()
+		s.destroy()
 	}
 	d.all = nil
 }

@@ -116,7 +116,7 @@ var checkTable = []Check{
 	{
 		Code:              inspect.CheckTwoWheelerIndoor,
 		Title:             "bicycle, e-bike or motorcycle parked indoors",
-		Locations:         []string{LocationCorridor, LocationStairwell, LocationExit, LocationLobby, LocationRoom},
+		Locations:         indoorLocations,
 		Classes:           []string{"bicycle", "motorcycle"},
 		ReviewOnlyClasses: []string{"skateboard"},
 		Rule:              RulePresent,
@@ -174,10 +174,16 @@ type Flag struct {
 // the location); nil runs every check whose Locations include location. Flags come in
 // the order of the check table.
 func MapFlags(dets []Detection, imgW, imgH int, location string, checks []string) []Flag {
+	return MapChecks(checkTable, dets, imgW, imgH, location, checks)
+}
+
+// MapChecks is MapFlags over another table of checks, a model's own (see
+// Manifest.CheckTable).
+func MapChecks(table []Check, dets []Detection, imgW, imgH int, location string, checks []string) []Flag {
 	loc, _ := NormalizeLocation(location)
 	var flags []Flag
-	for i := range checkTable {
-		c := &checkTable[i]
+	for i := range table {
+		c := &table[i]
 		if checks != nil {
 			if !slices.Contains(checks, c.Code) {
 				continue

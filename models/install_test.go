@@ -58,11 +58,11 @@ func TestParseManifestErrorsNameTheField(t *testing.T) {
 	tests := []struct {
 		name, from, to, field string
 	}{
-		{"family", "family: yolox", "family: yolov8", "family"},
+		{"family", "family: yolox", "family: ssd", "family"},
 		{"hash", "sha256: 695e", "sha256: XYZ", "sha256"},
 		{"file with a path", "file: yolox_nano.onnx", "file: ../yolox_nano.onnx", "file"},
 		{"channel order", "channel_order: bgr", "channel_order: bgrx", "input.channel_order"},
-		{"letterbox", "letterbox: top_left ", "letterbox: centre ", "input.letterbox"},
+		{"letterbox", "letterbox: top_left ", "letterbox: middle ", "input.letterbox"},
 		{"size", "size: 416", "size: 400", "input.size"},
 		{"score", "score: 0.35", "score: 1.5", "thresholds.score"},
 		{"unknown field", "intra_op_threads: 1", "intra_op_threads: 1\ngpu: true", "gpu"},

@@ -8,18 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/safegrid/safegrid/inspect"
-)
-
-// Families of detectors whose output this package can decode.
-const (
-	FamilyYOLOX      = "yolox"
-	FamilyFastestDet = "fastestdet"
 )
 
 // Channel orders of the input tensor.
@@ -38,6 +33,7 @@ const (
 const (
 	LetterboxTopLeft = "top_left" // keep the aspect ratio, image at the top-left, rest padded
 	LetterboxStretch = "stretch"  // plain resize to size×size, aspect ratio not kept
+	LetterboxCentre  = "centre"   // keep the aspect ratio, image centred, padded on both sides (Ultralytics)
 )
 
 // DefaultModel is the manifest name used when none is given.
@@ -57,6 +53,9 @@ type Manifest struct {
 	IntraOpThreads int        `yaml:"intra_op_threads,omitempty" json:"intra_op_threads,omitempty"`
 	Slicing        Slicing    `yaml:"slicing,omitempty" json:"slicing,omitzero"`
 	Classes        []string   `yaml:"classes" json:"classes"`
+	// Checks maps hazard checks to this model's class names, replacing the classes
+	// of the built-in check table for the checks it names (see CheckTable).
+	Checks map[string]CheckClasses `yaml:"checks,omitempty" json:"checks,omitempty"`
 }
 
 // Slicing is slicing-aided inference: after the pass over the whole photo, extra
@@ -123,10 +122,27 @@ type Input struct {
 	PadValue      int    `yaml:"pad_value,omitempty" json:"pad_value,omitempty"`
 }
 
-// Output names the model's output tensor; its shape follows from the family, the input
-// size and the number of classes (see Manifest.OutputShape).
+// Output names the model's output tensor(s) and how to read them; their shapes follow
+// from the family, the input size, the number of classes and Count (see
+// Manifest.OutputShapes).
 type Output struct {
-	Name string `yaml:"name" json:"name"`
+	// Name is the one output tensor of every family but a DETR with split heads.
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+	// Boxes and Scores are a DETR's two heads, [1, N, 4] and [1, N, classes], in
+	// place of Name.
+	Boxes  string `yaml:"boxes,omitempty" json:"boxes,omitempty"`
+	Scores string `yaml:"scores,omitempty" json:"scores,omitempty"`
+	// Count is N, the number of predictions (a DETR's queries). 0: implied by the
+	// family and input size (YOLO grids over strides 8, 16 and 32), or read from the
+	// model when it declares it.
+	Count int `yaml:"count,omitempty" json:"count,omitempty"`
+	// BoxFormat is how a DETR's boxes are written: cxcywh (default) or xyxy.
+	BoxFormat string `yaml:"box_format,omitempty" json:"box_format,omitempty"`
+	// BoxUnits is what a DETR's box numbers measure: normalised (fractions of the
+	// input, default) or pixels (of the input).
+	BoxUnits string `yaml:"box_units,omitempty" json:"box_units,omitempty"`
+	// Logits says a DETR's scores are logits, to pass through a sigmoid.
+	Logits bool `yaml:"logits,omitempty" json:"logits,omitempty"`
 }
 
 // Thresholds are the detector's own cut-offs; the hazard checks have their own on top.
@@ -195,8 +211,8 @@ func (m Manifest) Validate() error {
 	switch {
 	case m.Name == "":
 		return bad("name", "is required")
-	case m.Family != FamilyYOLOX && m.Family != FamilyFastestDet:
-		return bad("family", "is %q; want %q or %q", m.Family, FamilyYOLOX, FamilyFastestDet)
+	case !slices.Contains(Families(), m.Family):
+		return bad("family", "is %q; want one of %s", m.Family, strings.Join(Families(), ", "))
 	case m.File == "" || strings.ContainsAny(m.File, `/\`) || m.File == "." || m.File == "..":
 		return bad("file", "must be a plain file name, got %q", m.File)
 	case !isSHA256Hex(m.SHA256):
@@ -209,12 +225,10 @@ func (m Manifest) Validate() error {
 		return bad("input.channel_order", "is %q; want %q or %q", m.Input.ChannelOrder, ChannelsBGR, ChannelsRGB)
 	case m.Input.Normalisation != NormaliseRaw255 && m.Input.Normalisation != NormaliseDivide255:
 		return bad("input.normalisation", "is %q; want %q or %q", m.Input.Normalisation, NormaliseRaw255, NormaliseDivide255)
-	case m.Input.Letterbox != LetterboxTopLeft && m.Input.Letterbox != LetterboxStretch:
-		return bad("input.letterbox", "is %q; want %q or %q", m.Input.Letterbox, LetterboxTopLeft, LetterboxStretch)
+	case m.Input.Letterbox != LetterboxTopLeft && m.Input.Letterbox != LetterboxStretch && m.Input.Letterbox != LetterboxCentre:
+		return bad("input.letterbox", "is %q; want %q, %q or %q", m.Input.Letterbox, LetterboxTopLeft, LetterboxCentre, LetterboxStretch)
 	case m.Input.PadValue < 0 || m.Input.PadValue > 255:
 		return bad("input.pad_value", "must be 0–255, got %d", m.Input.PadValue)
-	case m.Output.Name == "":
-		return bad("output.name", "is required")
 	case m.Thresholds.Score <= 0 || m.Thresholds.Score >= 1:
 		return bad("thresholds.score", "must be between 0 and 1, got %g", m.Thresholds.Score)
 	case m.Thresholds.NMSIoU <= 0 || m.Thresholds.NMSIoU > 1:
@@ -234,12 +248,6 @@ func (m Manifest) Validate() error {
 	case len(m.Classes) == 0:
 		return bad("classes", "must list the class names in the model's order")
 	}
-	if m.Family == FamilyYOLOX && m.Input.Size%32 != 0 {
-		return bad("input.size", "must be a multiple of 32 for YOLOX, got %d", m.Input.Size)
-	}
-	if m.Family == FamilyFastestDet && m.Input.Size%16 != 0 {
-		return bad("input.size", "must be a multiple of 16 for FastestDet, got %d", m.Input.Size)
-	}
 	seen := map[string]bool{}
 	for i, c := range m.Classes {
 		if c == "" {
@@ -250,33 +258,16 @@ func (m Manifest) Validate() error {
 		}
 		seen[c] = true
 	}
-	return nil
+	if err := m.validateOutput(); err != nil {
+		return err
+	}
+	return m.validateChecks()
 }
 
 // InputShape is the [1,3,size,size] shape of the input tensor.
 func (m Manifest) InputShape() []int64 {
 	s := int64(m.Input.Size)
 	return []int64{1, 3, s, s}
-}
-
-// OutputShape is the shape the family's output tensor must have for this input size and
-// class count: YOLOX [1, anchors, 5+classes] over strides 8, 16 and 32; FastestDet
-// [1, 5+classes, size/16, size/16].
-func (m Manifest) OutputShape() []int64 {
-	c := int64(5 + len(m.Classes))
-	switch m.Family {
-	case FamilyYOLOX:
-		var n int64
-		for _, s := range yoloxStrides {
-			g := int64(m.Input.Size / s)
-			n += g * g
-		}
-		return []int64{1, n, c}
-	case FamilyFastestDet:
-		g := int64(m.Input.Size / fastestDetStride)
-		return []int64{1, c, g, g}
-	}
-	return nil
 }
 
 // ClassName returns the name of class id, or "class_<id>" when the id is out of range.

@@ -3,9 +3,12 @@ package models
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -71,37 +74,53 @@ func valueInfo(name string, shape []int64) pb {
 	return vi
 }
 
+// constantOutput is one output of a constant model: a name, a shape and its values.
+type constantOutput struct {
+	name   string
+	shape  []int64
+	values []float32
+}
+
 // constantModel returns an ONNX model with one float input (inName, inShape) that it
 // ignores and one output (outName, outShape) that is always values.
 func constantModel(inName string, inShape []int64, outName string, outShape []int64, values []float32) []byte {
-	raw := make([]byte, 4*len(values))
-	for i, v := range values {
-		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
-	}
-	var tensor pb
-	for _, d := range outShape {
-		tensor.int(1, d) // dims
-	}
-	tensor.int(2, onnxFloat) // data_type
-	tensor.str(8, "constant_output")
-	tensor.bytes(onnxFieldRawData, raw)
+	return constantModelOutputs(inName, inShape, constantOutput{outName, outShape, values})
+}
 
-	var attr pb
-	attr.str(1, "value")
-	attr.msg(onnxFieldAttrValue, tensor)
-	attr.int(onnxFieldAttrType, onnxAttrTensor)
-
-	var node pb
-	node.str(onnxFieldNodeOut, outName)
-	node.str(3, "constant")
-	node.str(onnxFieldNodeOp, "Constant")
-	node.msg(onnxFieldNodeAttr, attr)
-
+// constantModelOutputs returns an ONNX model with one float input (inName, inShape)
+// that it ignores and outputs that are always their values, one Constant node each.
+func constantModelOutputs(inName string, inShape []int64, outs ...constantOutput) []byte {
 	var graph pb
-	graph.msg(1, node)
+	for i, o := range outs {
+		raw := make([]byte, 4*len(o.values))
+		for i, v := range o.values {
+			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
+		}
+		var tensor pb
+		for _, d := range o.shape {
+			tensor.int(1, d) // dims
+		}
+		tensor.int(2, onnxFloat) // data_type
+		tensor.str(8, fmt.Sprintf("constant_output_%d", i))
+		tensor.bytes(onnxFieldRawData, raw)
+
+		var attr pb
+		attr.str(1, "value")
+		attr.msg(onnxFieldAttrValue, tensor)
+		attr.int(onnxFieldAttrType, onnxAttrTensor)
+
+		var node pb
+		node.str(onnxFieldNodeOut, o.name)
+		node.str(3, fmt.Sprintf("constant_%d", i))
+		node.str(onnxFieldNodeOp, "Constant")
+		node.msg(onnxFieldNodeAttr, attr)
+		graph.msg(1, node)
+	}
 	graph.str(2, "safegrid_tiny")
 	graph.msg(onnxFieldGraphIn, valueInfo(inName, inShape))
-	graph.msg(onnxFieldGraphOut, valueInfo(outName, outShape))
+	for _, o := range outs {
+		graph.msg(onnxFieldGraphOut, valueInfo(o.name, o.shape))
+	}
 
 	var opset pb
 	opset.str(1, "")
@@ -148,14 +167,46 @@ func writeManifest(t testing.TB, path string, m Manifest) {
 	fmt.Fprintf(&s, "name: %s\nfamily: %s\nfile: %s\nsha256: %s\n", m.Name, m.Family, m.File, m.SHA256)
 	fmt.Fprintf(&s, "input:\n  name: %q\n  size: %d\n  channel_order: %s\n  normalisation: %s\n  letterbox: %s\n  pad_value: %d\n",
 		m.Input.Name, m.Input.Size, m.Input.ChannelOrder, m.Input.Normalisation, m.Input.Letterbox, m.Input.PadValue)
-	fmt.Fprintf(&s, "output:\n  name: %q\nthresholds:\n  score: %g\n  nms_iou: %g\nintra_op_threads: %d\nclasses:\n",
-		m.Output.Name, m.Thresholds.Score, m.Thresholds.NMSIoU, m.IntraOpThreads)
+	o := m.Output
+	fmt.Fprintf(&s, "output:\n")
+	for _, f := range []struct{ key, value string }{{"name", o.Name}, {"boxes", o.Boxes}, {"scores", o.Scores}, {"box_format", o.BoxFormat}, {"box_units", o.BoxUnits}} {
+		if f.value != "" {
+			fmt.Fprintf(&s, "  %s: %q\n", f.key, f.value)
+		}
+	}
+	if o.Count != 0 {
+		fmt.Fprintf(&s, "  count: %d\n", o.Count)
+	}
+	if o.Logits {
+		fmt.Fprintf(&s, "  logits: true\n")
+	}
+	fmt.Fprintf(&s, "thresholds:\n  score: %g\n  nms_iou: %g\nintra_op_threads: %d\nclasses:\n",
+		m.Thresholds.Score, m.Thresholds.NMSIoU, m.IntraOpThreads)
 	for _, c := range m.Classes {
 		fmt.Fprintf(&s, "  - %q\n", c)
+	}
+	if len(m.Checks) > 0 {
+		fmt.Fprintf(&s, "checks:\n")
+		for _, code := range slices.Sorted(maps.Keys(m.Checks)) {
+			cc := m.Checks[code]
+			fmt.Fprintf(&s, "  %s:\n    classes: [%s]\n", code, quoteAll(cc.Classes))
+			if len(cc.ReviewOnlyClasses) > 0 {
+				fmt.Fprintf(&s, "    review_only_classes: [%s]\n", quoteAll(cc.ReviewOnlyClasses))
+			}
+		}
 	}
 	if err := os.WriteFile(path, []byte(s.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// quoteAll renders names as a YAML flow list's items.
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // embedded returns a built-in manifest or fails the test.
@@ -243,7 +294,7 @@ func TestConstantModelLoads(t *testing.T) {
 	if err := s.run.Run(); err != nil {
 		t.Fatal(err)
 	}
-	got := s.output.GetData()
+	got := s.data[0]
 	for i := range values {
 		if got[i] != values[i] {
 			t.Fatalf("output[%d] = %g, want %g", i, got[i], values[i])

@@ -13,17 +13,19 @@ import (
 // prepared is a photo resized for the model's input, with the scale that maps input
 // pixels back to the photo's pixels.
 type prepared struct {
-	img            *image.NRGBA // at most size×size, anchored at (0,0)
+	img            *image.NRGBA // at most size×size, placed at (padX, padY)
 	origW, origH   int          // the whole photo, whose bounds clip the boxes
 	scaleX, scaleY float64      // input pixels per photo pixel
 	offX, offY     float64      // where a part of the photo starts, in photo pixels
+	padX, padY     int          // where img starts in the input (a centred letterbox)
 	// The edges of a part of the photo that cut through it: a box touching one is
 	// cut short.
 	cutLeft, cutTop, cutRight, cutBottom bool
 }
 
-// prepare resizes img the way the manifest says: a top-left letterbox keeping the aspect
-// ratio (YOLOX) or a plain stretch to size×size (FastestDet).
+// prepare resizes img the way the manifest says: a letterbox keeping the aspect ratio,
+// at the top-left (YOLOX) or centred (Ultralytics), or a plain stretch to size×size
+// (FastestDet).
 func prepare(m *Manifest, img image.Image) (prepared, error) {
 	b := img.Bounds()
 	return prepareScaled(m, img, b.Dx(), b.Dy())
@@ -40,11 +42,14 @@ func prepareScaled(m *Manifest, img image.Image, w, h int) (prepared, error) {
 	p := prepared{origW: w, origH: h}
 	var nw, nh int
 	switch m.Input.Letterbox {
-	case LetterboxTopLeft:
+	case LetterboxTopLeft, LetterboxCentre:
 		r := math.Min(float64(size)/float64(w), float64(size)/float64(h))
 		nw = max(1, min(size, int(float64(w)*r)))
 		nh = max(1, min(size, int(float64(h)*r)))
 		p.scaleX, p.scaleY = r, r
+		if m.Input.Letterbox == LetterboxCentre {
+			p.padX, p.padY = (size-nw)/2, (size-nh)/2
+		}
 	case LetterboxStretch:
 		nw, nh = size, size
 		p.scaleX, p.scaleY = float64(size)/float64(w), float64(size)/float64(h)
@@ -114,7 +119,7 @@ func fillTensor(m *Manifest, p prepared, dst []float32) {
 	pix, stride := p.img.Pix, p.img.Stride
 	for y := 0; y < ih; y++ {
 		row := pix[y*stride : y*stride+4*iw]
-		base := y * size
+		base := (y+p.padY)*size + p.padX
 		for x := 0; x < iw; x++ {
 			px := row[4*x : 4*x+3 : 4*x+3]
 			i := base + x
@@ -131,9 +136,9 @@ func (p prepared) toPhoto(r Rect) Rect {
 		return float32(math.Max(0, math.Min(float64(hi), v)))
 	}
 	return Rect{
-		X1: clip(p.offX+float64(r.X1)/p.scaleX, p.origW),
-		Y1: clip(p.offY+float64(r.Y1)/p.scaleY, p.origH),
-		X2: clip(p.offX+float64(r.X2)/p.scaleX, p.origW),
-		Y2: clip(p.offY+float64(r.Y2)/p.scaleY, p.origH),
+		X1: clip(p.offX+(float64(r.X1)-float64(p.padX))/p.scaleX, p.origW),
+		Y1: clip(p.offY+(float64(r.Y1)-float64(p.padY))/p.scaleY, p.origH),
+		X2: clip(p.offX+(float64(r.X2)-float64(p.padX))/p.scaleX, p.origW),
+		Y2: clip(p.offY+(float64(r.Y2)-float64(p.padY))/p.scaleY, p.origH),
 	}
 }

@@ -101,7 +101,7 @@ func detectPhoto(ctx context.Context, det *Detector, path, loc, annotateDir stri
 	r.Width, r.Height = b.Dx(), b.Dy()
 	r.Detections = append(r.Detections, dets...)
 	if loc != "" {
-		r.Flags = append(r.Flags, MapFlags(dets, r.Width, r.Height, loc, nil)...)
+		r.Flags = append(r.Flags, det.MapFlags(dets, r.Width, r.Height, loc, nil)...)
 	}
 	if annotateDir != "" {
 		base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))

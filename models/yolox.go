@@ -2,9 +2,6 @@ package models
 
 import "math"
 
-// yoloxStrides are the strides of YOLOX's three output grids, in output order.
-var yoloxStrides = []int{8, 16, 32}
-
 // decodeYOLOX turns YOLOX's raw [1, anchors, 5+classes] output into detections in input
 // pixels. Rows walk the 8-, 16- and 32-stride grids, row-major within each; for a row o
 // at cell (gx, gy) of stride s the box centre is ((o0+gx)·s, (o1+gy)·s), its size
@@ -14,7 +11,7 @@ func decodeYOLOX(m *Manifest, out []float32, minScore float32, dst []Detection) 
 	nc := len(m.Classes)
 	width := 5 + nc
 	row := 0
-	for _, s := range yoloxStrides {
+	for _, s := range gridStrides {
 		g := m.Input.Size / s
 		fs := float32(s)
 		for gy := 0; gy < g; gy++ {

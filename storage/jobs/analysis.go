@@ -25,6 +25,9 @@ type Detector interface {
 	// DetectBytes decodes the photo and returns its detections and the bounds of
 	// the upright photo.
 	DetectBytes(ctx context.Context, data []byte) ([]models.Detection, image.Rectangle, error)
+	// MapFlags evaluates the model's hazard checks (its manifest maps its classes to
+	// them) on the detections of one photo.
+	MapFlags(dets []models.Detection, imgW, imgH int, location string, checks []string) []models.Flag
 }
 
 // AnalysePhotoWorker decodes the photo, runs the detector, maps detections to flags
@@ -86,7 +89,7 @@ func (w *AnalysePhotoWorker) Work(ctx context.Context, job *river.Job[AnalysePho
 	if len(t.Photo.AIChecks) > 0 {
 		checks = t.Photo.AIChecks
 	}
-	flags := models.MapFlags(dets, width, height, t.Photo.Location, checks)
+	flags := w.detector.MapFlags(dets, width, height, t.Photo.Location, checks)
 
 	annotated, err := photo.AnnotatedJPEG(data, models.Annotation(dets, flags))
 	if err != nil {
