@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/models/modeltest"
 )
 
 // customClasses are the classes of a city's own detector, as the issue names them.
@@ -68,13 +69,16 @@ var customWant = []Detection{
 	{Class: "cardboard_box", ClassID: classCardboardBox, Score: 0.5, Box: Rect{102, 38, 122, 58}},
 }
 
-// yoloV8Output is the [1, 4+classes, N] channel-major output holding boxes.
+// yoloV8Output is the [1, 4+classes, N] channel-major output holding boxes, each
+// with a runner-up class at a third of its score, to check the argmax.
 func yoloV8Output(nc, n int, boxes []plantedBox) []float32 {
-	out := make([]float32, (4+nc)*n)
+	var bs []modeltest.Box
+	for _, b := range boxes {
+		bs = append(bs, modeltest.Box{Class: b.class, Score: b.score, CX: b.cx, CY: b.cy, W: b.w, H: b.h})
+	}
+	out := modeltest.YOLOv8Output(nc, n, bs)
 	for i, b := range boxes {
-		out[i], out[n+i], out[2*n+i], out[3*n+i] = b.cx, b.cy, b.w, b.h
-		out[(4+b.class)*n+i] = b.score
-		out[(4+(b.class+1)%nc)*n+i] = b.score / 3 // a runner-up class, to check the argmax
+		out[(4+(b.class+1)%nc)*n+i] = b.score / 3
 	}
 	return out
 }
@@ -111,14 +115,14 @@ func TestFamiliesDecodeGeneratedGraphs(t *testing.T) {
 		{
 			name: "yolov8 [1,4+nc,N]", family: FamilyYOLOv8,
 			output: func(m *Manifest) []constantOutput {
-				return []constantOutput{{"output0", []int64{1, int64(4 + nc), int64(cells)}, yoloV8Output(nc, cells, customBoxes)}}
+				return []constantOutput{{Name: "output0", Shape: []int64{1, int64(4 + nc), int64(cells)}, Values: yoloV8Output(nc, cells, customBoxes)}}
 			},
 			want: customWant,
 		},
 		{
 			name: "yolov5 [1,N,5+nc]", family: FamilyYOLOv5,
 			output: func(m *Manifest) []constantOutput {
-				return []constantOutput{{"output0", []int64{1, int64(3 * cells), int64(5 + nc)}, yoloV5Output(nc, 3*cells, customBoxes)}}
+				return []constantOutput{{Name: "output0", Shape: []int64{1, int64(3 * cells), int64(5 + nc)}, Values: yoloV5Output(nc, 3*cells, customBoxes)}}
 			},
 			want: customWant,
 		},
@@ -135,7 +139,7 @@ func TestFamiliesDecodeGeneratedGraphs(t *testing.T) {
 					o[0], o[1], o[2], o[3] = b.cx/64, b.cy/64, b.w/64, b.h/64
 					o[4+b.class] = b.score
 				}
-				return []constantOutput{{"output0", []int64{1, q, int64(4 + nc)}, out}}
+				return []constantOutput{{Name: "output0", Shape: []int64{1, q, int64(4 + nc)}, Values: out}}
 			},
 			want: slices.Insert(slices.Clone(customWant), 1, Detection{Class: "ebike", ClassID: classEbike, Score: 0.8, Box: Rect{46, 12, 86, 52}}),
 		},
@@ -153,7 +157,7 @@ func TestFamiliesDecodeGeneratedGraphs(t *testing.T) {
 				scores[0*nc+classEbike] = 2.1972246   // 0.9
 				scores[1*nc+classCharger] = 0.8472979 // 0.7
 				scores[2*nc+classCardboardBox] = 0    // 0.5
-				return []constantOutput{{"boxes", []int64{1, 4, 4}, boxes}, {"scores", []int64{1, 4, int64(nc)}, scores}}
+				return []constantOutput{{Name: "boxes", Shape: []int64{1, 4, 4}, Values: boxes}, {Name: "scores", Shape: []int64{1, 4, int64(nc)}, Values: scores}}
 			},
 			want: customWant,
 		},

@@ -1,10 +1,8 @@
 package models
 
 import (
-	"encoding/binary"
 	"fmt"
 	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,126 +10,23 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/safegrid/safegrid/models/modeltest"
 )
 
-// This file builds tiny ONNX models for the tests: a graph with the family's input and a
-// Constant node as its output, so the "detector" always returns known raw values and the
-// decoding, NMS and hazard mapping can be checked exactly. The protobuf is encoded by hand
-// (ModelProto → GraphProto → NodeProto/ValueInfoProto/TensorProto); no onnx tooling needed.
+// The tiny ONNX models of these tests come from modeltest.ConstantModel.
 
-// pb is a protobuf message being encoded.
-type pb []byte
-
-func (b *pb) varint(v uint64) { *b = binary.AppendUvarint(*b, v) }
-
-func (b *pb) tag(field, wireType int) { b.varint(uint64(field<<3 | wireType)) }
-
-func (b *pb) int(field int, v int64) { b.tag(field, 0); b.varint(uint64(v)) }
-
-func (b *pb) bytes(field int, v []byte) {
-	b.tag(field, 2)
-	b.varint(uint64(len(v)))
-	*b = append(*b, v...)
-}
-
-func (b *pb) str(field int, s string) { b.bytes(field, []byte(s)) }
-
-func (b *pb) msg(field int, m pb) { b.bytes(field, m) }
-
-// ONNX enum values used below.
-const (
-	onnxFloat          = 1 // TensorProto.DataType.FLOAT
-	onnxAttrTensor     = 4 // AttributeProto.AttributeType.TENSOR
-	onnxIRVersion      = 8
-	onnxOpsetVersion   = 13
-	onnxFieldRawData   = 9
-	onnxFieldGraph     = 7
-	onnxFieldOpset     = 8
-	onnxFieldGraphIn   = 11
-	onnxFieldGraphOut  = 12
-	onnxFieldNodeOut   = 2
-	onnxFieldNodeOp    = 4
-	onnxFieldNodeAttr  = 5
-	onnxFieldAttrType  = 20
-	onnxFieldAttrValue = 5
-)
-
-func valueInfo(name string, shape []int64) pb {
-	var sh pb
-	for _, d := range shape {
-		var dim pb
-		dim.int(1, d) // dim_value
-		sh.msg(1, dim)
-	}
-	var tensorType pb
-	tensorType.int(1, onnxFloat) // elem_type
-	tensorType.msg(2, sh)        // shape
-	var typ pb
-	typ.msg(1, tensorType) // tensor_type
-	var vi pb
-	vi.str(1, name)
-	vi.msg(2, typ)
-	return vi
-}
-
-// constantOutput is one output of a constant model: a name, a shape and its values.
-type constantOutput struct {
-	name   string
-	shape  []int64
-	values []float32
-}
+type constantOutput = modeltest.Output
 
 // constantModel returns an ONNX model with one float input (inName, inShape) that it
 // ignores and one output (outName, outShape) that is always values.
 func constantModel(inName string, inShape []int64, outName string, outShape []int64, values []float32) []byte {
-	return constantModelOutputs(inName, inShape, constantOutput{outName, outShape, values})
+	return modeltest.ConstantModel(inName, inShape, modeltest.Output{Name: outName, Shape: outShape, Values: values})
 }
 
-// constantModelOutputs returns an ONNX model with one float input (inName, inShape)
-// that it ignores and outputs that are always their values, one Constant node each.
+// constantModelOutputs returns an ONNX model whose outputs are always their values.
 func constantModelOutputs(inName string, inShape []int64, outs ...constantOutput) []byte {
-	var graph pb
-	for i, o := range outs {
-		raw := make([]byte, 4*len(o.values))
-		for i, v := range o.values {
-			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
-		}
-		var tensor pb
-		for _, d := range o.shape {
-			tensor.int(1, d) // dims
-		}
-		tensor.int(2, onnxFloat) // data_type
-		tensor.str(8, fmt.Sprintf("constant_output_%d", i))
-		tensor.bytes(onnxFieldRawData, raw)
-
-		var attr pb
-		attr.str(1, "value")
-		attr.msg(onnxFieldAttrValue, tensor)
-		attr.int(onnxFieldAttrType, onnxAttrTensor)
-
-		var node pb
-		node.str(onnxFieldNodeOut, o.name)
-		node.str(3, fmt.Sprintf("constant_%d", i))
-		node.str(onnxFieldNodeOp, "Constant")
-		node.msg(onnxFieldNodeAttr, attr)
-		graph.msg(1, node)
-	}
-	graph.str(2, "safegrid_tiny")
-	graph.msg(onnxFieldGraphIn, valueInfo(inName, inShape))
-	for _, o := range outs {
-		graph.msg(onnxFieldGraphOut, valueInfo(o.name, o.shape))
-	}
-
-	var opset pb
-	opset.str(1, "")
-	opset.int(2, onnxOpsetVersion)
-
-	var model pb
-	model.int(1, onnxIRVersion)
-	model.str(2, "safegrid-tests")
-	model.msg(onnxFieldGraph, graph)
-	model.msg(onnxFieldOpset, opset)
-	return model
+	return modeltest.ConstantModel(inName, inShape, outs...)
 }
 
 // writeTinyModel writes a constant model for manifest m (its input and output names and
