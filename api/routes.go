@@ -117,6 +117,9 @@ func (h *v1) routes() []Route {
 		route("POST", p+"/flags/:id/reject", managers, "Reject a flag with the reason", h.rejectFlag).bodyOptional(),
 		route("GET", p+"/photos/:uuid/flags", staff, "The AI flags of one photo", h.photoFlags),
 		route("POST", p+"/photos/:uuid/flags", staff, "Add by hand a hazard the model cannot see (cardboard boxes, a charging cable) to one's photo", h.addManualFlag).created(),
+		route("GET", p+"/models/shadow", managers, "The shadow report: per candidate model run in shadow, per AI check, its flags beside the active model's on the same photos with both models' precision and recall against the office's decisions; and the promotions, newest first", h.shadowReport),
+		route("POST", p+"/models/promotions", admins, "Promote a candidate model that ran in shadow to the active model from the next photo on (recorded with who and when)", h.promoteModel).created(),
+		route("POST", p+"/models/promotions/:id/revert", admins, "Revert the promotion in force: the model it replaced is active again (recorded with who and when)", h.revertPromotion).bodyOptional(),
 		route("GET", p+"/photos/:uuid/annotated", staff, "The photo with the detector's boxes and labels drawn (404 until analysed)", h.annotatedPhoto),
 
 		route("GET", p+"/notifications", anyRole, "The caller's in-app notifications, newest first; page with before=<id of the last one>", h.listNotifications),

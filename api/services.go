@@ -86,6 +86,9 @@ type FlagService interface {
 	ReviewFlag(ctx context.Context, p inspect.Principal, id int64, confirm bool, reason string) (inspect.AIFlag, error)
 	PhotoFlags(ctx context.Context, p inspect.Principal, photoID uuid.UUID) ([]inspect.AIFlag, error)
 	AddManualFlag(ctx context.Context, p inspect.Principal, photoID uuid.UUID, f inspect.AIFlag) (inspect.AIFlag, error)
+	ShadowReport(ctx context.Context, p inspect.Principal) (inspect.ShadowReport, error)
+	PromoteModel(ctx context.Context, p inspect.Principal, sha, reason string) (inspect.ModelPromotion, error)
+	RevertPromotion(ctx context.Context, p inspect.Principal, id int64) (inspect.ModelPromotion, error)
 }
 
 // NotificationService is a user's in-app notifications.

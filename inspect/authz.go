@@ -118,6 +118,10 @@ func CanReadPolicy(p Principal) bool { return p.User.Role != RoleMerchant }
 // CanSetPolicy reports whether p may change a district's time-limit policy: admins.
 func CanSetPolicy(p Principal) bool { return p.IsAdmin() }
 
+// CanPromoteModel reports whether p may make a candidate detector model the active
+// one, or undo that: admins.
+func CanPromoteModel(p Principal) bool { return p.IsAdmin() }
+
 // CanSeeSite reports whether the principal may see the site: admins all; inspectors
 // and safety officers those in a grid in their scope; merchants their linked sites.
 func (p Principal) CanSeeSite(s Site) bool { return p.seesPremises(s.GridID, s.ID) }

@@ -8,11 +8,13 @@ import (
 
 // ServeConfig says where a server takes the ONNX Runtime and its detector model from.
 type ServeConfig struct {
-	ORTLib   string // path of libonnxruntime.so.1
-	Source   string // folder or http(s) URL of the models; empty turns AI checks off
-	Name     string // model manifest name
-	CacheDir string
-	Sessions int
+	ORTLib string // path of libonnxruntime.so.1
+	Source string // folder or http(s) URL of the models; empty turns AI checks off
+	Name   string // model manifest name
+	// Candidate names a second manifest from Source, run in shadow; empty for none.
+	Candidate string
+	CacheDir  string
+	Sessions  int
 }
 
 // Serving is what a server knows about the ONNX side: whether the runtime loaded,
@@ -21,7 +23,11 @@ type Serving struct {
 	RuntimeErr error
 	ModelErr   error // non-nil when a model was configured but could not be opened
 	Detector   *Detector
-	Source     string
+	// Candidate is the model run in shadow beside Detector; nil when none is
+	// configured or it could not be opened (CandidateErr says why).
+	Candidate    *Detector
+	CandidateErr error
+	Source       string
 }
 
 // OpenServing loads the runtime and, when cfg.Source is set, installs and opens the
@@ -55,12 +61,32 @@ func OpenServing(ctx context.Context, cfg ServeConfig, log *slog.Logger) *Servin
 	}
 	ai.Detector = det
 	log.Info("AI checks on", "model", det.Name(), "sha256", det.SHA256(), "sessions", cfg.Sessions)
+	if cfg.Candidate != "" {
+		ai.Candidate, ai.CandidateErr = openModel(ctx, cfg, cfg.Candidate)
+		if ai.CandidateErr != nil {
+			log.Error("candidate model not loaded; no shadow analysis", "model", cfg.Candidate, "err", ai.CandidateErr)
+		} else {
+			log.Info("candidate model in shadow", "model", ai.Candidate.Name(), "sha256", ai.Candidate.SHA256())
+		}
+	}
 	return ai
+}
+
+// openModel installs the named model from cfg.Source and opens it.
+func openModel(ctx context.Context, cfg ServeConfig, name string) (*Detector, error) {
+	dir, err := Install(ctx, cfg.Source, name, cfg.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	return Open(dir, Options{Sessions: cfg.Sessions})
 }
 
 // Close releases the detector's sessions.
 func (ai *Serving) Close() {
 	if ai.Detector != nil {
 		ai.Detector.Close()
+	}
+	if ai.Candidate != nil {
+		ai.Candidate.Close()
 	}
 }

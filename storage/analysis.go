@@ -53,11 +53,13 @@ type Analysis struct {
 	Detections  json.RawMessage
 	Annotated   []byte // the annotated copy, a JPEG (nil: none)
 	AnalysedAt  time.Time
+	// Shadow is what candidate models running in shadow made of the same photo.
+	Shadow []ShadowAnalysis
 }
 
-// SaveAnalysis stores an analysis and its flags in one transaction, after writing
-// its annotated copy (when a.Annotated is given) the way originals and thumbnails
-// are written. A second save for the same photo (a retried job) changes nothing.
+// SaveAnalysis stores an analysis and its flags, and its shadow analyses, in one
+// transaction, after writing its annotated copy (when a.Annotated is given) the way
+// originals and thumbnails are written. A second save for the same photo (a retried job) changes nothing.
 func (s *PhotoService) SaveAnalysis(ctx context.Context, a Analysis, siteID int64, ruleCode string, flags []inspect.AIFlag) error {
 	key := ""
 	if a.Annotated != nil {
@@ -81,7 +83,7 @@ func (s *PhotoService) SaveAnalysis(ctx context.Context, a Analysis, siteID int6
 				return err
 			}
 		}
-		return nil
+		return saveShadow(ctx, tx, a.PhotoID, a.AnalysedAt, a.Shadow)
 	})
 }
 

@@ -285,7 +285,7 @@ func TestAnalysisRetriesWithoutLosingThePhoto(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	w := jobs.NewAnalysePhotoWorker(fx.svc.Photos, det, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w := jobs.NewAnalysePhotoWorker(fx.svc.Photos, det, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	job := &river.Job[jobs.AnalysePhotoArgs]{JobRow: &rivertype.JobRow{ID: 1}, Args: jobs.AnalysePhotoArgs{PhotoID: ph.ID}}
 
 	// The original is unreadable (the object store lost it for a while).

@@ -42,22 +42,30 @@ type services struct {
 // first, handed to the storage services at construction, then the working client
 // whose workers call those services. The API's services run on the API pool (the
 // KPIs on the report pool); River and the services its workers call run on the
-// jobs pool. detector is nil when AI checks are off, m when metrics are.
-func newServices(cfg config.Config, p pools, objects *storage.ObjectStore, rules *checklists.RuleSet, detector *models.Detector, m *metrics.Metrics, log *slog.Logger) (services, error) {
+// jobs pool. ai (or its Detector) is nil when AI checks are off (ai.Candidate, the
+// shadow model, nil without one), m is nil when metrics are.
+func newServices(cfg config.Config, p pools, objects *storage.ObjectStore, rules *checklists.RuleSet, ai *models.Serving, m *metrics.Metrics, log *slog.Logger) (services, error) {
+	if ai == nil {
+		ai = &models.Serving{}
+	}
 	// The scheduler inserts jobs in the transactions of the change that needs
 	// them, on whichever pool that runs; its own pool is the jobs'.
-	sched, err := jobs.NewScheduler(p.jobs, detector != nil)
+	sched, err := jobs.NewScheduler(p.jobs, ai.Detector != nil)
 	if err != nil {
 		return services{}, err
 	}
 	deps := storage.Deps{DB: p.api, Reports: p.reports, Objects: objects, Rules: rules, Queue: sched, SMS: cfg.SMSURL != ""}
 	svc := storage.New(deps)
 	deps.DB, deps.Reports = p.jobs, nil
-	var det jobs.Detector
-	if detector != nil {
-		det = detector
+	// A nil *models.Detector must stay a nil interface.
+	var det, candidate jobs.Detector
+	if ai.Detector != nil {
+		det = ai.Detector
+		if ai.Candidate != nil {
+			candidate = ai.Candidate
+		}
 	}
-	jc := jobs.Config{DB: p.jobs, Services: storage.New(deps), Senders: newSenders(cfg, log), Detector: det, Log: log, RescueAfter: cfg.JobRescueAfter, OutboxRetention: cfg.OutboxRetention}
+	jc := jobs.Config{DB: p.jobs, Services: storage.New(deps), Senders: newSenders(cfg, log), Detector: det, Candidate: candidate, Log: log, RescueAfter: cfg.JobRescueAfter, OutboxRetention: cfg.OutboxRetention}
 	if m != nil {
 		jc.ObserveJob = m.ObserveJob
 	}

@@ -79,7 +79,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	}
 
 	ai := models.OpenServing(ctx, models.ServeConfig{
-		ORTLib: cfg.ORTLib, Source: cfg.ModelSource, Name: cfg.ModelName, CacheDir: cfg.CacheDir, Sessions: cfg.AISessions,
+		ORTLib: cfg.ORTLib, Source: cfg.ModelSource, Name: cfg.ModelName, Candidate: cfg.CandidateModel, CacheDir: cfg.CacheDir, Sessions: cfg.AISessions,
 	}, log)
 	defer ai.Close()
 
@@ -87,7 +87,7 @@ func runServe(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load rules: %w", err)
 	}
-	svc, err := newServices(cfg, dbs, objects, rules, ai.Detector, m, log)
+	svc, err := newServices(cfg, dbs, objects, rules, ai, m, log)
 	if err != nil {
 		return err
 	}

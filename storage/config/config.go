@@ -41,6 +41,7 @@ type Config struct {
 	ORTLib          string
 	ModelSource     string
 	ModelName       string
+	CandidateModel  string
 	AISessions      int
 	LogFormat       string
 	LogLevel        string
@@ -168,6 +169,7 @@ func Vars() []Var {
 			return nil
 		}},
 		{"SAFEGRID_MODEL", "yolox_nano", "name of the model manifest to use from the source", setString(func(c *Config) *string { return &c.ModelName })},
+		{"SAFEGRID_CANDIDATE_MODEL", "", "name of a candidate model manifest from the source to run in shadow beside the active model (flags stored, never reviewed); empty for none", setString(func(c *Config) *string { return &c.CandidateModel })},
 		{"SAFEGRID_AI_SESSIONS", "number of CPU cores", "ONNX sessions in the pool (one intra-op thread each)", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 256 {

@@ -32,17 +32,38 @@ type Detector interface {
 
 // AnalysePhotoWorker decodes the photo, runs the detector, maps detections to flags
 // with the checklist item's location and AI checks, stores an annotated copy and
-// then the detections and flags. Re-running it for an analysed photo does nothing.
+// then the detections and flags. With a candidate model configured it runs that too,
+// in shadow: its flags are stored with the analysis but apart from the review queue.
+// Which of the two is active follows the promotion in force (an admin's). Re-running
+// it for an analysed photo does nothing.
 type AnalysePhotoWorker struct {
 	river.WorkerDefaults[AnalysePhotoArgs]
-	photos   *storage.PhotoService
-	detector Detector
-	log      *slog.Logger
+	photos    *storage.PhotoService
+	detector  Detector
+	candidate Detector // nil: no shadow model
+	log       *slog.Logger
 }
 
-// NewAnalysePhotoWorker returns the analysis worker.
-func NewAnalysePhotoWorker(photos *storage.PhotoService, d Detector, log *slog.Logger) *AnalysePhotoWorker {
-	return &AnalysePhotoWorker{photos: photos, detector: d, log: log}
+// NewAnalysePhotoWorker returns the analysis worker for the configured model d and
+// candidate (nil for none).
+func NewAnalysePhotoWorker(photos *storage.PhotoService, d, candidate Detector, log *slog.Logger) *AnalysePhotoWorker {
+	return &AnalysePhotoWorker{photos: photos, detector: d, candidate: candidate, log: log}
+}
+
+// roles returns the active model and the shadow one (nil for none): the configured
+// roles, swapped while a promotion of the candidate is in force.
+func (w *AnalysePhotoWorker) roles(ctx context.Context) (active, shadow Detector, err error) {
+	if w.candidate == nil {
+		return w.detector, nil, nil
+	}
+	sha, ok, err := w.photos.PromotedModel(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok && sha == w.candidate.SHA256() && sha != w.detector.SHA256() {
+		return w.candidate, w.detector, nil
+	}
+	return w.detector, w.candidate, nil
 }
 
 // Timeout gives one analysis enough time on a busy machine.
@@ -76,7 +97,11 @@ func (w *AnalysePhotoWorker) Work(ctx context.Context, job *river.Job[AnalysePho
 		return fmt.Errorf("read photo %s: %w", t.Photo.ID, err)
 	}
 	data := buf.Bytes()
-	dets, bounds, err := w.detector.DetectBytes(ctx, data)
+	active, shadow, err := w.roles(ctx)
+	if err != nil {
+		return err
+	}
+	dets, bounds, err := active.DetectBytes(ctx, data)
 	if err != nil {
 		if ctx.Err() != nil {
 			return err
@@ -89,7 +114,7 @@ func (w *AnalysePhotoWorker) Work(ctx context.Context, job *river.Job[AnalysePho
 	if len(t.Photo.AIChecks) > 0 {
 		checks = t.Photo.AIChecks
 	}
-	flags := w.detector.MapFlags(dets, width, height, t.Photo.Location, checks)
+	flags := active.MapFlags(dets, width, height, t.Photo.Location, checks)
 
 	annotated, err := photo.AnnotatedJPEG(data, models.Annotation(dets, flags))
 	if err != nil {
@@ -100,14 +125,41 @@ func (w *AnalysePhotoWorker) Work(ctx context.Context, job *river.Job[AnalysePho
 		return fmt.Errorf("encode detections: %w", err)
 	}
 	a := storage.Analysis{
-		PhotoID: t.Photo.ID, ModelName: w.detector.Name(), ModelSHA256: w.detector.SHA256(),
+		PhotoID: t.Photo.ID, ModelName: active.Name(), ModelSHA256: active.SHA256(),
 		Width: width, Height: height, Detections: detJSON, Annotated: annotated, AnalysedAt: time.Now().UTC(),
+	}
+	if shadow != nil {
+		sh, err := shadowAnalysis(ctx, shadow, data, t.Photo.Location, checks)
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			// The candidate's failure must not hold up the active model's flags.
+			w.log.Warn("shadow model failed on photo", "photo_id", t.Photo.ID, "model", shadow.Name(), "err", err)
+		} else {
+			a.Shadow = []storage.ShadowAnalysis{sh}
+		}
 	}
 	if err := w.photos.SaveAnalysis(ctx, a, t.Photo.SiteID, t.RuleCode, flagsOf(flags, dets)); err != nil {
 		return err
 	}
 	w.log.Info("photo analysed", "photo_id", t.Photo.ID, "detections", len(dets), "flags", len(flags), "location", t.Photo.Location)
 	return nil
+}
+
+// shadowAnalysis runs the shadow model on the photo and maps its flags with its own
+// check table.
+func shadowAnalysis(ctx context.Context, d Detector, data []byte, location string, checks []string) (storage.ShadowAnalysis, error) {
+	dets, bounds, err := d.DetectBytes(ctx, data)
+	if err != nil {
+		return storage.ShadowAnalysis{}, err
+	}
+	flags := d.MapFlags(dets, bounds.Dx(), bounds.Dy(), location, checks)
+	detJSON, err := json.Marshal(dets)
+	if err != nil {
+		return storage.ShadowAnalysis{}, fmt.Errorf("encode detections: %w", err)
+	}
+	return storage.ShadowAnalysis{ModelName: d.Name(), ModelSHA256: d.SHA256(), Detections: detJSON, Flags: flagsOf(flags, dets)}, nil
 }
 
 // flagsOf turns the detector's flags into domain flags, naming each box's class.

@@ -27,7 +27,9 @@ type Config struct {
 	Backoff func(attempt int) time.Duration
 	// Detector analyses photos; nil when AI checks are off (no analysis worker).
 	Detector Detector
-	Log      *slog.Logger
+	// Candidate is a candidate model run in shadow beside Detector; nil for none.
+	Candidate Detector
+	Log       *slog.Logger
 	// RescueAfter is SAFEGRID_JOB_RESCUE_AFTER; 0 keeps River's default (1 h).
 	RescueAfter time.Duration
 	// OutboxRetention is how long delivered SMS stay in the outbox; 0 keeps them.
@@ -95,7 +97,7 @@ func Workers(c Config) (*river.Workers, []*river.PeriodicJob, error) {
 			name string
 			add  func() error
 		}{"photo analysis", func() error {
-			return river.AddWorkerSafely(workers, NewAnalysePhotoWorker(svc.Photos, c.Detector, log))
+			return river.AddWorkerSafely(workers, NewAnalysePhotoWorker(svc.Photos, c.Detector, c.Candidate, log))
 		}})
 	}
 	for _, a := range add {
