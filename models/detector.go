@@ -47,6 +47,9 @@ type Options struct {
 	// use when modelDir holds only the model file. Default: the directory's only manifest,
 	// else DefaultModel.
 	Name string
+	// Manifest is the path of a manifest file to use, whatever its name, in place of
+	// Name; the model file it names is in modelDir.
+	Manifest string
 }
 
 // Detector is a loaded model with a pool of sessions. It is safe for concurrent use;
@@ -69,7 +72,13 @@ func Open(modelDir string, opts Options) (*Detector, error) {
 	if !RuntimeLoaded() {
 		return nil, inspect.Errorf(inspect.EUNAVAILABLE, "ONNX Runtime is not loaded: call models.InitRuntime first")
 	}
-	m, err := findManifest(modelDir, opts.Name)
+	var m Manifest
+	var err error
+	if opts.Manifest != "" {
+		m, err = LoadManifest(opts.Manifest)
+	} else {
+		m, err = findManifest(modelDir, opts.Name)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -47,20 +47,8 @@ func runDetect(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := models.InitRuntime(cfg.ORTLib); err != nil {
-		return fmt.Errorf("%w (set SAFEGRID_ORT_LIB, or SAFEGRID_CACHE_DIR where onnxruntime-1.24.1/libonnxruntime.so.1 is cached)", err)
-	}
-	dir := *modelDir
-	if dir == "" {
-		if cfg.ModelSource == "" {
-			return fmt.Errorf("no model: pass --model DIR (a folder with a model manifest and its .onnx file) or set SAFEGRID_MODEL_SOURCE to a folder or URL holding %s.onnx", cfg.ModelName)
-		}
-		if dir, err = models.Install(ctx, cfg.ModelSource, cfg.ModelName, cfg.CacheDir); err != nil {
-			return err
-		}
-	}
 	sessions := max(1, min(cfg.AISessions, len(photos)))
-	det, err := models.Open(dir, models.Options{Sessions: sessions})
+	det, err := openConfiguredModel(ctx, cfg, "--model", *modelDir, models.Options{Sessions: sessions})
 	if err != nil {
 		return err
 	}
@@ -86,4 +74,23 @@ func runDetect(ctx context.Context, env *runEnv, args []string) error {
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// openConfiguredModel loads the ONNX Runtime and opens the model in dir (given with
+// the command's flag dirFlag), or, when dir is empty, installs SAFEGRID_MODEL from
+// SAFEGRID_MODEL_SOURCE into the cache and opens that.
+func openConfiguredModel(ctx context.Context, cfg config.Config, dirFlag, dir string, opts models.Options) (*models.Detector, error) {
+	if err := models.InitRuntime(cfg.ORTLib); err != nil {
+		return nil, fmt.Errorf("%w (set SAFEGRID_ORT_LIB, or SAFEGRID_CACHE_DIR where onnxruntime-1.24.1/libonnxruntime.so.1 is cached)", err)
+	}
+	if dir == "" {
+		if cfg.ModelSource == "" {
+			return nil, fmt.Errorf("no model: pass %s DIR (a folder with a model manifest and its .onnx file) or set SAFEGRID_MODEL_SOURCE to a folder or URL holding %s.onnx", dirFlag, cfg.ModelName)
+		}
+		var err error
+		if dir, err = models.Install(ctx, cfg.ModelSource, cfg.ModelName, cfg.CacheDir); err != nil {
+			return nil, err
+		}
+	}
+	return models.Open(dir, opts)
 }

@@ -71,6 +71,7 @@ func commands() []command {
 		{name: "report", summary: "print the KPIs of a unit's subtree over a period", usage: "--unit ID --from YYYY-MM-DD --to YYYY-MM-DD [--json] [--raw]", run: runReport},
 		{name: "audit verify", summary: "recompute every hazard's event chain and report the first broken link", run: dbCommand("audit verify", auditVerify)},
 		{name: "dataset export", summary: "write the reviewed photos as a YOLO data set for retraining", usage: "DIR", run: runDatasetExport},
+		{name: "model eval", summary: "score a candidate model beside the active one, per AI check, on the photos the office has reviewed", usage: "--manifest FILE [--active DIR] [--json]", run: runModelEval},
 		{name: "detect", summary: "run the hazard detector on photos and print detections and flags", usage: "[--model DIR] [--location TAG] [--json] [--annotate OUT] PHOTO...", run: runDetect},
 	}
 }
