@@ -219,3 +219,44 @@ func TestErrorPagesOfferNoUselessRetry(t *testing.T) {
 		}
 	}
 }
+
+var (
+	cjk             = regexp.MustCompile(`[\x{3000}-\x{303f}\x{3400}-\x{9fff}\x{ff00}-\x{ffef}]`)
+	oneWithPlural   = regexp.MustCompile(`\b1 (items|photos|answers|hazards|days|stars|flags)\b`)
+	missingPhotosEn = regexp.MustCompile(`^2 items still need a photo: .+, .+$`)
+)
+
+// TestEnglishChecklistWording: the English UI said "1 photos" and "1 answers" and
+// listed the items still needing a photo with Chinese separators (、).
+func TestEnglishChecklistWording(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	codes := f.startInspection(t, 4)
+	img := testImages(t, 1, "corridor")
+	f.uploadPhoto(t, f.inspector, img[0], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+codes[0])
+	for _, it := range f.checklist.Items {
+		a := inspect.AnswerNA
+		if slices.Contains(codes[:3], it.Code) {
+			a = inspect.AnswerPass
+		}
+		if _, err := f.store.Inspections.AnswerItem(ctx, f.principal(t, f.inspector), f.insp.ID, inspect.Item{Code: it.Code, Answer: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got struct {
+		MissingText string   `json:"missingText"`
+		Missing     []string `json:"missing"`
+		SyncText    string   `json:"syncText"`
+	}
+	runDriver(t, f, "checklistEnglish", map[string]any{"inspectionId": f.insp.ID, "changeItem": codes[3]}, &got)
+	if !slices.Equal(got.Missing, codes[1:3]) {
+		t.Errorf("the submit bar names %v as missing a photo, want %v", got.Missing, codes[1:3])
+	}
+	if cjk.MatchString(got.MissingText) || !missingPhotosEn.MatchString(got.MissingText) {
+		t.Errorf("the submit bar reads %q; want English only, like %q", got.MissingText, "2 items still need a photo: A, B")
+	}
+	if oneWithPlural.MatchString(got.SyncText) || cjk.MatchString(got.SyncText) || !strings.Contains(got.SyncText, "1 answer") {
+		t.Errorf("the sync status reads %q; want the singular for one answer", got.SyncText)
+	}
+}

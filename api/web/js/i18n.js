@@ -64,7 +64,8 @@ export async function setLang(l) {
   await initI18n();
 }
 
-/** t returns the message for key with {name} placeholders filled from params. */
+/** t returns the message for key with {name} placeholders filled from params;
+ * {name|one|other} picks a word by whether params.name is 1 (English plurals). */
 export function t(key, params) {
   // One of a count: the catalog may word it apart (key.one), as English needs.
   if (params && Number(params.n) === 1 && (catalog[`${key}.one`] ?? fallback[`${key}.one`]) !== undefined) key = `${key}.one`;
@@ -73,7 +74,11 @@ export function t(key, params) {
     console.warn('missing message', key);
     return key;
   }
-  if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (params[k] ?? m));
+  if (params) {
+    // {count|one|other}: the word for one, or for any other number, of params.count.
+    s = s.replace(/\{(\w+)\|([^|{}]*)\|([^|{}]*)\}/g, (m, k, one, other) => (k in params ? (Number(params[k]) === 1 ? one : other) : m));
+    s = s.replace(/\{(\w+)\}/g, (m, k) => (params[k] ?? m));
+  }
   return s;
 }
 

@@ -166,7 +166,7 @@ export async function inspectionView(ctx) {
     else if (missingPhoto.length) {
       // Say which: each item that still needs a photo, linked.
       why = h('span', { id: 'missing-photos' }, t('inspection.submit_photos_missing', { n: missingPhoto.length }), ' ',
-        missingPhoto.map((it, i) => [i ? '、' : '', h('a', { href: `#item-${it.code}`, dataset: { code: it.code }, onclick: (e) => { e.preventDefault(); e.stopPropagation(); itemEls.get(it.code)?.scrollIntoView({ block: 'center' }); } }, text(it.rule?.title) || it.code)]));
+        missingPhoto.map((it, i) => [i ? t('common.list_sep') : '', h('a', { href: `#item-${it.code}`, dataset: { code: it.code }, onclick: (e) => { e.preventDefault(); e.stopPropagation(); itemEls.get(it.code)?.scrollIntoView({ block: 'center' }); } }, text(it.rule?.title) || it.code)]));
     } else if (pending) why = t('inspection.submit_wait_sync');
     const btn = h('button', { type: 'button', class: 'primary wide', id: 'submit-inspection', disabled: !!why }, t('inspection.submit'));
     const err = h('p', { class: 'form-error', role: 'alert' });

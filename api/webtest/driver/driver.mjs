@@ -390,6 +390,26 @@ const scenarios = {
     return { error, rows, stateChosen };
   },
 
+  // The English checklist: plural forms and English separators in the submit
+  // bar's list of items that still need a photo, and in the sync status.
+  async checklistEnglish(ctx, page) {
+    await login(page, 'inspector');
+    await setLang(page, 'en');
+    await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+    await page.waitForSelector('#missing-photos', { timeout: 15000 });
+    const missingText = (await page.locator('#missing-photos').innerText()).trim();
+    const missing = await page.$$eval('#missing-photos a[data-code]', (as) => as.map((a) => a.dataset.code));
+    await visit(page, 'inspector-checklist-en');
+    // Offline, one answer changed: it waits on the device, and the summary says so.
+    await ctx.setOffline(true);
+    await page.click(`#item-${cfg.changeItem} button[data-answer=pass]`);
+    await page.waitForFunction(() => document.querySelector('.inspection')?.dataset.pending === '1', null, { timeout: 10000 });
+    const syncText = (await page.locator('#sync-status').innerText()).trim();
+    await visit(page, 'inspector-checklist-en-offline');
+    await ctx.setOffline(false);
+    return { missingText, missing, syncText };
+  },
+
   // An inspector opens the page of a hazard they recorded, which the office has
   // since notified: names, not user numbers.
   async inspectorHazard(ctx, page) {
