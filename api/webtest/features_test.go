@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -225,5 +227,63 @@ func TestNoForeignWords(t *testing.T) {
 	hasHan := strings.ContainsFunc(got.Lockout.EN, func(r rune) bool { return unicode.Is(unicode.Han, r) })
 	if !strings.Contains(got.Lockout.ZH, "尝试次数太多") || !strings.Contains(got.Lockout.EN, "Too many attempts") || hasHan {
 		t.Errorf("lock-out messages zh %q, en %q: want each in its language", got.Lockout.ZH, got.Lockout.EN)
+	}
+}
+
+// exportFile is one download as the driver saw it.
+type exportFile struct {
+	Filename    string  `json:"filename"`
+	ContentType string  `json:"contentType"`
+	Query       string  `json:"query"`
+	Size        int     `json:"size"`
+	BOM         bool    `json:"bom"`
+	IDs         []int64 `json:"ids"`
+	Zip         bool    `json:"zip"`
+}
+
+var exportName = regexp.MustCompile(`^hazards-\d{8}-\d{4}\.(csv|xlsx)$`)
+
+// TestOfficeExportsHazardList: the office's hazard list has export buttons that
+// download the list with its current filters, as CSV and as XLSX.
+func TestOfficeExportsHazardList(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	codes := f.startInspection(t, 2)
+	open := f.hazardAt(t, codes[0], inspect.OutcomeHazard, "")
+	closed := f.hazardAt(t, codes[1], inspect.OutcomeFixedOnSpot, "")
+	var got struct {
+		Files      map[string]exportFile `json:"files"`
+		PageErrors []string              `json:"pageErrors"`
+	}
+	runDriver(t, f, "exportHazards", map[string]any{}, &got)
+	if len(got.PageErrors) > 0 {
+		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
+	}
+	want := map[string][]int64{"open": {open.HazardID}, "all": {open.HazardID, closed.HazardID}}
+	for _, list := range []string{"open", "all"} {
+		for format, ct := range map[string]string{"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} {
+			d, ok := got.Files[list+"_"+format]
+			if !ok {
+				t.Errorf("no %s download from the %s list", format, list)
+				continue
+			}
+			if !exportName.MatchString(d.Filename) || !strings.HasSuffix(d.Filename, "."+format) || d.ContentType != ct || d.Size == 0 {
+				t.Errorf("%s list, %s: downloaded %q (%s, %d bytes); want hazards-YYYYMMDD-HHMM.%s of type %s", list, format, d.Filename, d.ContentType, d.Size, format, ct)
+			}
+			if strings.Contains(d.Query, "state=all") {
+				t.Errorf("%s list, %s: the export asks for %s; the server refuses state=all", list, format, d.Query)
+			}
+			switch format {
+			case "csv":
+				slices.Sort(d.IDs)
+				if !d.BOM || !slices.Equal(d.IDs, want[list]) {
+					t.Errorf("%s list: the CSV (byte order mark %v) has hazards %v, want %v", list, d.BOM, d.IDs, want[list])
+				}
+			case "xlsx":
+				if !d.Zip {
+					t.Errorf("%s list: the XLSX is not a zip file", list)
+				}
+			}
+		}
 	}
 }

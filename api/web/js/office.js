@@ -285,12 +285,18 @@ export async function hazardsView(ctx) {
       localStorage.setItem(SAVED_FILTERS, JSON.stringify([...saved.filter((s) => s.name !== name), { name, href: location.pathname + location.search }]));
       ctx.navigate(location.pathname + location.search, { replace: true });
     } }, t('filter.save')));
-  const exportBtn = h('button', { type: 'button', class: 'small', id: 'export-hazards', disabled: true, title: t('filter.export_pending') }, t('filter.export'));
+  // Exports: the server's files of every hazard the filters above select (the
+  // search box only narrows what this page shows); the session cookie goes along.
+  const exportLinks = h('span', { class: 'row wrap exports', id: 'hazard-exports' },
+    ['csv', 'xlsx'].map((format) => h('a', {
+      href: `/api/v1/hazards/export.${format}${api.qs(apiFilter)}`, download: '', class: 'button-link', id: `export-${format}`,
+      title: t('filter.export_help'),
+    }, t('filter.export'), ' ', h('span', { translate: 'no' }, format === 'csv' ? 'CSV' : 'Excel'))));
   return h('div', { class: 'page wide-page' },
     h('h1', null, t('hazard.list_title')),
     form,
     savedEl,
-    h('div', { class: 'row wrap' }, h('p', { class: 'muted', role: 'status', id: 'hazard-count' }, t('hazard.count', { n: list.length })), exportBtn, h('span', { class: 'muted small-text' }, t('filter.export_pending'))),
+    h('div', { class: 'row wrap' }, h('p', { class: 'muted', role: 'status', id: 'hazard-count' }, t('hazard.count', { n: list.length })), exportLinks),
     list.length ? hazardTable(list, { sort, sortHref: (s) => here({ sort: s }) }) : h('p', { class: 'empty' }, t('hazard.none')));
 }
 

@@ -390,6 +390,36 @@ const scenarios = {
     return { error, rows, stateChosen };
   },
 
+  // The office exports the hazard list as it is filtered: the open states (the
+  // default), then all states; each button downloads a file with those filters.
+  async exportHazards(ctx, page) {
+    await login(page, 'officer');
+    const out = {};
+    for (const [name, path] of [['open', '/office/hazards'], ['all', '/office/hazards?state=all']]) {
+      await page.goto(`${cfg.base}${path}`);
+      await page.waitForSelector('#hazard-table, .empty');
+      for (const format of ['csv', 'xlsx']) {
+        const button = page.locator(`#export-${format}`);
+        await button.waitFor({ timeout: 5000 });
+        const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15000 }), button.click()]);
+        const url = download.url();
+        const file = readFileSync(await download.path());
+        const contentType = await page.evaluate(async (u) => (await fetch(u, { credentials: 'same-origin' })).headers.get('content-type'), url);
+        const got = { filename: download.suggestedFilename(), contentType, query: new URL(url).search, size: file.length };
+        if (format === 'csv') {
+          const csv = file.toString('utf8');
+          got.bom = csv.startsWith('\ufeff');
+          got.ids = csv.split('\n').slice(1).map((l) => Number(l.split(',')[0])).filter((n) => n > 0);
+        } else {
+          got.zip = file.subarray(0, 2).toString('latin1') === 'PK';
+        }
+        out[`${name}_${format}`] = got;
+      }
+      if (name === 'all') await visit(page, 'hazard-list-export');
+    }
+    return { files: out };
+  },
+
   // The English checklist: plural forms and English separators in the submit
   // bar's list of items that still need a photo, and in the sync status.
   async checklistEnglish(ctx, page) {
@@ -703,7 +733,7 @@ const scenarios = {
 async function main() {
   const scenario = scenarios[cfg.scenario];
   if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
-  const desktop = ['reviewer', 'determination', 'hazardListAll', 'confirmOwn', 'map', 'language'].includes(cfg.scenario);
+  const desktop = ['reviewer', 'determination', 'hazardListAll', 'exportHazards', 'confirmOwn', 'map', 'language'].includes(cfg.scenario);
   const ctx = await chromium.launchPersistentContext(cfg.profileDir, {
     executablePath: cfg.chromium,
     headless: true,
