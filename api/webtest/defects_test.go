@@ -27,14 +27,55 @@ func (f *fixture) hazardAt(t *testing.T, code string, outcome inspect.Outcome, n
 // insertFlag stores an AI flag on a photo as the analysis job would.
 func (f *fixture) insertFlag(t *testing.T, photo, rule, code string, score float64) int64 {
 	t.Helper()
+	return f.insertFlagStatus(t, photo, rule, code, "flag", score)
+}
+
+// insertFlagStatus stores an AI flag of the given status (flag, needs_review).
+func (f *fixture) insertFlagStatus(t *testing.T, photo, rule, code, status string, score float64) int64 {
+	t.Helper()
 	var id int64
 	err := f.db.Pool.QueryRow(context.Background(), `INSERT INTO ai_flags (photo_id, site_id, rule_code, code, status, score, boxes, reason, model_name, model_sha256)
-		VALUES ($1, $2, $3, $4, 'flag', $5, $6, 'motorcycle 0.88 cover 57% of the floor band', 'yolox_nano', 'test') RETURNING id`,
-		photo, f.site.ID, rule, code, score, `[{"class":"motorcycle","score":0.88,"x1":40,"y1":60,"x2":300,"y2":400}]`).Scan(&id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'motorcycle 0.88 cover 57% of the floor band', 'yolox_nano', 'test') RETURNING id`,
+		photo, f.site.ID, rule, code, status, score, `[{"class":"motorcycle","score":0.88,"x1":40,"y1":60,"x2":300,"y2":400}]`).Scan(&id)
 	if err != nil {
 		t.Fatalf("insert flag: %v", err)
 	}
 	return id
+}
+
+// flagOnArrival stores an AI flag on the first photo of item code, delay after the
+// app has uploaded it, as the analysis job would. The returned check, called after
+// the driver ran, fails the test if the photo never arrived or the insert failed.
+func (f *fixture) flagOnArrival(t *testing.T, code, status string, score float64, delay time.Duration) func(*testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	analysed := make(chan error, 1)
+	go func() {
+		for ctx.Err() == nil {
+			var id string
+			err := f.db.Pool.QueryRow(ctx, `SELECT id::text FROM photos WHERE inspection_id = $1 AND item_code = $2 LIMIT 1`, f.insp.ID, code).Scan(&id)
+			if err == nil {
+				time.Sleep(delay)
+				_, err = f.db.Pool.Exec(ctx, `INSERT INTO ai_flags (photo_id, site_id, rule_code, code, status, score, boxes, reason, model_name, model_sha256)
+					VALUES ($1, $2, $3, 'two_wheeler_indoor', $4, $5, '[]', 'motorcycle 0.88', 'yolox_nano', 'test')`, id, f.site.ID, code, status, score)
+				analysed <- err
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	return func(t *testing.T) {
+		t.Helper()
+		select {
+		case err := <-analysed:
+			if err != nil {
+				t.Fatal(err)
+			}
+		default:
+			t.Fatal("the photo never reached the database")
+		}
+	}
 }
 
 // TestHazardListAllStates: choosing "all states" in the office's hazard filter
@@ -158,37 +199,14 @@ func TestAIChipFollowsUpload(t *testing.T) {
 	f := setup(t)
 	code := f.startInspection(t, 1)[0]
 	img := testImages(t, 1, "motorcycle")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	analysed := make(chan error, 1)
-	go func() {
-		for ctx.Err() == nil {
-			var id string
-			err := f.db.Pool.QueryRow(ctx, `SELECT id::text FROM photos WHERE inspection_id = $1 LIMIT 1`, f.insp.ID).Scan(&id)
-			if err == nil {
-				time.Sleep(400 * time.Millisecond)
-				_, err = f.db.Pool.Exec(ctx, `INSERT INTO ai_flags (photo_id, site_id, rule_code, code, status, score, boxes, reason, model_name, model_sha256)
-					VALUES ($1, $2, $3, 'two_wheeler_indoor', 'flag', 0.88, '[]', 'motorcycle 0.88', 'yolox_nano', 'test')`, id, f.site.ID, code)
-				analysed <- err
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}()
+	analysed := f.flagOnArrival(t, code, "flag", 0.88, 400*time.Millisecond)
 	var got struct {
 		ChipAfterMs int    `json:"chipAfterMs"`
 		Chip        string `json:"chip"`
 		ChipHelp    string `json:"chipHelp"`
 	}
 	runDriver(t, f, "aiChips", map[string]any{"inspectionId": f.insp.ID, "items": []string{code}, "images": img}, &got)
-	select {
-	case err := <-analysed:
-		if err != nil {
-			t.Fatal(err)
-		}
-	default:
-		t.Fatal("the photo never reached the database")
-	}
+	analysed(t)
 	if got.ChipAfterMs > 4000 {
 		t.Errorf("the AI chip appeared %d ms after the upload, want within 4 s (the flag was there after 0.4 s)", got.ChipAfterMs)
 	}
@@ -258,5 +276,45 @@ func TestEnglishChecklistWording(t *testing.T) {
 	}
 	if oneWithPlural.MatchString(got.SyncText) || cjk.MatchString(got.SyncText) || !strings.Contains(got.SyncText, "1 answer") {
 		t.Errorf("the sync status reads %q; want the singular for one answer", got.SyncText)
+	}
+}
+
+// TestFlagSaysWhatItsScoreMeans: "AI 不确定" beside "置信度 83.5%" read as a
+// contradiction. A needs-review flag says it needs a person's review, shows the
+// score as a score and says why a high one still needs review.
+func TestFlagSaysWhatItsScoreMeans(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	codes := f.startInspection(t, 2)
+	img := testImages(t, 2, "motorcycle")
+	queued := f.uploadPhoto(t, f.inspector, img[1], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+codes[1])
+	flag := f.insertFlagStatus(t, queued.String(), codes[1], "two_wheeler_indoor", "needs_review", 0.84)
+	analysed := f.flagOnArrival(t, codes[0], "needs_review", 0.84, 0)
+	type card struct {
+		Chips   []string `json:"chips"`
+		Meaning string   `json:"meaning"`
+	}
+	var got struct {
+		ZH, EN    card
+		Inspector struct {
+			Chip string `json:"chip"`
+			Help string `json:"help"`
+		}
+	}
+	runDriver(t, f, "scoreMeaning", map[string]any{"flagId": flag, "inspectionId": f.insp.ID, "item": codes[0], "images": img[:1]}, &got)
+	analysed(t)
+	unsure := regexp.MustCompile(`不确定|拿不准|置信|(?i)unsure|confiden`)
+	for lang, c := range map[string]card{"zh": got.ZH, "en": got.EN} {
+		all := strings.Join(c.Chips, " | ")
+		if unsure.MatchString(all) || !strings.Contains(all, "0.84") {
+			t.Errorf("%s review card chips %q: want the score 0.84 as a score, no unsure/confidence beside it", lang, c.Chips)
+		}
+		review := map[string]string{"zh": "复核", "en": "review"}[lang]
+		if !strings.Contains(c.Meaning, "0.84") || !strings.Contains(c.Meaning, review) {
+			t.Errorf("%s review card explains the score as %q; want what 0.84 means for a flag that needs %s", lang, c.Meaning, review)
+		}
+	}
+	if in := got.Inspector; unsure.MatchString(in.Chip) || !strings.Contains(in.Chip, "复核") || !strings.Contains(in.Chip, "0.84") || !strings.Contains(in.Help, "0.84") {
+		t.Errorf("inspector's chip %q (help %q): want 复核 with the score 0.84 and what it means", in.Chip, in.Help)
 	}
 }

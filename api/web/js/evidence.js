@@ -5,8 +5,8 @@
 
 import { h, replace } from './dom.js';
 import { api, items } from './api.js';
-import { t, tOr, percent } from './i18n.js';
-import { thumbURL, originalURL } from './photos.js';
+import { t, tOr } from './i18n.js';
+import { thumbURL, originalURL, boxLabel } from './photos.js';
 
 const PROOF = new Set(['submit_proof']);
 const REINSPECTION = new Set(['reinspect_fixed', 'reinspect_present']);
@@ -73,7 +73,7 @@ export async function openViewer(id, { staff = false } = {}) {
     replace(dlg.querySelector('#viewer-flags'), flags.map((f) => tOr(`flag.code.${f.code}`, t('flag.unknown_code'))).join(t('common.list_sep')));
     for (const f of withBoxes) {
       for (const b of f.boxes) {
-        const box = h('span', { class: 'box' }, h('span', null, `${tOr(`object.${b.class}`, t('object.unknown'))} ${percent(b.score)}`));
+        const box = h('span', { class: 'box' }, h('span', null, boxLabel(b)));
         Object.assign(box.style, { left: `${(100 * b.x1) / meta.width}%`, top: `${(100 * b.y1) / meta.height}%`, width: `${(100 * (b.x2 - b.x1)) / meta.width}%`, height: `${(100 * (b.y2 - b.y1)) / meta.height}%` });
         boxes.appendChild(box);
       }

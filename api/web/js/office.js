@@ -5,7 +5,7 @@ import { apiErrorText } from './errors.js';
 import { h, replace, svg } from './dom.js';
 import { api, items, site, hasRoute } from './api.js';
 import { t, tOr, text, checkCodes, dateTime, percent, number, dateOnly } from './i18n.js';
-import { thumbURL, originalURL } from './photos.js';
+import { thumbURL, originalURL, flagScore, scoreMeaning, boxLabel } from './photos.js';
 import { stateChip, severityChip, deadlineChip } from './hazard.js';
 import { errorBox } from './main.js';
 
@@ -24,7 +24,7 @@ function photoWithBoxes(f) {
     try {
       const meta = await api.get(`/api/v1/photos/${f.photo_id}`);
       for (const b of f.boxes) {
-        const label = `${tOr(`object.${b.class}`, t('object.unknown'))} ${percent(b.score)}`;
+        const label = boxLabel(b);
         const box = h('span', { class: 'box', title: label }, h('span', null, label));
         box.style.left = `${(100 * b.x1) / meta.width}%`;
         box.style.top = `${(100 * b.y1) / meta.height}%`;
@@ -47,7 +47,7 @@ export function flagReason(f) {
     return h('p', { class: 'reason' }, t('flag.manual_reason'), note ? [' ', h('q', { translate: 'no' }, note)] : null);
   }
   if (!f.boxes?.length) return null;
-  const seen = f.boxes.map((b) => `${tOr(`object.${b.class}`, t('object.unknown'))} ${percent(b.score)}`).join(t('common.list_sep'));
+  const seen = f.boxes.map(boxLabel).join(t('common.list_sep'));
   return h('p', { class: 'reason' }, t('flag.reason_boxes', { list: seen }));
 }
 
@@ -103,8 +103,9 @@ function flagCard(f, onChange) {
         h('h2', null, tOr(`flag.code.${f.code}`, t('flag.unknown_code'))),
         h('p', { class: 'row wrap' },
           h('span', { class: `chip ${f.status === 'flag' ? 'bad' : 'warn'}` }, t(`flag.status.${f.status}`)),
-          f.manual ? h('span', { class: 'chip' }, t('flag.manual')) : h('span', { class: 'chip' }, t('flag.score', { p: percent(f.score) })),
+          f.manual ? h('span', { class: 'chip' }, t('flag.manual')) : h('span', { class: 'chip' }, t('flag.score', { s: flagScore(f) })),
           h('span', { class: 'muted' }, dateTime(f.created_at))),
+        f.manual ? null : h('p', { class: 'score-meaning muted' }, scoreMeaning(f)),
         h('p', null, h('strong', { translate: s?.name ? 'no' : undefined }, s?.name || t('site.unknown', { id: f.site_id })), s ? [' · ', h('span', { translate: 'no' }, s.address)] : ''),
         h('p', { class: 'muted' }, t('flag.rule', { code: '' }), h('span', { translate: 'no' }, f.rule_code), f.model_name ? [' · ', t('flag.model', { name: '' }), h('span', { translate: 'no' }, f.model_name)] : ''),
         flagReason(f),

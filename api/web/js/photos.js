@@ -4,7 +4,7 @@
 import { apiErrorText } from './errors.js';
 import { h, replace, svg, uuid4 } from './dom.js';
 import { api, items } from './api.js';
-import { t, tOr, percent } from './i18n.js';
+import { t, tOr, number } from './i18n.js';
 import { outbox } from './outbox.js';
 
 export const ACCEPTED = ['image/jpeg', 'image/png', 'image/webp'];
@@ -81,14 +81,29 @@ export function photoTile(p, { flags, onManualFlag } = {}) {
   );
 }
 
+/** flagScore shows a flag's score as the detector's score (0.84), not a
+ * percentage that reads as the chance of a hazard. */
+export function flagScore(f) { return number(f.score, 2); }
+
+/** boxLabel names what the detector saw in a box, with its score. */
+export function boxLabel(b) { return `${tOr(`object.${b.class}`, t('object.unknown'))} ${number(b.score, 2)}`; }
+
+/** scoreMeaning says what a flag's status and score mean: "flag" when the
+ * check's condition holds with the detections sure enough to flag; "needs review"
+ * when it holds only counting weaker or look-alike detections, so even a high
+ * score (that of the clearest object) needs a person's look. */
+export function scoreMeaning(f) {
+  return t(f.status === 'flag' ? 'flag.meaning.flag' : 'flag.meaning.needs_review', { s: flagScore(f) });
+}
+
 /** flagChip names an AI flag in plain words: a suspicion, never a finding, with
- * what its score means (how sure the detector is of the object it saw). */
+ * its score, and what the score means in its title. */
 export function flagChip(f) {
   const label = tOr(`flag.code.${f.code}`, t('flag.unknown_code'));
   const cls = f.review === 'rejected' ? 'muted' : (f.status === 'flag' ? 'bad' : 'warn');
   const review = f.review && f.review !== 'pending' ? ` · ${t(`flag.review.${f.review}`)}` : '';
-  const what = f.manual ? t('flag.chip_manual', { label }) : t(f.status === 'flag' ? 'flag.chip_suspected' : 'flag.chip_unsure', { label, p: percent(f.score) });
-  return h('span', { class: `chip ${cls} flag-chip`, title: f.manual ? '' : t('flag.score_help'), dataset: { code: f.code, status: f.status } }, `${what}${review}`);
+  const what = f.manual ? t('flag.chip_manual', { label }) : t(f.status === 'flag' ? 'flag.chip_suspected' : 'flag.chip_unsure', { label, s: flagScore(f) });
+  return h('span', { class: `chip ${cls} flag-chip`, title: f.manual ? '' : scoreMeaning(f), dataset: { code: f.code, status: f.status } }, `${what}${review}`);
 }
 
 /** photoFlags fetches a photo's flags; an API without the route gives none. */

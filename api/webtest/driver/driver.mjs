@@ -502,6 +502,37 @@ const scenarios = {
     return { chipAfterMs, chip, chipHelp };
   },
 
+  // A "needs review" flag with a high score, in the office's queue (Chinese, then
+  // English) and on the inspector's photo: what the status and the score mean.
+  async scoreMeaning(ctx, page) {
+    const card = async () => {
+      const sel = `#flag-${cfg.flagId}`;
+      await page.waitForSelector(`${sel} .flag-body .chip`);
+      return {
+        chips: await page.$$eval(`${sel} .flag-body .chip`, (els) => els.map((e) => e.innerText.trim())),
+        meaning: (await page.locator(`${sel} .score-meaning`).count()) ? (await page.locator(`${sel} .score-meaning`).innerText()).trim() : '',
+      };
+    };
+    await login(page, 'officer');
+    await page.goto(`${cfg.base}/office/flags`);
+    const zh = await card();
+    await visit(page, 'review-queue-needs-review');
+    await setLang(page, 'en');
+    await page.goto(`${cfg.base}/office/flags`);
+    const en = await card();
+    await visit(page, 'review-queue-needs-review-en');
+    await page.evaluate(() => localStorage.setItem('safegrid.lang', 'zh-CN'));
+    await ctx.clearCookies();
+    await login(page, 'inspector');
+    await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+    await page.waitForSelector(`#item-${cfg.item}`);
+    await page.setInputFiles(`#cam-${cfg.item}`, cfg.images[0]);
+    const chip = page.locator(`#item-${cfg.item} .flag-chip`).first();
+    await chip.waitFor({ timeout: 30000 });
+    const inspector = { chip: (await chip.innerText()).trim(), help: (await chip.getAttribute('title')) || '' };
+    return { zh, en, inspector };
+  },
+
   // Error pages: a hazard that does not exist and a screen of another role offer
   // no retry that cannot help, and never show the server's English.
   async errors(ctx, page) {
