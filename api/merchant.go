@@ -147,10 +147,8 @@ func (h *v1) requestVisit(ctx context.Context, p inspect.Principal, in VisitRequ
 	return h.cfg.Inspections.RequestVisit(ctx, p, in.SiteID, in.Kind, in.Note)
 }
 
-func (h *v1) visitRequests(ctx context.Context, p inspect.Principal, _ struct{}) ([]inspect.VisitRequest, error) {
-	list, err := h.cfg.Inspections.VisitRequests(ctx, p)
-	if list == nil {
-		list = []inspect.VisitRequest{}
-	}
-	return list, err
+func (h *v1) visitRequests(ctx context.Context, p inspect.Principal, q Page) (List[inspect.VisitRequest], error) {
+	return listPage(q, q.size(50, maxIntegrationPage), func(after int64, limit int) ([]inspect.VisitRequest, error) {
+		return h.cfg.Inspections.VisitRequests(ctx, p, after, limit)
+	}, func(v inspect.VisitRequest) int64 { return v.ID })
 }

@@ -20,7 +20,7 @@ import (
 // them (storage.Open311Service).
 type Open311Service interface {
 	CreateAPIKey(ctx context.Context, p inspect.Principal, name string, key []byte) (inspect.APIKey, error)
-	APIKeys(ctx context.Context, p inspect.Principal) ([]inspect.APIKey, error)
+	APIKeys(ctx context.Context, p inspect.Principal, afterID int64, limit int) ([]inspect.APIKey, error)
 	RevokeAPIKey(ctx context.Context, p inspect.Principal, id int64) (inspect.APIKey, error)
 	KeyOf(ctx context.Context, key []byte) (inspect.APIKey, error)
 	FileRequest(ctx context.Context, k inspect.APIKey, r inspect.ServiceRequest) (inspect.ServiceRequest, error)
@@ -52,8 +52,10 @@ func (h *v1) createAPIKey(ctx context.Context, p inspect.Principal, in APIKeyInp
 	return NewAPIKey{APIKey: k, Key: key}, err
 }
 
-func (h *v1) listAPIKeys(ctx context.Context, p inspect.Principal, _ struct{}) ([]inspect.APIKey, error) {
-	return h.open311().APIKeys(ctx, p)
+func (h *v1) listAPIKeys(ctx context.Context, p inspect.Principal, q Page) (List[inspect.APIKey], error) {
+	return listPage(q, q.size(50, maxIntegrationPage), func(after int64, limit int) ([]inspect.APIKey, error) {
+		return h.open311().APIKeys(ctx, p, after, limit)
+	}, func(k inspect.APIKey) int64 { return k.ID })
 }
 
 func (h *v1) revokeAPIKey(ctx context.Context, p inspect.Principal, in ByID) (inspect.APIKey, error) {
@@ -240,7 +242,7 @@ var errNoOpen311 = inspect.Errorf(inspect.EUNAVAILABLE, "integrations are not av
 func (noOpen311) CreateAPIKey(context.Context, inspect.Principal, string, []byte) (inspect.APIKey, error) {
 	return inspect.APIKey{}, errNoOpen311
 }
-func (noOpen311) APIKeys(context.Context, inspect.Principal) ([]inspect.APIKey, error) {
+func (noOpen311) APIKeys(context.Context, inspect.Principal, int64, int) ([]inspect.APIKey, error) {
 	return nil, errNoOpen311
 }
 func (noOpen311) RevokeAPIKey(context.Context, inspect.Principal, int64) (inspect.APIKey, error) {

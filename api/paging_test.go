@@ -254,3 +254,76 @@ func TestListsPageByKey(t *testing.T) {
 		})
 	}
 }
+
+// The lists of plans, draws, keys, webhooks and visit requests page by key too,
+// each read by whoever may read it.
+func TestWorkYearListsPageByKey(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	s := w.own
+	n := 0
+	plan, err := w.svc.Plans.CreatePlan(w.ctx, w.adminP, inspect.Plan{UnitID: s.community.ID, Name: "draw plan", Kind: inspect.PlanDoubleRandom, Months: 1, DrawCount: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	month := 0
+	tests := []struct {
+		name, path, token string
+		insert            func()
+	}{
+		{"plans", "/api/v1/plans", w.login(s.officer), func() {
+			n++
+			if _, err := w.svc.Plans.CreatePlan(w.ctx, s.officerP, inspect.Plan{UnitID: s.community.ID, Name: fmt.Sprint("plan ", n), Kind: inspect.PlanCadence, Months: 3}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"draws", fmt.Sprintf("/api/v1/plans/%d/draws", plan.ID), w.login(s.officer), func() {
+			month++
+			if _, err := w.svc.Plans.RunDuePlans(w.ctx, time.Date(2027, time.Month(month), 15, 0, 0, 0, 0, time.UTC)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"public draws", "/api/v1/public/draws", "", func() {
+			month++
+			if _, err := w.svc.Plans.RunDuePlans(w.ctx, time.Date(2027, time.Month(month), 15, 0, 0, 0, 0, time.UTC)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"keys", "/api/v1/integrations/keys", w.login(w.admin), func() {
+			n++
+			if _, err := w.svc.Open311.CreateAPIKey(w.ctx, w.adminP, fmt.Sprint("system ", n), []byte(fmt.Sprint("paging-key-", n))); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"webhooks", "/api/v1/integrations/webhooks", w.login(w.admin), func() {
+			n++
+			if _, err := w.svc.Webhooks.CreateWebhook(w.ctx, w.adminP, fmt.Sprint("platform ", n), "https://example.gov/hook", "a-secret-of-sixteen-plus"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"visit requests", "/api/v1/merchant/visit-requests", w.login(s.merchant), func() {
+			if _, err := w.svc.Inspections.RequestVisit(w.ctx, s.merchantP, s.site.ID, inspect.VisitAdvice, "请来看看"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		for range 5 {
+			tt.insert()
+		}
+		before := w.readPages(tt.token, tt.path, 100, func() {})
+		if len(before) < 5 {
+			t.Fatalf("%s lists %d items, want at least 5", tt.path, len(before))
+		}
+		read := w.readPages(tt.token, tt.path, 2, tt.insert)
+		var kept []int64
+		for _, id := range read {
+			if slices.Contains(before, id) {
+				kept = append(kept, id)
+			}
+		}
+		if fmt.Sprint(kept) != fmt.Sprint(before) {
+			t.Errorf("%s: pages of 2 read %v of the items there at the start, want %v", tt.name, kept, before)
+		}
+	}
+}

@@ -30,8 +30,8 @@ func TestMerchantVisitRequestReachesTheInspector(t *testing.T) {
 	if !found {
 		t.Errorf("inspection %d with the merchant's note is not on the inspector's list: %+v", v.InspectionID, list.Items)
 	}
-	var mine []inspect.VisitRequest
-	if w.call(merchant, "GET", "/api/v1/merchant/visit-requests", nil, &mine); len(mine) != 1 || mine[0].Note != note {
+	var mine api.List[inspect.VisitRequest]
+	if w.call(merchant, "GET", "/api/v1/merchant/visit-requests", nil, &mine); len(mine.Items) != 1 || mine.Items[0].Note != note {
 		t.Errorf("the merchant's requests: %+v", mine)
 	}
 	if res := w.do(merchant, "POST", "/api/v1/merchant/visit-requests", map[string]any{"site_id": w.other.site.ID, "kind": "advice", "note": "x"}); res.Status != 404 {

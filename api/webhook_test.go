@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/safegrid/safegrid/api"
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
 )
@@ -122,8 +123,8 @@ func TestWebhookSeesEveryHazardChangeOnce(t *testing.T) {
 	if err := w.db.Pool.QueryRow(w.ctx, `SELECT count(*) FROM webhook_deliveries`).Scan(&after); err != nil || after != want {
 		t.Errorf("%d deliveries after revoking, want %d", after, want)
 	}
-	var list []inspect.Webhook
-	if w.call(w.login(w.admin), "GET", "/api/v1/integrations/webhooks", nil, &list); len(list) != 1 || list[0].Secret != "" || list[0].RevokedAt == nil {
+	var list api.List[inspect.Webhook]
+	if w.call(w.login(w.admin), "GET", "/api/v1/integrations/webhooks", nil, &list); len(list.Items) != 1 || list.Items[0].Secret != "" || list.Items[0].RevokedAt == nil {
 		t.Errorf("the list: %+v (secrets must not be shown)", list)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // WebhookService keeps the outbound webhooks (storage.WebhookService).
 type WebhookService interface {
 	CreateWebhook(ctx context.Context, p inspect.Principal, name, url, secret string) (inspect.Webhook, error)
-	Webhooks(ctx context.Context, p inspect.Principal) ([]inspect.Webhook, error)
+	Webhooks(ctx context.Context, p inspect.Principal, afterID int64, limit int) ([]inspect.Webhook, error)
 	RevokeWebhook(ctx context.Context, p inspect.Principal, id int64) (inspect.Webhook, error)
 }
 
@@ -35,8 +35,10 @@ func (h *v1) createWebhook(ctx context.Context, p inspect.Principal, in WebhookI
 	return h.webhooks().CreateWebhook(ctx, p, strings.TrimSpace(in.Name), strings.TrimSpace(in.URL), in.Secret)
 }
 
-func (h *v1) listWebhooks(ctx context.Context, p inspect.Principal, _ struct{}) ([]inspect.Webhook, error) {
-	return h.webhooks().Webhooks(ctx, p)
+func (h *v1) listWebhooks(ctx context.Context, p inspect.Principal, q Page) (List[inspect.Webhook], error) {
+	return listPage(q, q.size(50, maxIntegrationPage), func(after int64, limit int) ([]inspect.Webhook, error) {
+		return h.webhooks().Webhooks(ctx, p, after, limit)
+	}, func(w inspect.Webhook) int64 { return w.ID })
 }
 
 func (h *v1) revokeWebhook(ctx context.Context, p inspect.Principal, in ByID) (inspect.Webhook, error) {
@@ -57,7 +59,7 @@ type noWebhooks struct{}
 func (noWebhooks) CreateWebhook(context.Context, inspect.Principal, string, string, string) (inspect.Webhook, error) {
 	return inspect.Webhook{}, errNoWebhooks
 }
-func (noWebhooks) Webhooks(context.Context, inspect.Principal) ([]inspect.Webhook, error) {
+func (noWebhooks) Webhooks(context.Context, inspect.Principal, int64, int) ([]inspect.Webhook, error) {
 	return nil, errNoWebhooks
 }
 func (noWebhooks) RevokeWebhook(context.Context, inspect.Principal, int64) (inspect.Webhook, error) {

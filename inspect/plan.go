@@ -97,6 +97,7 @@ type DrawCandidate struct {
 // Draw is a double-random draw: the inputs, the seed and what came out. Anyone
 // holding the inputs and the seed gets the result again with RunDraw.
 type Draw struct {
+	ID     int64           `json:"id"`
 	PlanID     int64           `json:"plan_id"`
 	Period     string          `json:"period"`
 	Seed       uint64          `json:"seed,string"`
@@ -152,6 +153,7 @@ func sortedCopy(ids []int64) []int64 {
 // PublicDraw is a draw as published (一公开): which premises were drawn when, by
 // which plan and unit; no inspector, no personal data.
 type PublicDraw struct {
+	ID      int64     `json:"id"`
 	Plan    string    `json:"plan"`
 	Unit    string    `json:"unit"`
 	Period  string    `json:"period"`

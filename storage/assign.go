@@ -89,9 +89,9 @@ func (s *InspectionService) RequestVisit(ctx context.Context, p inspect.Principa
 	return v, err
 }
 
-// VisitRequests lists the merchant's own visit requests, newest first.
-func (s *InspectionService) VisitRequests(ctx context.Context, p inspect.Principal) ([]inspect.VisitRequest, error) {
+// VisitRequests lists one page of the merchant's own visit requests, by id.
+func (s *InspectionService) VisitRequests(ctx context.Context, p inspect.Principal, afterID int64, limit int) ([]inspect.VisitRequest, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT id, site_id, merchant_id, kind, note, inspection_id, requested_at
-		FROM visit_requests WHERE merchant_id = $1 ORDER BY id DESC LIMIT 200`, p.User.ID)
+		FROM visit_requests WHERE merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3`, p.User.ID, afterID, limit)
 	return collectAll[inspect.VisitRequest](rows, err)
 }

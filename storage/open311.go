@@ -31,12 +31,12 @@ func (s *Open311Service) CreateAPIKey(ctx context.Context, p inspect.Principal, 
 	return collectOne[inspect.APIKey](rows, err, "api key")
 }
 
-// APIKeys lists every key, newest first (admins only).
-func (s *Open311Service) APIKeys(ctx context.Context, p inspect.Principal) ([]inspect.APIKey, error) {
+// APIKeys lists one page of the keys, by id (admins only).
+func (s *Open311Service) APIKeys(ctx context.Context, p inspect.Principal, afterID int64, limit int) ([]inspect.APIKey, error) {
 	if !p.IsAdmin() {
 		return nil, forbidden("only admins manage the API keys of integrating systems")
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, name, created_by, created_at, revoked_at FROM api_keys ORDER BY id DESC`)
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, name, created_by, created_at, revoked_at FROM api_keys WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
 	return collectAll[inspect.APIKey](rows, err)
 }
 

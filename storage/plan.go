@@ -35,17 +35,15 @@ func (s *PlanService) CreatePlan(ctx context.Context, p inspect.Principal, pl in
 	return collectOne[inspect.Plan](rows, mapPgError(err, "unit"), "plan")
 }
 
-// Plans lists the plans of the units the principal manages.
-func (s *PlanService) Plans(ctx context.Context, p inspect.Principal) ([]inspect.Plan, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+planColumns+` FROM plans ORDER BY id`)
-	all, err := collectAll[inspect.Plan](rows, err)
-	var out []inspect.Plan
-	for _, pl := range all {
-		if p.CanPlan(pl.UnitID) {
-			out = append(out, pl)
-		}
+// Plans lists one page of the plans of the units the principal manages, by id.
+func (s *PlanService) Plans(ctx context.Context, p inspect.Principal, afterID int64, limit int) ([]inspect.Plan, error) {
+	units, all := p.ScopeUnitIDs()
+	if !all && !inspect.CanReadKPIs(p) {
+		return []inspect.Plan{}, nil
 	}
-	return out, err
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+planColumns+` FROM plans WHERE ($1 OR unit_id = ANY($2)) AND id > $3 ORDER BY id LIMIT $4`,
+		all, units, afterID, limit)
+	return collectAll[inspect.Plan](rows, err)
 }
 
 // RunPlan makes the inspections of plan id for the period containing the present,
@@ -249,6 +247,7 @@ func nonNilIDs(ids []int64) []int64 {
 
 // drawRow is a plan_draws row as stored.
 type drawRow struct {
+	ID           int64
 	PlanID       int64
 	Period       string
 	Seed         int64
@@ -261,7 +260,7 @@ type drawRow struct {
 }
 
 func (r drawRow) draw() inspect.Draw {
-	d := inspect.Draw{PlanID: r.PlanID, Period: r.Period, Seed: uint64(r.Seed), Candidates: r.Candidates, Inspectors: r.InspectorIDs,
+	d := inspect.Draw{ID: r.ID, PlanID: r.PlanID, Period: r.Period, Seed: uint64(r.Seed), Candidates: r.Candidates, Inspectors: r.InspectorIDs,
 		Count: r.Count, Sites: r.DrawnSites, DrawnAt: r.DrawnAt}
 	for i := 0; i+1 < len(r.DrawnPairs); i += 2 {
 		d.Pairs = append(d.Pairs, [2]int64{r.DrawnPairs[i], r.DrawnPairs[i+1]})
@@ -269,7 +268,7 @@ func (r drawRow) draw() inspect.Draw {
 	return d
 }
 
-const drawColumns = `plan_id, period, seed, candidates, inspector_ids, count, drawn_sites, drawn_pairs, drawn_at`
+const drawColumns = `id, plan_id, period, seed, candidates, inspector_ids, count, drawn_sites, drawn_pairs, drawn_at`
 
 func loadDraw(ctx context.Context, q querier, plan int64, period string) (inspect.Draw, error) {
 	rows, err := q.Query(ctx, `SELECT `+drawColumns+` FROM plan_draws WHERE plan_id = $1 AND period = $2`, plan, period)
@@ -277,30 +276,33 @@ func loadDraw(ctx context.Context, q querier, plan int64, period string) (inspec
 	return r.draw(), err
 }
 
-// Draws lists the draws of plan id, newest first, for a principal who manages it.
-func (s *PlanService) Draws(ctx context.Context, p inspect.Principal, id int64) ([]inspect.Draw, error) {
+// Draws lists one page of the draws of plan id, by id, for a principal who
+// manages it.
+func (s *PlanService) Draws(ctx context.Context, p inspect.Principal, id, afterID int64, limit int) ([]inspect.Draw, error) {
 	pl, err := s.plan(ctx, s.db.Pool, id)
 	if err != nil || !p.CanPlan(pl.UnitID) {
 		return nil, notVisible("plan", id)
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+drawColumns+` FROM plan_draws WHERE plan_id = $1 ORDER BY drawn_at DESC`, id)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+drawColumns+` FROM plan_draws WHERE plan_id = $1 AND id > $2 ORDER BY id LIMIT $3`, id, afterID, limit)
 	return collectAs(rows, err, drawRow.draw)
 }
 
-// PublicDraws lists the latest draws as published (一公开): no login, no personal
-// data — the plan, the unit, the period, the seed and the drawn premises.
-func (s *PlanService) PublicDraws(ctx context.Context, limit int) ([]inspect.PublicDraw, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT p.name AS plan, u.name AS unit, d.period, d.seed, d.drawn_at,
+// PublicDraws lists one page of the draws as published (一公开), by id: no login,
+// no personal data — the plan, the unit, the period, the seed and the drawn
+// premises.
+func (s *PlanService) PublicDraws(ctx context.Context, afterID int64, limit int) ([]inspect.PublicDraw, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT d.id, p.name AS plan, u.name AS unit, d.period, d.seed, d.drawn_at,
 			ARRAY(SELECT s.name FROM unnest(d.drawn_sites) WITH ORDINALITY AS x(id, n) JOIN sites s ON s.id = x.id ORDER BY x.n) AS sites
 		FROM plan_draws d JOIN plans p ON p.id = d.plan_id JOIN units u ON u.id = p.unit_id
-		ORDER BY d.drawn_at DESC LIMIT $1`, limit)
+		WHERE d.id > $1 ORDER BY d.id LIMIT $2`, afterID, limit)
 	type row struct {
+		ID                 int64
 		Plan, Unit, Period string
 		Seed               int64
 		DrawnAt            time.Time
 		Sites              []string
 	}
 	return collectAs(rows, err, func(r row) inspect.PublicDraw {
-		return inspect.PublicDraw{Plan: r.Plan, Unit: r.Unit, Period: r.Period, Seed: uint64(r.Seed), DrawnAt: r.DrawnAt, Sites: r.Sites}
+		return inspect.PublicDraw{ID: r.ID, Plan: r.Plan, Unit: r.Unit, Period: r.Period, Seed: uint64(r.Seed), DrawnAt: r.DrawnAt, Sites: r.Sites}
 	})
 }

@@ -58,7 +58,7 @@ func TestDoubleRandomDrawReplaysAndRunsOncePerPeriod(t *testing.T) {
 		}
 	}
 	// Anyone with the recorded seed and inputs gets the same draw.
-	stored, err := svc.Plans.Draws(ctx, officer, pl.ID)
+	stored, err := svc.Plans.Draws(ctx, officer, pl.ID, 0, 50)
 	if err != nil || len(stored) != 1 {
 		t.Fatalf("draws: %v %v", stored, err)
 	}
@@ -91,7 +91,7 @@ func TestDoubleRandomDrawReplaysAndRunsOncePerPeriod(t *testing.T) {
 	if err != nil || next[0].Period != "2027-Q1" || next[0].Created != 5 {
 		t.Errorf("next quarter: %+v %v", next, err)
 	}
-	pub, err := svc.Plans.PublicDraws(ctx, 10)
+	pub, err := svc.Plans.PublicDraws(ctx, 0, 10)
 	if err != nil || len(pub) != 2 || len(pub[1].Sites) != 5 || pub[1].Plan != "双随机抽查 2026" {
 		t.Errorf("published draws: %+v %v", pub, err)
 	}

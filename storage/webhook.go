@@ -48,12 +48,13 @@ func (s *WebhookService) CreateWebhook(ctx context.Context, p inspect.Principal,
 	return collectOne[inspect.Webhook](rows, err, "webhook")
 }
 
-// Webhooks lists the webhooks without their secrets (admins only).
-func (s *WebhookService) Webhooks(ctx context.Context, p inspect.Principal) ([]inspect.Webhook, error) {
+// Webhooks lists one page of the webhooks, by id, without their secrets (admins
+// only).
+func (s *WebhookService) Webhooks(ctx context.Context, p inspect.Principal, afterID int64, limit int) ([]inspect.Webhook, error) {
 	if !p.IsAdmin() {
 		return nil, forbidden("only admins manage webhooks")
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks ORDER BY id`)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
 	return collectAll[inspect.Webhook](rows, err)
 }
 
