@@ -36,14 +36,14 @@ type Inspection struct {
 	RuleVersion string          `json:"rule_version,omitempty"`
 	Checklist   json.RawMessage `json:"checklist,omitempty"`
 	// ReturnReason is the safety officer's reason when Status is returned.
-	ReturnReason string     `json:"return_reason,omitempty"`
+	ReturnReason string `json:"return_reason,omitempty"`
 	// RequestNote is the merchant's note when the inspection answers their request
 	// for a visit (RequestVisit).
-	RequestNote string `json:"request_note,omitempty"`
-	Returns      int        `json:"returns"` // how often it was returned; feeds the return rate
-	CreatedAt    time.Time  `json:"created_at"`
-	StartedAt    *time.Time `json:"started_at,omitempty"`
-	SubmittedAt  *time.Time `json:"submitted_at,omitempty"`
+	RequestNote string     `json:"request_note,omitempty"`
+	Returns     int        `json:"returns"` // how often it was returned; feeds the return rate
+	CreatedAt   time.Time  `json:"created_at"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
 }
 
 // NewInspection returns an inspection of site s assigned to inspector by the safety

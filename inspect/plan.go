@@ -97,7 +97,7 @@ type DrawCandidate struct {
 // Draw is a double-random draw: the inputs, the seed and what came out. Anyone
 // holding the inputs and the seed gets the result again with RunDraw.
 type Draw struct {
-	ID     int64           `json:"id"`
+	ID         int64           `json:"id"`
 	PlanID     int64           `json:"plan_id"`
 	Period     string          `json:"period"`
 	Seed       uint64          `json:"seed,string"`
