@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -228,8 +229,8 @@ func optionalFloat(v, field string) (*float64, error) {
 		return nil, nil
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return nil, inspect.FieldErrorf(field, "not a number: %q", v)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, inspect.FieldErrorf(field, "not a number of degrees: %q", v)
 	}
 	return &f, nil
 }

@@ -150,6 +150,10 @@ func TestOpen311HotlineFlow(t *testing.T) {
 	bad(url.Values{"api_key": {key.Key}, "service_code": {"graffiti"}, "attribute[site_id]": {fmt.Sprint(site.ID)}}, 400, "service_code")
 	bad(url.Values{"api_key": {key.Key}, "service_code": {"blocked_exit"}, "lat": {"10"}, "long": {"10"}}, 400, "no registered premises")
 	bad(url.Values{"api_key": {key.Key}, "service_code": {"blocked_exit"}}, 400, "location")
+	bad(url.Values{"api_key": {key.Key}, "service_code": {"blocked_exit"}, "lat": {"NaN"}, "long": {"104"}}, 400, "lat")
+	bad(url.Values{"api_key": {key.Key}, "service_code": {"blocked_exit"}, "lat": {"30.6"}, "long": {"+Inf"}}, 400, "long")
+	bad(url.Values{"api_key": {key.Key}, "service_code": {"blocked_exit"}, "attribute[site_id]": {fmt.Sprint(site.ID)},
+		"description": {strings.Repeat("很", 2001)}}, 400, "description")
 	// A revoked key stops at once; another key does not see this key's requests.
 	if st := w.call(admin, "DELETE", fmt.Sprintf("/api/v1/integrations/keys/%d", key.ID), nil, nil); st != 200 {
 		t.Fatalf("revoke: %d", st)
