@@ -135,6 +135,51 @@ func TestInspectorAddsManualFlag(t *testing.T) {
 	}
 }
 
+// TestInspectorFlagsHazardInOneTap: on their photo the inspector marks in one tap
+// a hazard the model cannot see; the item shows it and the office's review queue
+// has it as a manual flag.
+func TestInspectorFlagsHazardInOneTap(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	code := f.startInspection(t, 1)[0]
+	img := testImages(t, 1, "corridor")
+	photo := f.uploadPhoto(t, f.inspector, img[0], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+code)
+	var got struct {
+		Buttons      int    `json:"buttons"`
+		Chip         string `json:"chip"`
+		ChipEn       string `json:"chipEn"`
+		ButtonsAfter int    `json:"buttonsAfter"`
+		StillOffered int    `json:"stillOffered"`
+	}
+	runDriver(t, f, "quickFlag", map[string]any{"inspectionId": f.insp.ID, "item": code}, &got)
+	manual := inspect.ManualHazards()
+	if got.Buttons != len(manual) || got.ButtonsAfter != len(manual)-1 || got.StillOffered != 0 {
+		t.Errorf("one-tap buttons: %d before, %d after (the marked one offered %d times); want %d, then %d without it", got.Buttons, got.ButtonsAfter, got.StillOffered, len(manual), len(manual)-1)
+	}
+	if !strings.Contains(got.Chip, "人工标记") || !strings.Contains(got.ChipEn, "Marked by hand") {
+		t.Errorf("the item's chip reads %q (zh) and %q (en); want it shown as marked by hand", got.Chip, got.ChipEn)
+	}
+	status, body := f.call(t, f.officer, "GET", "/api/v1/flags?review=pending", nil, "")
+	if status != 200 {
+		t.Fatalf("GET /flags: %d %s", status, body)
+	}
+	var queue struct {
+		Items []inspect.AIFlag `json:"items"`
+	}
+	if err := json.Unmarshal(body, &queue); err != nil {
+		t.Fatal(err)
+	}
+	var found []inspect.AIFlag
+	for _, fl := range queue.Items {
+		if fl.PhotoID == photo {
+			found = append(found, fl)
+		}
+	}
+	if len(found) != 1 || !found[0].Manual || found[0].Code != "ebike_charging_indoor" || found[0].RuleCode != code {
+		t.Errorf("the review queue has %+v for the photo; want one manual ebike_charging_indoor flag on item %s", found, code)
+	}
+}
+
 // TestReinspectionCloseNeedsPhotoAndConfirmation: closing a hazard at the
 // re-inspection is refused without a photo; with one it asks to confirm; the page
 // then shows the inspection and re-inspection photos side by side, and the

@@ -7,7 +7,7 @@ import { h, replace } from './dom.js';
 import { api, items, site, getSaved, remember } from './api.js';
 import { t, tOr, text, dateTime, countdown, dateOnly } from './i18n.js';
 import { outbox, itemTarget } from './outbox.js';
-import { cameraButton, queuePhotos, devicePhotos, fillDevicePhotos, photoFlags, manualFlagDialog } from './photos.js';
+import { cameraButton, queuePhotos, devicePhotos, fillDevicePhotos, photoFlags, manualFlagDialog, addManualFlag } from './photos.js';
 
 const OPEN_STATUSES = ['assigned', 'in_progress', 'returned'];
 
@@ -271,12 +271,19 @@ export async function inspectionView(ctx) {
     const photosEl = h('div', { class: 'photos', dataset: { target: itemTarget(id, it.code) } });
     const localIds = new Set(local.map((p) => p.id));
     const serverOnly = (state.server.get(it.code) || []).filter((pid) => !localIds.has(pid)).map((pid) => ({ id: pid, state: 'uploaded', server: true }));
-    fillDevicePhotos(photosEl, [...serverOnly, ...local], state.flags, editable ? async (p) => {
-      const f = await manualFlagDialog(p.id);
+    const photoErr = h('p', { class: 'form-error', role: 'alert' });
+    // A quick button (code) adds the flag at once; the other opens the dialog.
+    fillDevicePhotos(photosEl, [...serverOnly, ...local], state.flags, editable ? async (p, code) => {
+      let f = null;
+      try {
+        f = code ? await addManualFlag(p.id, code) : await manualFlagDialog(p.id);
+      } catch (ex) {
+        replace(photoErr, apiErrorText(ex));
+        return;
+      }
       if (f) { state.flags.set(p.id, [...(state.flags.get(p.id) || []), f]); renderItem(it); }
     } : null);
     const camId = `cam-${it.code}`;
-    const photoErr = h('p', { class: 'form-error', role: 'alert' });
     const citations = (rule.citations || []).map((c) => h('li', null,
       h('span', { translate: 'no' }, `《${c.source}》${c.edition ? `（${c.edition}）` : ''}${c.clause || ''}`), ' ',
       h('span', { class: `chip ${c.status === 'V' ? 'ok' : c.status === 'U' ? 'warn' : ''}`, title: t(`citation.status_help.${c.status}`) }, t(`citation.status.${c.status}`))));

@@ -65,6 +65,14 @@ export function photoTile(p, { flags, onManualFlag } = {}) {
     actions.push(h('button', { type: 'button', class: 'small danger', onclick: () => { if (confirm(t('photo.discard_confirm'))) outbox.discardPhoto(p.id); } }, t('photo.discard')));
   }
   if (p.state === 'uploaded' && onManualFlag) {
+    // One tap marks what the model cannot see; a hazard already marked on this
+    // photo has no button. The dialog adds one with a note.
+    const marked = new Set((flags || []).filter((f) => f.manual).map((f) => f.code));
+    const quick = MANUAL_CODES.filter((c) => !marked.has(c)).map((c) => h('button', {
+      type: 'button', class: 'small quick-flag', dataset: { action: 'quick-flag', code: c, photoId: p.id },
+      onclick: async (e) => { const b = e.currentTarget; b.disabled = true; await onManualFlag(p, c); b.disabled = false; },
+    }, t('flag.quick', { label: tOr(`flag.code.${c}`, t('flag.unknown_code')) })));
+    if (quick.length) actions.push(h('div', { class: 'quick-flags', role: 'group', 'aria-label': t('flag.quick_group') }, quick));
     actions.push(h('button', { type: 'button', class: 'small', dataset: { action: 'manual-flag', photoId: p.id }, onclick: () => onManualFlag(p) }, t('flag.add_manual')));
   }
   if (p.state !== 'uploaded' && p.state !== 'uploading' && !p.server) {
@@ -143,6 +151,12 @@ export function fillDevicePhotos(el, list, flagCache, onManualFlag) {
  * (inspect.ManualHazards): what the model cannot see. */
 export const MANUAL_CODES = ['combustibles_stacked', 'ebike_charging_indoor', 'escape_route_obstructed', 'two_wheeler_indoor'];
 
+/** addManualFlag stores on the server a hazard the inspector marked by hand on
+ * their photo; it resolves to the flag, which joins the office's review queue. */
+export function addManualFlag(photoId, code, note = '') {
+  return api.post(`/api/v1/photos/${photoId}/flags`, { code, note });
+}
+
 /** manualFlagDialog asks which hazard the photo shows and adds the flag; it
  * resolves to the flag stored, or null when cancelled. */
 export function manualFlagDialog(photoId) {
@@ -169,7 +183,7 @@ export function manualFlagDialog(photoId) {
       if (!code) { replace(err, t('flag.add_manual_choose')); return; }
       ok.disabled = true;
       try {
-        result = await api.post(`/api/v1/photos/${photoId}/flags`, { code, note: note.value.trim() });
+        result = await addManualFlag(photoId, code, note.value.trim());
         dlg.close();
       } catch (ex) {
         replace(err, apiErrorText(ex));

@@ -636,6 +636,32 @@ const scenarios = {
     return { chip: (await page.locator(`#item-${code} .flag-chip`).first().innerText()).trim() };
   },
 
+  // An inspector marks in one tap, on their photo, a hazard the model cannot see
+  // (a charging cable); the chip shows and that hazard's button goes away.
+  async quickFlag(ctx, page) {
+    const code = cfg.item;
+    const button = `#item-${code} [data-action=quick-flag][data-code=ebike_charging_indoor]`;
+    await login(page, 'inspector');
+    await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+    await page.waitForSelector(button);
+    const buttons = await page.locator(`#item-${code} [data-action=quick-flag]`).count();
+    await visit(page, 'inspector-quick-flag');
+    await page.click(button);
+    await page.waitForSelector(`#item-${code} .flag-chip[data-code=ebike_charging_indoor]`);
+    const out = {
+      buttons,
+      chip: (await page.locator(`#item-${code} .flag-chip`).first().innerText()).trim(),
+      buttonsAfter: await page.locator(`#item-${code} [data-action=quick-flag]`).count(),
+      stillOffered: await page.locator(button).count(),
+    };
+    await visit(page, 'inspector-quick-flag-marked');
+    await setLang(page, 'en');
+    await page.waitForSelector(`#item-${code} .flag-chip[data-code=ebike_charging_indoor]`, { timeout: 15000 });
+    out.chipEn = (await page.locator(`#item-${code} .flag-chip`).first().innerText()).trim();
+    await visit(page, 'inspector-quick-flag-en');
+    return out;
+  },
+
   // Closing at the re-inspection: refused without a photo, then with a photo and
   // a confirmation; the hazard page then shows before and after side by side.
   async reinspectClose(ctx, page) {
