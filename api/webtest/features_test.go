@@ -2,8 +2,11 @@ package webtest
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/safegrid/safegrid/api"
@@ -330,5 +334,58 @@ func TestOfficeExportsHazardList(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestOfficeExportsKPI: the office's KPI screen has export buttons that download
+// the KPI table of the screen's unit and period, as CSV and as XLSX.
+func TestOfficeExportsKPI(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	codes := f.startInspection(t, 1)
+	f.hazardAt(t, codes[0], inspect.OutcomeHazard, "")
+	china := time.FixedZone("UTC+8", 8*3600)
+	today := time.Now().In(china)
+	day := func(d time.Time) string { return d.Format(time.DateOnly) }
+	from, to := day(today.AddDate(0, 0, -7)), day(today.AddDate(0, 0, 1))
+	var got struct {
+		Files map[string]struct {
+			exportFile
+			Path string `json:"path"`
+			CSV  string `json:"csv"`
+		} `json:"files"`
+	}
+	runDriver(t, f, "exportKPI", map[string]any{"unit": f.district.ID, "from": from, "to": to}, &got)
+	// The screen's end day is inclusive; the API's period ends before its to.
+	wantQuery := url.Values{"unit": {strconv.FormatInt(f.district.ID, 10)}, "from": {from}, "to": {day(today.AddDate(0, 0, 2))}}
+	for format, ct := range map[string]string{"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} {
+		d, ok := got.Files[format]
+		if !ok {
+			t.Errorf("no %s download from the KPI screen", format)
+			continue
+		}
+		q, err := url.ParseQuery(strings.TrimPrefix(d.Query, "?"))
+		if err != nil || d.Path != "/api/v1/kpi/export."+format || !maps.EqualFunc(q, wantQuery, slices.Equal) {
+			t.Errorf("%s: downloaded %s%s; want /api/v1/kpi/export.%s?%s", format, d.Path, d.Query, format, wantQuery.Encode())
+		}
+		if !strings.HasSuffix(d.Filename, "."+format) || d.ContentType != ct || d.Size == 0 {
+			t.Errorf("%s: downloaded %q (%s, %d bytes); want a .%s file of type %s", format, d.Filename, d.ContentType, d.Size, format, ct)
+		}
+		if format == "xlsx" && !d.Zip {
+			t.Errorf("the XLSX is not a zip file")
+		}
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(got.Files["csv"].CSV, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatalf("the KPI CSV does not parse: %v", err)
+	}
+	var unitRow []string
+	for _, r := range rows[1:] {
+		if r[0] == strconv.FormatInt(f.district.ID, 10) {
+			unitRow = r
+		}
+	}
+	if unitRow == nil || unitRow[1] != f.district.Name || unitRow[3] != "1" {
+		t.Errorf("the KPI CSV's row for unit %d (%s) is %q; want its name and a volume of 1 hazard (CSV %q)", f.district.ID, f.district.Name, unitRow, rows)
 	}
 }

@@ -238,6 +238,16 @@ function hazardTable(list, { sort, sortHref } = {}) {
 const SAVED_FILTERS = 'safegrid.saved-filters';
 function savedFilters() { try { return JSON.parse(localStorage.getItem(SAVED_FILTERS) || '[]'); } catch { return []; } }
 
+/** exportLinks are the CSV and Excel download buttons of a screen: href has
+ * {format} where the file's extension goes; the session cookie goes along.
+ * The buttons' ids are {prefix}-csv and {prefix}-xlsx. */
+function exportLinks(what, href, help, prefix = `${what}-export`) {
+  return h('span', { class: 'row wrap exports', id: `${what}-exports` },
+    ['csv', 'xlsx'].map((format) => h('a', {
+      href: href.replace('{format}', format), download: '', class: 'button-link', id: `${prefix}-${format}`, title: help,
+    }, t('filter.export'), ' ', h('span', { translate: 'no' }, format === 'csv' ? 'CSV' : 'Excel'))));
+}
+
 export async function hazardsView(ctx) {
   const q = ctx.query;
   // state=all in the address is every state: the API is asked without a state.
@@ -287,17 +297,13 @@ export async function hazardsView(ctx) {
       ctx.navigate(location.pathname + location.search, { replace: true });
     } }, t('filter.save')));
   // Exports: the server's files of every hazard the filters above select (the
-  // search box only narrows what this page shows); the session cookie goes along.
-  const exportLinks = h('span', { class: 'row wrap exports', id: 'hazard-exports' },
-    ['csv', 'xlsx'].map((format) => h('a', {
-      href: `/api/v1/hazards/export.${format}${api.qs(apiFilter)}`, download: '', class: 'button-link', id: `export-${format}`,
-      title: t('filter.export_help'),
-    }, t('filter.export'), ' ', h('span', { translate: 'no' }, format === 'csv' ? 'CSV' : 'Excel'))));
+  // search box only narrows what this page shows).
   return h('div', { class: 'page wide-page' },
     h('h1', null, t('hazard.list_title')),
     form,
     savedEl,
-    h('div', { class: 'row wrap' }, h('p', { class: 'muted', role: 'status', id: 'hazard-count' }, t('hazard.count', { n: list.length })), exportLinks),
+    h('div', { class: 'row wrap' }, h('p', { class: 'muted', role: 'status', id: 'hazard-count' }, t('hazard.count', { n: list.length })),
+      exportLinks('hazard', `/api/v1/hazards/export.{format}${api.qs(apiFilter)}`, t('filter.export_help'), 'export')),
     list.length ? hazardTable(list, { sort, sortHref: (s) => here({ sort: s }) }) : h('p', { class: 'empty' }, t('hazard.none')));
 }
 
@@ -374,10 +380,12 @@ export async function kpiView(ctx) {
   h('div', { class: 'field' }, h('label', { for: 'k-to' }, t('kpi.to')), toIn),
   h('button', { type: 'submit', class: 'primary' }, t('filter.apply')));
   const body = h('div', { class: 'kpi-body', id: 'kpi-body' });
-  const root = h('div', { class: 'page wide-page' }, h('h1', null, t('kpi.title')), h('p', { class: 'muted' }, t('kpi.intro')), form, body);
-
   // The date picker's end day is inclusive; the API's period ends before its 'to'.
-  const fetchKPI = (u) => api.get(`/api/v1/kpi${api.qs({ unit: u, from, to: dayAfter(to) })}`);
+  const period = (u) => api.qs({ unit: u, from, to: dayAfter(to) });
+  const root = h('div', { class: 'page wide-page' }, h('h1', null, t('kpi.title')), h('p', { class: 'muted' }, t('kpi.intro')), form,
+    unit ? exportLinks('kpi', `/api/v1/kpi/export.{format}${period(unit)}`, t('kpi.export_help')) : null, body);
+
+  const fetchKPI = (u) => api.get(`/api/v1/kpi${period(u)}`);
   let k;
   try {
     k = kpiFigures(await fetchKPI(unit));

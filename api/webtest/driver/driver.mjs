@@ -420,6 +420,32 @@ const scenarios = {
     return { files: out };
   },
 
+  // The office's KPI screen for a unit and period: each export button downloads
+  // that unit's and period's table (the period's last day included).
+  async exportKPI(ctx, page) {
+    await login(page, 'officer');
+    await page.goto(`${cfg.base}/office/kpi?unit=${cfg.unit}&from=${cfg.from}&to=${cfg.to}`);
+    await page.waitForSelector('.kpi-grid');
+    const out = {};
+    for (const format of ['csv', 'xlsx']) {
+      const button = page.locator(`#kpi-export-${format}`);
+      await button.waitFor({ timeout: 5000 });
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15000 }), button.click()]);
+      const url = download.url();
+      const file = readFileSync(await download.path());
+      const contentType = await page.evaluate(async (u) => (await fetch(u, { credentials: 'same-origin' })).headers.get('content-type'), url);
+      const got = { filename: download.suggestedFilename(), contentType, path: new URL(url).pathname, query: new URL(url).search, size: file.length };
+      if (format === 'csv') got.csv = file.toString('utf8');
+      else got.zip = file.subarray(0, 2).toString('latin1') === 'PK';
+      out[format] = got;
+    }
+    await visit(page, 'kpi-export');
+    await setLang(page, 'en');
+    await page.waitForSelector('#kpi-export-csv');
+    await visit(page, 'kpi-export-en');
+    return { files: out };
+  },
+
   // The English checklist: plural forms and English separators in the submit
   // bar's list of items that still need a photo, and in the sync status.
   async checklistEnglish(ctx, page) {
@@ -790,7 +816,7 @@ const scenarios = {
 async function main() {
   const scenario = scenarios[cfg.scenario];
   if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
-  const desktop = ['reviewer', 'determination', 'hazardListAll', 'exportHazards', 'confirmOwn', 'map', 'language'].includes(cfg.scenario);
+  const desktop = ['reviewer', 'determination', 'hazardListAll', 'exportHazards', 'exportKPI', 'confirmOwn', 'map', 'language'].includes(cfg.scenario);
   const ctx = await chromium.launchPersistentContext(cfg.profileDir, {
     executablePath: cfg.chromium,
     headless: true,
