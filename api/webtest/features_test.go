@@ -389,3 +389,42 @@ func TestOfficeExportsKPI(t *testing.T) {
 		t.Errorf("the KPI CSV's row for unit %d (%s) is %q; want its name and a volume of 1 hazard (CSV %q)", f.district.ID, f.district.Name, unitRow, rows)
 	}
 }
+
+// TestSiteDossierLink: where the office and the inspector see a site, a link
+// downloads the site's file as a PDF.
+func TestSiteDossierLink(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	codes := f.startInspection(t, 1)
+	hz := f.hazardAt(t, codes[0], inspect.OutcomeHazard, "")
+	type link struct {
+		Text        string `json:"text"`
+		Href        string `json:"href"`
+		Filename    string `json:"filename"`
+		ContentType string `json:"contentType"`
+		Magic       string `json:"magic"`
+		Size        int    `json:"size"`
+	}
+	var got struct {
+		Links  map[string]link `json:"links"`
+		TextEn string          `json:"textEn"`
+	}
+	runDriver(t, f, "siteDossier", map[string]any{"hazardId": hz.HazardID, "inspectionId": f.insp.ID}, &got)
+	href := fmt.Sprintf("/api/v1/sites/%d/dossier.pdf", f.site.ID)
+	for _, where := range []string{"office_hazard", "map", "inspector_hazard", "inspection"} {
+		l, ok := got.Links[where]
+		if !ok {
+			t.Errorf("%s: no link to the site's file", where)
+			continue
+		}
+		if l.Href != href || l.Text != "场所档案 PDF" {
+			t.Errorf("%s: link %q to %s; want 场所档案 PDF to %s", where, l.Text, l.Href, href)
+		}
+		if l.ContentType != "application/pdf" || l.Magic != "%PDF-" || !strings.HasSuffix(l.Filename, ".pdf") || l.Size == 0 {
+			t.Errorf("%s: downloaded %q (%s, %d bytes, starts %q); want a PDF", where, l.Filename, l.ContentType, l.Size, l.Magic)
+		}
+	}
+	if got.TextEn != "Site file (PDF)" {
+		t.Errorf("the English link reads %q, want Site file (PDF)", got.TextEn)
+	}
+}

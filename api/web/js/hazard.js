@@ -9,7 +9,7 @@ import { t, tOr, text, dateTime, countdown } from './i18n.js';
 import { outbox, hazardTarget } from './outbox.js';
 import { cameraButton, queuePhotos, renderDevicePhotos, serverPhotos } from './photos.js';
 import { evidenceSection } from './evidence.js';
-import { paperworkLinks } from './paperwork.js';
+import { paperworkLinks, dossierLink } from './paperwork.js';
 import { determinationPanel } from './determination.js';
 
 /**
@@ -172,6 +172,7 @@ export async function hazardPage(ctx) {
         h('section', { class: 'card' },
           h('h2', null, t('hazard.site')),
           h('p', { translate: 'no' }, h('strong', null, hz.site_name), h('br'), hz.site_address),
+          h('p', null, dossierLink(hz.site_id)),
           h('dl', { class: 'facts' },
             h('dt', null, t('hazard.deadline')), h('dd', null, dateTime(hz.deadline)),
             h('dt', null, t('hazard.level')), h('dd', null, h('span', { translate: 'no' }, unitNames.get(hz.unit_id) || ''), t('unit.level_suffix', { level: t(`level.${hz.level}`) })),

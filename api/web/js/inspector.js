@@ -7,6 +7,7 @@ import { h, replace } from './dom.js';
 import { api, items, site, getSaved, remember } from './api.js';
 import { t, tOr, text, dateTime, countdown, dateOnly } from './i18n.js';
 import { outbox, itemTarget } from './outbox.js';
+import { dossierLink } from './paperwork.js';
 import { cameraButton, queuePhotos, devicePhotos, fillDevicePhotos, photoFlags, manualFlagDialog, addManualFlag } from './photos.js';
 
 const OPEN_STATUSES = ['assigned', 'in_progress', 'returned'];
@@ -448,6 +449,7 @@ function siteHeader(detail) {
     h('a', { href: '/inspector', class: 'back' }, t('nav.back_today')),
     h('h1', null, s.name ? h('span', { translate: 'no' }, s.name) : t('site.unknown', { id: detail.site_id })),
     h('p', { class: 'muted' }, tOr(`site.type.${s.type}`, ''), ' · ', h('span', { translate: 'no' }, s.address || '')),
+    h('p', null, dossierLink(detail.site_id)),
     h('p', { class: 'muted' }, t('inspection.due', { at: dateTime(detail.due) }), ' · ',
       h('span', { id: 'inspection-status', class: `chip ${detail.status === 'submitted' ? 'ok' : ''}`, dataset: { status: detail.status } }, t(`inspection.status.${detail.status}`))));
 }

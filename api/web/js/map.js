@@ -7,6 +7,7 @@
 import { h, replace } from './dom.js';
 import { api, items } from './api.js';
 import { t } from './i18n.js';
+import { dossierLink } from './paperwork.js';
 
 let leaflet = null;
 /** loadLeaflet adds Leaflet's stylesheet and script once and resolves to window.L. */
@@ -107,7 +108,7 @@ function siteList(sites, open, gridName) {
   const rows = sites.slice().sort((a, b) => (open.get(b.id)?.length || 0) - (open.get(a.id)?.length || 0)).slice(0, 50);
   return h('details', { class: 'card' }, h('summary', null, t('map.as_list')),
     h('table', { class: 'table compact' },
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('hazard.col.site')), h('th', { scope: 'col' }, t('map.grid')), h('th', { scope: 'col' }, t('map.open_hazards')))),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('hazard.col.site')), h('th', { scope: 'col' }, t('map.grid')), h('th', { scope: 'col' }, t('map.open_hazards')), h('th', { scope: 'col' }, t('site.dossier_col')))),
       h('tbody', null, rows.map((s) => h('tr', null,
-        h('td', { translate: 'no' }, s.name), h('td', { translate: 'no' }, gridName.get(s.grid_id) || ''), h('td', null, String(open.get(s.id)?.length || 0)))))));
+        h('td', { translate: 'no' }, s.name), h('td', { translate: 'no' }, gridName.get(s.grid_id) || ''), h('td', null, String(open.get(s.id)?.length || 0)), h('td', null, dossierLink(s.id)))))));
 }

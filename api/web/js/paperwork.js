@@ -22,6 +22,11 @@ export function paperworkLinks(id) {
   return h('p', { class: 'row wrap paperwork-links' }, DOCS.map((d) => h('a', { href: `/hazards/${id}/print/${d}`, class: 'button-link', id: `print-${d}` }, t(`paper.${d}.link`))));
 }
 
+/** dossierLink downloads a site's file (一企一档) as the server's printable PDF. */
+export function dossierLink(siteId) {
+  return h('a', { href: `/api/v1/sites/${siteId}/dossier.pdf`, download: '', class: 'button-link dossier-link', dataset: { site: siteId }, title: t('site.dossier_help') }, t('site.dossier'));
+}
+
 export async function paperView(ctx) {
   const id = Number(ctx.params.id);
   const doc = ctx.params.doc;

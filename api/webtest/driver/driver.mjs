@@ -31,7 +31,7 @@ const AXE = cfg.axe ? readFileSync(cfg.axe, 'utf8') : '';
 
 /** Words allowed in the Chinese UI: the product's name, abbreviations Chinese
  * officials write in Latin letters, image formats and units. */
-const ZH_ALLOWED = ['SafeGrid', 'AI', 'GB', 'JPEG', 'PNG', 'WebP', 'km', 'm', 'kg', 'KB', 'MB', 'OK'];
+const ZH_ALLOWED = ['SafeGrid', 'AI', 'GB', 'JPEG', 'PNG', 'WebP', 'PDF', 'km', 'm', 'kg', 'KB', 'MB', 'OK'];
 
 /** foreignText lists the visible texts of the page in the wrong language: ASCII
  * words in the Chinese UI, Chinese characters or punctuation in the English one.
@@ -444,6 +444,43 @@ const scenarios = {
     await page.waitForSelector('#kpi-export-csv');
     await visit(page, 'kpi-export-en');
     return { files: out };
+  },
+
+  // The site's file (PDF) from where each user sees a site: the office on a
+  // hazard's page and in the map's list of sites, the inspector on the hazard's
+  // page and on the inspection.
+  async siteDossier(ctx, page) {
+    const out = { links: {} };
+    const download = async (name, link) => {
+      await page.locator(link).first().waitFor({ timeout: 15000 });
+      const a = page.locator(link).first();
+      out.links[name] = { text: (await a.innerText()).trim(), href: await a.getAttribute('href') };
+      const [d] = await Promise.all([page.waitForEvent('download', { timeout: 20000 }), a.click()]);
+      const file = readFileSync(await d.path());
+      const contentType = await page.evaluate(async (u) => (await fetch(u, { credentials: 'same-origin' })).headers.get('content-type'), d.url());
+      Object.assign(out.links[name], { filename: d.suggestedFilename(), contentType, magic: file.subarray(0, 5).toString('latin1'), size: file.length });
+    };
+    await login(page, 'officer');
+    await page.goto(`${cfg.base}/hazards/${cfg.hazardId}`);
+    await download('office_hazard', '.dossier-link');
+    await visit(page, 'hazard-dossier-link');
+    await page.goto(`${cfg.base}/office/map`);
+    await page.waitForSelector('#map[data-ready=true]', { timeout: 30000 });
+    await page.click('details.card summary'); // the map's sites as a list
+    await download('map', '.dossier-link');
+    await visit(page, 'office-map-site-list', { keepScroll: true });
+    await ctx.clearCookies();
+    await login(page, 'inspector');
+    await page.goto(`${cfg.base}/hazards/${cfg.hazardId}`);
+    await download('inspector_hazard', '.dossier-link');
+    await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+    await download('inspection', '.page-head .dossier-link');
+    await visit(page, 'inspection-dossier-link');
+    await setLang(page, 'en');
+    await page.waitForSelector('.page-head .dossier-link');
+    out.textEn = (await page.locator('.page-head .dossier-link').innerText()).trim();
+    await visit(page, 'inspection-dossier-link-en');
+    return out;
   },
 
   // The English checklist: plural forms and English separators in the submit
