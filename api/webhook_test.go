@@ -57,7 +57,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	var b storage.WebhookBody
-	if err := json.Unmarshal(body, &b); err != nil || b.Hash == "" || req.Header.Get("X-SafeGrid-Event") != b.Kind {
+	if err := json.Unmarshal(body, &b); err != nil || b.Hash != b.ComputeHash() || req.Header.Get("X-SafeGrid-Event") != b.Kind {
 		r.bad++
 		http.Error(w, "bad body", http.StatusBadRequest)
 		return

@@ -131,10 +131,14 @@ func (s *PlanService) runPlan(ctx context.Context, id int64, now time.Time) (ins
 				targets = append(targets, target{site: byID[id], inspector: d.Pairs[i][0], partner: d.Pairs[i][1]})
 			}
 		} else {
+			inspectorOf := map[int64]int64{} // grid → its inspector, read once per grid
 			for _, st := range sites {
-				insp, err := gridInspector(ctx, tx, st.GridID)
-				if err != nil {
-					return err
+				insp, ok := inspectorOf[st.GridID]
+				if !ok {
+					if insp, err = gridInspector(ctx, tx, st.GridID); err != nil {
+						return err
+					}
+					inspectorOf[st.GridID] = insp
 				}
 				if insp == 0 {
 					run.Skipped = append(run.Skipped, st.ID)
@@ -143,14 +147,22 @@ func (s *PlanService) runPlan(ctx context.Context, id int64, now time.Time) (ins
 				targets = append(targets, target{site: st, inspector: insp})
 			}
 		}
+		// The sites the period already has an inspection for, read once.
+		rows, err = tx.Query(ctx, `SELECT site_id FROM plan_inspections WHERE plan_id = $1 AND period = $2`, id, period.Key)
+		if err != nil {
+			return err
+		}
+		doneIDs, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		done := map[int64]bool{}
+		for _, s := range doneIDs {
+			done[s] = true
+		}
 		users := map[int64]inspect.User{}
 		for _, t := range targets {
-			var done bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM plan_inspections WHERE plan_id = $1 AND period = $2 AND site_id = $3)`,
-				id, period.Key, t.site.ID).Scan(&done); err != nil {
-				return err
-			}
-			if done {
+			if done[t.site.ID] {
 				run.Already++
 				continue
 			}

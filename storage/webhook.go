@@ -68,16 +68,12 @@ func (s *WebhookService) RevokeWebhook(ctx context.Context, p inspect.Principal,
 	return collectOne[inspect.Webhook](rows, err, fmt.Sprintf("webhook %d", id))
 }
 
-// WebhookBody is what a webhook receives: one hazard event.
+// WebhookBody is what a webhook receives: one hazard event as the chain holds it
+// (with prev_hash and hash, so a receiver can check the chain), and the delivery's
+// id, by which a receiver drops a repeat.
 type WebhookBody struct {
-	DeliveryID int64           `json:"delivery_id"`
-	HazardID   int64           `json:"hazard_id"`
-	Seq        int64           `json:"seq"`
-	Kind       string          `json:"kind"`
-	At         time.Time       `json:"at"`
-	Actor      int64           `json:"actor"`
-	Payload    json.RawMessage `json:"payload"`
-	Hash       string          `json:"hash"`
+	DeliveryID int64 `json:"delivery_id"`
+	inspect.Event
 }
 
 // SignWebhook returns the signature header of body sent at t: "t=<unix>,v1=<hex
@@ -120,12 +116,13 @@ func (s *WebhookService) deliverOne(ctx context.Context, client *http.Client) (d
 		var body WebhookBody
 		var target, secret string
 		var attempts int
-		err := tx.QueryRow(ctx, `SELECT d.id, d.attempts, w.url, w.secret, e.hazard_id, e.seq, e.kind, e.at, e.actor, e.payload, e.hash
+		e := &body.Event
+		err := tx.QueryRow(ctx, `SELECT d.id, d.attempts, w.url, w.secret, e.hazard_id, e.seq, e.kind, e.at, e.actor, e.payload, e.prev_hash, e.hash
 			FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
 			JOIN hazard_events e ON e.hazard_id = d.hazard_id AND e.seq = d.seq
 			WHERE d.sent_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $1
 			ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED`, s.now()).
-			Scan(&body.DeliveryID, &attempts, &target, &secret, &body.HazardID, &body.Seq, &body.Kind, &body.At, &body.Actor, &body.Payload, &body.Hash)
+			Scan(&body.DeliveryID, &attempts, &target, &secret, &e.HazardID, &e.Seq, &e.Kind, &e.At, &e.Actor, &e.Payload, &e.PrevHash, &e.Hash)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
