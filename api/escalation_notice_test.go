@@ -28,18 +28,7 @@ func TestEscalationWithoutOfficersTellsTheNearestAncestor(t *testing.T) {
 	if esc.State != inspect.StateEscalated || esc.UnitID != s.community.ID {
 		t.Fatalf("escalated to unit %d (%s), want the community %d", esc.UnitID, esc.State, s.community.ID)
 	}
-	var told []int64
-	rows, err := w.db.Pool.Query(w.ctx, `SELECT user_id FROM notifications WHERE kind = 'escalated' AND channel = 'in_app' ORDER BY user_id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		told = append(told, id)
-	}
+	told := w.ids(`SELECT user_id FROM notifications WHERE kind = 'escalated' AND channel = 'in_app' ORDER BY user_id`)
 	if len(told) != 1 || told[0] != s.officer.ID {
 		t.Errorf("the escalation told %v, want the district's officer %d", told, s.officer.ID)
 	}

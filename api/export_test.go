@@ -100,18 +100,7 @@ func TestHazardExportsStreamEveryRow(t *testing.T) {
 	w.fillHazards(n, w.own)
 	t.Logf("filled %d hazards in %s", n, time.Since(start))
 	w.fillHazards(50, w.other)
-	var want []int64
-	rows, err := w.db.Pool.Query(w.ctx, `SELECT id FROM hazards WHERE grid_id = $1 ORDER BY id`, w.own.grid.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, id)
-	}
+	want := w.ids(`SELECT id FROM hazards WHERE grid_id = $1 ORDER BY id`, w.own.grid.ID)
 	same := func(format string, got []int64, want []int64) {
 		t.Helper()
 		if len(got) != len(want) {

@@ -328,3 +328,17 @@ func (w *world) openPool(size storage.PoolSize) *storage.DB {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// ids runs sql, which selects one bigint column, and returns its values.
+func (w *world) ids(sql string, args ...any) []int64 {
+	w.t.Helper()
+	rows, err := w.db.Pool.Query(w.ctx, sql, args...)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return out
+}
