@@ -20,16 +20,21 @@ type CheckClasses struct {
 	ReviewOnlyClasses []string `yaml:"review_only_classes,omitempty" json:"review_only_classes,omitempty"`
 }
 
-// indoorLocations are the places where a two-wheeler or its charging is indoors.
-var indoorLocations = []string{LocationCorridor, LocationStairwell, LocationExit, LocationLobby, LocationRoom}
+// indoorLocations are the places where a two-wheeler or its charging is indoors: the
+// escape routes inside a building, shops (S10), kitchens, rooms (storerooms among
+// them) and lift cars (广东 §25). An exit is not among them: a photo of it may well be
+// taken outside the door.
+var indoorLocations = []string{LocationStorefront, LocationLobby, LocationCorridor, LocationStairwell, LocationLift, LocationRoom, LocationKitchen}
 
 // mappedOnlyChecks are the checks no built-in model can see (COCO has no charger or
 // cardboard box); they run only for a model whose manifest maps classes to them.
 var mappedOnlyChecks = []Check{
 	{
+		// Charging at an exit, either side of the door, is charging in the escape
+		// route (E17: by the entrance door, dangling leads).
 		Code:        inspect.CheckEbikeChargingIndoor,
 		Title:       "e-bike or battery charging indoors",
-		Locations:   indoorLocations,
+		Locations:   append(slices.Clone(indoorLocations), LocationExit),
 		Rule:        RulePresent,
 		FlagScore:   FlagScore,
 		ReviewScore: ReviewScore,
@@ -83,7 +88,11 @@ func (m Manifest) validateChecks() error {
 func (m Manifest) CheckTable() []Check {
 	out := Checks()
 	for i, c := range out {
-		if cc, ok := m.Checks[c.Code]; ok {
+		of := c.Code
+		if c.ClassesOf != "" {
+			of = c.ClassesOf
+		}
+		if cc, ok := m.Checks[of]; ok {
 			out[i].Classes = slices.Clone(cc.Classes)
 			out[i].ReviewOnlyClasses = slices.Clone(cc.ReviewOnlyClasses)
 		}

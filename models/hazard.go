@@ -22,56 +22,14 @@ const (
 	ReviewScore float32 = 0.35
 )
 
-// Location tags of the place a photo shows, taken from the checklist item it
-// belongs to. The tags and their labels are the vocabulary's (inspect/vocab.go).
-const (
-	LocationCorridor  = inspect.LocationCorridor
-	LocationStairwell = inspect.LocationStairwell
-	LocationExit      = inspect.LocationExit
-	LocationLobby     = inspect.LocationLobby
-	LocationRoom      = inspect.LocationRoom
-	LocationKitchen   = inspect.LocationKitchen
-	LocationBikeStore = inspect.LocationBikeStore
-	LocationOutdoors  = inspect.LocationOutdoors
-)
-
-// Locations lists the known location tags.
-func Locations() []string { return inspect.LocationTags() }
-
-// locationAliases maps other spellings inspectors and rule packs use to the tags above.
-var locationAliases = map[string]string{
-	"hallway": LocationCorridor, "hall": LocationCorridor, "passage": LocationCorridor,
-	"stairs": LocationStairwell, "staircase": LocationStairwell, "stairway": LocationStairwell,
-	"emergency_exit": LocationExit, "fire_exit": LocationExit, "exit_door": LocationExit,
-	"entrance_hall": LocationLobby, "foyer": LocationLobby,
-	"bedroom": LocationRoom, "living_room": LocationRoom, "guest_room": LocationRoom,
-	"storeroom": LocationRoom, "store_room": LocationRoom, "storage": LocationRoom, "warehouse": LocationRoom,
-	"shop":      inspect.LocationStorefront,
-	"bike_shed": LocationBikeStore, "bicycle_store": LocationBikeStore, "bike_room": LocationBikeStore,
-	"outside": LocationOutdoors, "outdoor": LocationOutdoors, "street": LocationOutdoors, "yard": LocationOutdoors,
-}
-
-// NormalizeLocation returns the canonical tag for a location as written ("Bike store",
-// "bedroom", "fire-exit"), and false when it is not a known place.
-func NormalizeLocation(s string) (string, bool) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	t = strings.NewReplacer(" ", "_", "-", "_").Replace(t)
-	if slices.Contains(Locations(), t) {
-		return t, true
-	}
-	if a, ok := locationAliases[t]; ok {
-		return a, true
-	}
-	return t, false
-}
-
 // Rule kinds of a Check.
 const (
 	// RulePresent holds when any detection of the check's classes is in the photo.
 	RulePresent = "present"
 	// RuleFloorBand holds when detections of the check's classes cover at least
-	// MinCoverage of the Band's area together, or one of them spans at least MinSpan of
-	// the band's width.
+	// MinCoverage of the Band's area together, or together take at least MinSpan of the
+	// band's width (the union of their widths: things against both walls narrow a
+	// route as much as one thing across its middle).
 	RuleFloorBand = "floor_band"
 )
 
@@ -80,14 +38,25 @@ type Band struct {
 	X1, Y1, X2, Y2 float32
 }
 
-// Check is one AI hazard check: a rule over detections plus the photo's location. The
-// table of checks is data; MapFlags evaluates it without code per hazard.
+// Check is one AI hazard check, or one of several rules of a check: a rule over
+// detections plus the photo's location. The table of checks is data; MapFlags
+// evaluates it without code per hazard. Rows that share a Code are one check: they
+// raise one flag, the surest of them, with the boxes and reasons of all that agree.
 type Check struct {
 	Code  string `json:"code"`
 	Title string `json:"title"`
-	// Locations are the places where the check applies when the checklist item does
-	// not name its checks.
+	// Locations are the places where the rule applies when the checklist item does
+	// not name its checks. A checklist item that names the check runs the rules that
+	// list the photo's place, or the check's first rule at a place none of them lists.
 	Locations []string `json:"locations"`
+	// NotAt are places where the rule never runs, even when a checklist item names
+	// the check: another check reports what it would see there.
+	NotAt []string `json:"not_at,omitempty"`
+	// ClassesOf names the check whose classes this rule counts (and a model
+	// manifest's mapping of them); empty for the rule's own Code.
+	ClassesOf string `json:"classes_of,omitempty"`
+	// Note, when set, follows the rule's reason: why it holds here.
+	Note string `json:"note,omitempty"`
 	// Classes are the detection classes that count.
 	Classes []string `json:"classes"`
 	// ReviewOnlyClasses count too, but can only raise "needs review": the model sees
@@ -110,31 +79,63 @@ var obstructionClasses = []string{
 	"bicycle", "motorcycle", "skateboard",
 }
 
-// checkTable is the hazard checks the detector can support. It is never modified; use
-// Checks for a copy.
+// twoWheelerClasses are the COCO classes of a bicycle, e-bike or motorcycle; a
+// skateboard may be an e-scooter, so it only raises "needs review".
+var (
+	twoWheelerClasses           = []string{"bicycle", "motorcycle"}
+	twoWheelerReviewOnlyClasses = []string{"skateboard"}
+)
+
+// checkTable is the hazard checks the detector can support, from the regulations in
+// shared/research/regulations.md. It is never modified; use Checks for a copy.
 var checkTable = []Check{
 	{
+		// No e-bike parking in lobbies, corridors, stairs (5号令 §37, R14, T14), shops
+		// and their doorways (S10), rooms and dormitories (R14), lifts (广东 §25).
+		// Not at an exit: there a two-wheeler blocks the exit, whichever side of the
+		// door it stands, and escape_route_obstructed reports it.
 		Code:              inspect.CheckTwoWheelerIndoor,
 		Title:             "bicycle, e-bike or motorcycle parked indoors",
 		Locations:         indoorLocations,
-		Classes:           []string{"bicycle", "motorcycle"},
-		ReviewOnlyClasses: []string{"skateboard"},
+		NotAt:             []string{LocationExit},
+		Classes:           twoWheelerClasses,
+		ReviewOnlyClasses: twoWheelerReviewOnlyClasses,
 		Rule:              RulePresent,
 		FlagScore:         FlagScore,
 		ReviewScore:       ReviewScore,
 	},
 	{
-		Code:      inspect.CheckEscapeRouteObstructed,
-		Title:     "escape route or exit obstructed",
-		Locations: []string{LocationExit, LocationCorridor},
-		Classes:   obstructionClasses,
-		Rule:      RuleFloorBand,
-		// The floor in front of the camera: the central 60 % of the width, the lower 40 %.
-		Band:        Band{X1: 0.2, Y1: 0.6, X2: 0.8, Y2: 1.0},
+		// The floor of an escape route, wall to wall: the lower half of the photo, so
+		// things stood along either wall count as much as things in the middle.
+		// Together they must cover a quarter of it or take 30 % of its width (about
+		// what takes a 1.4 m corridor under the 1.1 m of GB 50016 §5.5.18 for homes).
+		// A checklist item that names this check at another place (an equipment room
+		// kept clear, H09) runs this rule.
+		Code:        inspect.CheckEscapeRouteObstructed,
+		Title:       "escape route or exit obstructed",
+		Locations:   []string{LocationExit, LocationCorridor, LocationStairwell},
+		Classes:     obstructionClasses,
+		Rule:        RuleFloorBand,
+		Band:        Band{X1: 0, Y1: 0.5, X2: 1, Y2: 1},
 		MinCoverage: 0.25,
-		MinSpan:     0.6,
+		MinSpan:     0.3,
 		FlagScore:   FlagScore,
 		ReviewScore: ReviewScore,
+	},
+	{
+		// At an exit a two-wheeler is an obstruction anywhere in the photo, inside or
+		// outside the door: parking keeps 6 m from building exits (E06), none "at the
+		// door" (S10, E17).
+		Code:              inspect.CheckEscapeRouteObstructed,
+		Title:             "two-wheeler at an exit",
+		Locations:         []string{LocationExit},
+		ClassesOf:         inspect.CheckTwoWheelerIndoor,
+		Note:              "a two-wheeler blocks an exit whichever side of the door it stands",
+		Classes:           twoWheelerClasses,
+		ReviewOnlyClasses: twoWheelerReviewOnlyClasses,
+		Rule:              RulePresent,
+		FlagScore:         FlagScore,
+		ReviewScore:       ReviewScore,
 	},
 }
 
@@ -143,6 +144,7 @@ func Checks() []Check {
 	out := make([]Check, len(checkTable))
 	for i, c := range checkTable {
 		c.Locations = slices.Clone(c.Locations)
+		c.NotAt = slices.Clone(c.NotAt)
 		c.Classes = slices.Clone(c.Classes)
 		c.ReviewOnlyClasses = slices.Clone(c.ReviewOnlyClasses)
 		out[i] = c
@@ -150,7 +152,7 @@ func Checks() []Check {
 	return out
 }
 
-// CheckByCode returns the check with the given code.
+// CheckByCode returns the check with the given code (its first rule).
 func CheckByCode(code string) (Check, bool) {
 	for _, c := range Checks() {
 		if c.Code == code {
@@ -171,8 +173,8 @@ type Flag struct {
 
 // MapFlags evaluates the hazard checks on the detections of one imgW×imgH photo taken at
 // location. checks names the checks to run (the checklist item's own list, run whatever
-// the location); nil runs every check whose Locations include location. Flags come in
-// the order of the check table.
+// the location, except where a rule's NotAt keeps it out); nil runs every check whose
+// Locations include location. Flags come in the order of the check table, one per check.
 func MapFlags(dets []Detection, imgW, imgH int, location string, checks []string) []Flag {
 	return MapChecks(checkTable, dets, imgW, imgH, location, checks)
 }
@@ -183,19 +185,58 @@ func MapChecks(table []Check, dets []Detection, imgW, imgH int, location string,
 	loc, _ := NormalizeLocation(location)
 	var flags []Flag
 	for i := range table {
-		c := &table[i]
-		if checks != nil {
-			if !slices.Contains(checks, c.Code) {
-				continue
-			}
-		} else if !slices.Contains(c.Locations, loc) {
+		if !runs(table, i, loc, checks) {
 			continue
 		}
-		if f, ok := c.evaluate(dets, imgW, imgH, loc); ok {
+		f, ok := table[i].evaluate(dets, imgW, imgH, loc)
+		if !ok {
+			continue
+		}
+		if j := slices.IndexFunc(flags, func(g Flag) bool { return g.Code == f.Code }); j >= 0 {
+			flags[j] = mergeFlags(flags[j], f)
+		} else {
 			flags = append(flags, f)
 		}
 	}
 	return flags
+}
+
+// runs reports whether rule i of table runs on a photo taken at loc. Unasked (checks
+// nil), a rule runs at its Locations. Named by the checklist item, a check runs its
+// rules that list loc, or its first rule when none does, but never a rule at its NotAt.
+func runs(table []Check, i int, loc string, checks []string) bool {
+	c := &table[i]
+	if checks == nil {
+		return slices.Contains(c.Locations, loc)
+	}
+	if !slices.Contains(checks, c.Code) || slices.Contains(c.NotAt, loc) {
+		return false
+	}
+	if slices.Contains(c.Locations, loc) {
+		return true
+	}
+	sameCode := func(o Check) bool { return o.Code == c.Code }
+	listed := slices.ContainsFunc(table, func(o Check) bool { return sameCode(o) && slices.Contains(o.Locations, loc) })
+	return !listed && slices.IndexFunc(table, sameCode) == i
+}
+
+// mergeFlags joins two flags of one check raised by different rules: the surer status
+// wins; at the same status the boxes (each once) and the reasons add up.
+func mergeFlags(a, b Flag) Flag {
+	if a.Status != b.Status {
+		if b.Status == StatusFlag {
+			return b
+		}
+		return a
+	}
+	a.Score = max(a.Score, b.Score)
+	for _, r := range b.Boxes {
+		if !slices.Contains(a.Boxes, r) {
+			a.Boxes = append(a.Boxes, r)
+		}
+	}
+	a.Reason += "; " + b.Reason
+	return a
 }
 
 // evaluate runs the check first with only the detections sure enough to flag, then with
@@ -227,12 +268,15 @@ func (c *Check) evaluate(dets []Detection, imgW, imgH int, loc string) (Flag, bo
 		switch c.Rule {
 		case RulePresent:
 			hits = cands
-			why = fmt.Sprintf("%s in a %s photo", describe(hits), placeName(loc))
+			why = fmt.Sprintf("%s in %s photo", describe(hits), withArticle(placeName(loc)))
 		case RuleFloorBand:
 			hits, why = c.floorBand(cands, imgW, imgH, loc)
 		}
 		if len(hits) == 0 {
 			continue
+		}
+		if c.Note != "" {
+			why += ": " + c.Note
 		}
 		f := Flag{Code: c.Code, Status: lv.status, Reason: why}
 		for _, h := range hits {
@@ -245,7 +289,7 @@ func (c *Check) evaluate(dets []Detection, imgW, imgH int, loc string) (Flag, bo
 }
 
 // floorBand returns the detections in the band when together they cover MinCoverage of
-// it, or one spans MinSpan of its width; nil otherwise.
+// it, or take MinSpan of its width; nil otherwise.
 func (c *Check) floorBand(cands []Detection, imgW, imgH int, loc string) ([]Detection, string) {
 	w, h := float32(imgW), float32(imgH)
 	band := Rect{X1: c.Band.X1 * w, Y1: c.Band.Y1 * h, X2: c.Band.X2 * w, Y2: c.Band.Y2 * h}
@@ -253,9 +297,7 @@ func (c *Check) floorBand(cands []Detection, imgW, imgH int, loc string) ([]Dete
 		return nil, ""
 	}
 	var in []Detection
-	var clipped []Rect
-	var widest Detection
-	var span float32
+	var clipped, widths []Rect
 	for _, d := range cands {
 		x := d.Box.Intersect(band)
 		if x.Area() <= 0 {
@@ -263,16 +305,18 @@ func (c *Check) floorBand(cands []Detection, imgW, imgH int, loc string) ([]Dete
 		}
 		in = append(in, d)
 		clipped = append(clipped, x)
-		if s := x.Width() / band.Width(); s > span {
-			span, widest = s, d
-		}
+		widths = append(widths, Rect{X1: x.X1, Y1: 0, X2: x.X2, Y2: 1})
+	}
+	if len(in) == 0 {
+		return nil, ""
 	}
 	cover := unionArea(clipped) / band.Area()
+	span := unionArea(widths) / band.Width()
 	switch {
 	case cover >= c.MinCoverage:
-		return in, fmt.Sprintf("%s cover %.0f%% of the floor band of this %s photo", describe(in), 100*cover, placeName(loc))
-	case span >= c.MinSpan:
-		return []Detection{widest}, fmt.Sprintf("%s spans %.0f%% of the width of the floor band of this %s photo", describe([]Detection{widest}), 100*span, placeName(loc))
+		return in, fmt.Sprintf("%s cover %.0f%% of the floor of this %s photo", describe(in), 100*cover, placeName(loc))
+	case c.MinSpan > 0 && span >= c.MinSpan:
+		return in, fmt.Sprintf("%s take %.0f%% of the width of the floor of this %s photo", describe(in), 100*span, placeName(loc))
 	}
 	return nil, ""
 }
@@ -318,6 +362,14 @@ func describe(ds []Detection) string {
 		parts = append(parts, fmt.Sprintf("%s %.2f", d.Class, d.Score))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// withArticle puts "a" or "an" before a noun phrase.
+func withArticle(s string) string {
+	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
 }
 
 func placeName(loc string) string {
