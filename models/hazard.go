@@ -107,8 +107,10 @@ var checkTable = []Check{
 	{
 		// The floor of an escape route, wall to wall: the lower half of the photo, so
 		// things stood along either wall count as much as things in the middle.
-		// Together they must cover a quarter of it or take 30 % of its width (about
-		// what takes a 1.4 m corridor under the 1.1 m of GB 50016 §5.5.18 for homes).
+		// Together they must cover a quarter of it or take 30 % of its width: a
+		// judgement, not a regulation's figure (GB 35181 makes exits under 80 % of
+		// their required width a major hazard, S01), with room for the photo's width
+		// at a thing's foot being only roughly the corridor's.
 		// A checklist item that names this check at another place (an equipment room
 		// kept clear, H09) runs this rule.
 		Code:        inspect.CheckEscapeRouteObstructed,
