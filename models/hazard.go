@@ -316,9 +316,9 @@ func (c *Check) floorBand(cands []Detection, imgW, imgH int, loc string) ([]Dete
 	span := unionArea(widths) / band.Width()
 	switch {
 	case cover >= c.MinCoverage:
-		return in, fmt.Sprintf("%s cover %.0f%% of the floor of this %s photo", describe(in), 100*cover, placeName(loc))
+		return in, fmt.Sprintf("%s %s %.0f%% of the floor of this %s photo", describe(in), verb(in, "covers", "cover"), 100*cover, placeName(loc))
 	case c.MinSpan > 0 && span >= c.MinSpan:
-		return in, fmt.Sprintf("%s take %.0f%% of the width of the floor of this %s photo", describe(in), 100*span, placeName(loc))
+		return in, fmt.Sprintf("%s %s %.0f%% of the width of the floor of this %s photo", describe(in), verb(in, "takes", "take"), 100*span, placeName(loc))
 	}
 	return nil, ""
 }
@@ -364,6 +364,14 @@ func describe(ds []Detection) string {
 		parts = append(parts, fmt.Sprintf("%s %.2f", d.Class, d.Score))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// verb picks the verb's form for one detection or several.
+func verb(ds []Detection, one, several string) string {
+	if len(ds) == 1 {
+		return one
+	}
+	return several
 }
 
 // withArticle puts "a" or "an" before a noun phrase.
