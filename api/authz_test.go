@@ -98,23 +98,23 @@ func matrix() []matrixRoute {
 			return request{"PUT", fmt.Sprintf("%s/sites/%d", p, s.site.ID), siteInput(w, s, s.site.Name)}
 		}, [actors][2]int{same(200), ownOnly(200), same(403), same(403), same(401)}},
 		{"GET /api/v1/inspections", func(w *world, s *scope, n int) request { return request{"GET", p + "/inspections", nil} },
-			[actors][2]int{same(200), same(200), same(200), same(403), same(401)}},
+			[actors][2]int{same(200), same(200), same(200), same(200), same(401)}}, // a merchant's: their self-inspections
 		{"POST /api/v1/inspections", func(w *world, s *scope, n int) request {
 			return request{"POST", p + "/inspections", api.AssignmentInput{SiteID: s.site.ID, InspectorID: s.inspector.ID, Due: due}}
 		}, [actors][2]int{same(201), ownOnly(201), same(403), same(403), same(401)}},
 		{"GET /api/v1/inspections/:id", func(w *world, s *scope, n int) request {
 			return request{"GET", fmt.Sprintf("%s/inspections/%d", p, w.assigned(s).ID), nil}
-		}, [actors][2]int{same(200), ownOnly(200), ownOnly(200), same(403), same(401)}},
+		}, [actors][2]int{same(200), ownOnly(200), ownOnly(200), same(404), same(401)}},
 		{"POST /api/v1/inspections/:id/start", func(w *world, s *scope, n int) request {
 			return request{"POST", fmt.Sprintf("%s/inspections/%d/start", p, w.assigned(s).ID), nil}
 		}, [actors][2]int{same(403), {403, 404}, ownOnly(200), same(403), same(401)}},
 		{"PUT /api/v1/inspections/:id/items/:code", func(w *world, s *scope, n int) request {
 			d := w.startedInspection(s)
 			return request{"PUT", fmt.Sprintf("%s/inspections/%d/items/%s", p, d.ID, d.Items[0].Code), api.AnswerInput{Answer: inspect.AnswerPass}}
-		}, [actors][2]int{same(403), {403, 404}, ownOnly(200), same(403), same(401)}},
+		}, [actors][2]int{same(403), {403, 404}, ownOnly(200), same(404), same(401)}},
 		{"POST /api/v1/inspections/:id/submit", func(w *world, s *scope, n int) request {
 			return request{"POST", fmt.Sprintf("%s/inspections/%d/submit", p, w.completeInspection(s).ID), nil}
-		}, [actors][2]int{same(403), {403, 404}, ownOnly(200), same(403), same(401)}},
+		}, [actors][2]int{same(403), {403, 404}, ownOnly(200), same(404), same(401)}},
 		{"POST /api/v1/inspections/:id/return", func(w *world, s *scope, n int) request {
 			d := w.completeInspection(s)
 			if _, err := w.svc.Inspections.SubmitInspection(w.ctx, s.inspectorP, d.ID); err != nil {

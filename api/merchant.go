@@ -152,3 +152,7 @@ func (h *v1) visitRequests(ctx context.Context, p inspect.Principal, q Page) (Li
 		return h.cfg.Inspections.VisitRequests(ctx, p, after, limit)
 	}, func(v inspect.VisitRequest) int64 { return v.ID })
 }
+
+func (h *v1) selfInspect(ctx context.Context, p inspect.Principal, in ByID) (inspect.InspectionDetail, error) {
+	return h.cfg.Inspections.SelfInspect(ctx, p, in.ID)
+}

@@ -84,12 +84,12 @@ func (h *v1) routes() []Route {
 		route("GET", p+"/sites/:id/dossier.pdf", staff, "The site's file as a printable A4 PDF (Chinese)", h.dossierPDF),
 		route("PUT", p+"/sites/:id", managers, "Replace a site's fields", h.updateSite),
 
-		route("GET", p+"/inspections", staff, "Inspections: an inspector's own, an officer's area, all for admins", h.listInspections),
+		route("GET", p+"/inspections", anyRole, "Inspections: an inspector's own, an officer's area, all for admins, a merchant's own self-inspections", h.listInspections),
 		route("POST", p+"/inspections", managers, "Assign a site to an inspector with a due date", h.assignInspection).created(),
-		route("GET", p+"/inspections/:id", staff, "An inspection with its site and checklist items", h.getInspection),
+		route("GET", p+"/inspections/:id", anyRole, "An inspection with its site and checklist items", h.getInspection),
 		route("POST", p+"/inspections/:id/start", staff, "Start: generate and store the checklist (assigned inspector)", h.startInspection),
-		route("PUT", p+"/inspections/:id/items/:code", staff, "Answer one item: pass, fail (fixed_on_spot or hazard) or na (assigned inspector)", h.answerItem),
-		route("POST", p+"/inspections/:id/submit", staff, "Submit: every item answered, every photo there (assigned inspector)", h.submitInspection),
+		route("PUT", p+"/inspections/:id/items/:code", anyRole, "Answer one item: pass, fail (fixed_on_spot or hazard) or na (assigned inspector; the merchant of a self-inspection, whose failed items are hazards with the rule's severity and deadline)", h.answerItem),
+		route("POST", p+"/inspections/:id/submit", anyRole, "Submit: every item answered, every photo there (assigned inspector, or the merchant of a self-inspection)", h.submitInspection),
 		route("POST", p+"/inspections/:id/return", managers, "Return a submitted inspection for correction", h.returnInspection),
 		route("POST", p+"/inspections/:id/reassign", managers, "Give an inspection that has not started to another inspector", h.reassignInspection),
 
@@ -106,6 +106,7 @@ func (h *v1) routes() []Route {
 		route("POST", p+"/hazards/:id/reassign", managers, "Give a hazard's re-inspection to another inspector of its grid", h.reassignHazard),
 
 		route("GET", p+"/merchant/hazards", merchants, "The hazards of the merchant's premises in plain words: legal basis, deadline, proof needed", h.merchantHazards),
+		route("POST", p+"/merchant/sites/:id/self-inspections", merchants, "Begin a self-inspection (自查自纠) of one's premises: the site's checklist, started at once; answer, photograph and submit it through /inspections/{id}; failed items become self-reported hazards for the grid's inspector", h.selfInspect).created(),
 		route("POST", p+"/merchant/visit-requests", merchants, "Ask for a visit to one's premises (预约呼叫): advice, or an early re-inspection after fixing; it becomes an inspection on the grid inspector's list with the note, due within 48 h", h.requestVisit).created(),
 		route("GET", p+"/merchant/visit-requests", merchants, "The merchant's own visit requests, newest first", h.visitRequests),
 		route("POST", p+"/merchant/hazards/:id/proof", []inspect.Role{inspect.RoleMerchant, inspect.RoleInspector}, "Submit rectification proof: photos already uploaded to the hazard and a note", h.submitProof),

@@ -56,6 +56,7 @@ type InspectionService interface {
 	ReassignInspection(ctx context.Context, p inspect.Principal, id, inspectorID int64) (inspect.Inspection, error)
 	RequestVisit(ctx context.Context, p inspect.Principal, siteID int64, kind inspect.VisitKind, note string) (inspect.VisitRequest, error)
 	VisitRequests(ctx context.Context, p inspect.Principal, afterID int64, limit int) ([]inspect.VisitRequest, error)
+	SelfInspect(ctx context.Context, p inspect.Principal, siteID int64) (inspect.InspectionDetail, error)
 }
 
 // PhotoService is evidence photos: originals, thumbnails and the annotated copy.

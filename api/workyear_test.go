@@ -48,6 +48,9 @@ func workYearMatrix() []matrixRoute {
 		{"GET /api/v1/plans", list("/plans"), [actors][2]int{same(200), same(200), same(403), same(403), same(401)}},
 		{"POST /api/v1/plans/:id/run", plan("/run", "POST"), [actors][2]int{same(200), ownOnly(200), same(403), same(403), same(401)}},
 		{"GET /api/v1/plans/:id/draws", plan("/draws", "GET"), [actors][2]int{same(200), ownOnly(200), same(403), same(403), same(401)}},
+		{"POST /api/v1/merchant/sites/:id/self-inspections", func(w *world, s *scope, n int) request {
+			return request{"POST", fmt.Sprintf("%s/merchant/sites/%d/self-inspections", p, s.site.ID), nil}
+		}, [actors][2]int{same(403), same(403), same(403), ownOnly(201), same(401)}},
 		{"GET /api/v1/public/draws", list("/public/draws"), [actors][2]int{same(200), same(200), same(200), same(200), same(200)}},
 		{"POST /api/v1/integrations/keys", func(w *world, s *scope, n int) request {
 			return request{"POST", p + "/integrations/keys", map[string]string{"name": fmt.Sprintf("hotline %d", n)}}

@@ -99,13 +99,16 @@ func CanManageSite(p Principal, s Site) bool {
 	return p.User.Role != RoleInspector && p.CanEditSite(s)
 }
 
-// CanListInspections reports whether p lists inspections at all: merchants see
-// the hazards of their premises, not the inspections.
-func CanListInspections(p Principal) bool { return p.User.Role != RoleMerchant }
+// CanListInspections reports whether p lists inspections at all: everyone, a
+// merchant only their own self-inspections (OwnInspectionsOnly); of the others'
+// inspections merchants see the hazards, not the inspections.
+func CanListInspections(p Principal) bool { return true }
 
 // OwnInspectionsOnly reports whether p's list of inspections is only those
-// assigned to p (inspectors).
-func OwnInspectionsOnly(p Principal) bool { return p.User.Role == RoleInspector }
+// assigned to p: inspectors, and merchants (their self-inspections).
+func OwnInspectionsOnly(p Principal) bool {
+	return p.User.Role == RoleInspector || p.User.Role == RoleMerchant
+}
 
 // CanReadKPIs reports whether p's role reads KPIs: the safety office. Which units
 // is p.InScope's question.
@@ -179,24 +182,35 @@ func (p Principal) CanPlan(unit int64) bool { return p.manages(unit) }
 
 // CanSeeInspection reports whether the principal may see the inspection of site s:
 // the assigned inspector, admins and safety officers with the site in scope.
-// Merchants see the hazards that come out of it, not the inspection.
+// Merchants see the hazards that come out of it, not the inspection, except their
+// own self-inspections; inspectors see the self-inspections of their grids too.
 func (p Principal) CanSeeInspection(insp Inspection, s Site) bool {
 	switch p.User.Role {
 	case RoleAdmin:
 		return true
 	case RoleInspector:
-		return insp.InspectorID == p.User.ID
+		// their own, and the self-inspections of the sites of their grids
+		return insp.InspectorID == p.User.ID || insp.SelfCheck && p.InScope(s.GridID)
 	case RoleSafetyOfficer:
 		return p.InScope(s.GridID)
+	case RoleMerchant:
+		return insp.SelfCheck && insp.InspectorID == p.User.ID && p.ownsSite(s.ID)
 	}
 	return false
 }
 
 // CanActOnInspection reports whether the principal may start the inspection, answer
-// its items, attach photos and submit it: only the inspector it is assigned to.
-// Nobody else fills in an inspector's findings, admins included.
+// its items, attach photos and submit it: only the inspector it is assigned to,
+// or for a self-inspection the merchant who began it (while still linked to the
+// site). Nobody else fills in an inspector's findings, admins included.
 func (p Principal) CanActOnInspection(insp Inspection) bool {
-	return p.User.Role == RoleInspector && insp.InspectorID != 0 && insp.InspectorID == p.User.ID
+	if insp.InspectorID == 0 || insp.InspectorID != p.User.ID {
+		return false
+	}
+	if insp.SelfCheck {
+		return p.User.Role == RoleMerchant && p.ownsSite(insp.SiteID)
+	}
+	return p.User.Role == RoleInspector
 }
 
 // CanReviewInspection reports whether the principal may return a submitted

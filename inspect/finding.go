@@ -77,6 +77,9 @@ func RecordFinding(r FindingRequest) (FindingOutcome, error) {
 			"level": h.Level, "unit_id": h.UnitID, "rule_code": h.RuleCode, "rule_version": h.RuleVersion,
 			"inspection_id": h.InspectionID, "inspector_id": h.InspectorID, "note": h.Note,
 		}
+		if h.SelfReported {
+			payload["self_reported"] = true
+		}
 		if plan, ok := PlanDeadline(h, r.Policy, r.At); ok {
 			out.Effects.Schedule = &plan
 		}

@@ -75,10 +75,13 @@ type Hazard struct {
 	Escalations  int    `json:"escalations"`
 	Returns      int    `json:"returns"` // times returned for correction; feeds the return rate
 	// Deadline is the rectification deadline at the current level.
-	Deadline  time.Time  `json:"deadline"`
-	Rating    int        `json:"rating,omitempty"` // the merchant's 1–5 rating after closure; 0 = none
-	CreatedAt time.Time  `json:"created_at"`
-	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+	Deadline time.Time `json:"deadline"`
+	Rating   int       `json:"rating,omitempty"` // the merchant's 1–5 rating after closure; 0 = none
+	// SelfReported marks a hazard the merchant found in their own
+	// self-inspection (自查自纠); the KPIs count these apart.
+	SelfReported bool       `json:"self_reported,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
 }
 
 // ListedSupervision reports whether h is under listed supervision (挂牌督办): an
@@ -103,6 +106,8 @@ type Finding struct {
 	// Deadline is the inspector's choice, or zero for the default (HazardDeadline).
 	Deadline        time.Time
 	RuleRectifyDays int // the rule's rectification days; 0 when the rule sets none
+	// SelfReported marks a finding of a merchant's self-inspection.
+	SelfReported bool
 }
 
 // NewHazard returns the open hazard for finding f, recorded at now: responsible unit
@@ -150,6 +155,7 @@ func NewHazard(f Finding, now time.Time, p TimeLimitPolicy) (Hazard, error) {
 		UnitID:       f.GridID,
 		Observations: 1,
 		Deadline:     deadline,
+		SelfReported: f.SelfReported,
 		CreatedAt:    now,
 	}, nil
 }

@@ -39,7 +39,10 @@ type Inspection struct {
 	ReturnReason string `json:"return_reason,omitempty"`
 	// RequestNote is the merchant's note when the inspection answers their request
 	// for a visit (RequestVisit).
-	RequestNote string     `json:"request_note,omitempty"`
+	RequestNote string `json:"request_note,omitempty"`
+	// SelfCheck marks a merchant's self-inspection (NewSelfInspection): its
+	// InspectorID and AssignedBy are the merchant.
+	SelfCheck   bool       `json:"self_check,omitempty"`
 	Returns     int        `json:"returns"` // how often it was returned; feeds the return rate
 	CreatedAt   time.Time  `json:"created_at"`
 	StartedAt   *time.Time `json:"started_at,omitempty"`

@@ -32,6 +32,10 @@ type KPICounts struct {
 	Ratings         int64 `json:"ratings"`
 	RatingSum       int64 `json:"rating_sum"`
 	RatingsAtLeast4 int64 `json:"ratings_at_least_4"`
+	// SelfReceived and SelfClosed are the parts of Received and Closed that the
+	// merchants reported themselves in a self-inspection (自查自纠).
+	SelfReceived int64 `json:"self_received"`
+	SelfClosed   int64 `json:"self_closed"`
 }
 
 // Rate is a share with its numerator and denominator, so a dashboard can show
@@ -79,6 +83,18 @@ type KPI struct {
 	Satisfaction Satisfaction `json:"satisfaction"`
 	// Returned (退回率) is findings returned for correction / findings reviewed.
 	Returned Rate `json:"returned"`
+	// SelfReported are the hazards merchants reported in their own
+	// self-inspections, shown apart: they are part of Volume and Completion (the
+	// office still sees them rectified), but were not found by an inspector.
+	SelfReported SelfReported `json:"self_reported"`
+}
+
+// SelfReported counts the self-reported hazards among those of a KPI report.
+type SelfReported struct {
+	// Volume is the self-reported hazards received.
+	Volume int64 `json:"volume"`
+	// Completion is those of them closed / received.
+	Completion Rate `json:"completion"`
 }
 
 // Satisfaction is the average of the 1–5 star ratings and the share of 4 or 5.
@@ -102,6 +118,9 @@ func ComputeKPI(c KPICounts) (KPI, error) {
 		{"closed_on_time", c.ClosedOnTime, c.Closed, "closed"},
 		{"returned", c.Returned, c.Findings, "findings"},
 		{"ratings_at_least_4", c.RatingsAtLeast4, c.Ratings, "ratings"},
+		{"self_received", c.SelfReceived, c.Received, "received"},
+		{"self_closed", c.SelfClosed, c.SelfReceived, "self_received"},
+		{"self_closed", c.SelfClosed, c.Closed, "closed"},
 	} {
 		if p.num < 0 || p.den < 0 || p.num > p.den {
 			return KPI{}, fmt.Errorf("kpi counts: %s %d against %s %d", p.name, p.num, p.wholeName, p.den)
@@ -118,6 +137,7 @@ func ComputeKPI(c KPICounts) (KPI, error) {
 		OnTime:       Rate{c.ClosedOnTime, c.Closed},
 		Satisfaction: Satisfaction{Share4Plus: Rate{c.RatingsAtLeast4, c.Ratings}},
 		Returned:     Rate{c.Returned, c.Findings},
+		SelfReported: SelfReported{Volume: c.SelfReceived, Completion: Rate{c.SelfClosed, c.SelfReceived}},
 	}
 	if c.Ratings > 0 {
 		avg := float64(c.RatingSum) / float64(c.Ratings)
@@ -186,4 +206,5 @@ func (r KPIReport) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  on time (及时率)           %s\n", rate(r.OnTime))
 	fmt.Fprintf(w, "  satisfaction (满意率)      average %s, 4 or 5 stars %s\n", avg, rate(r.Satisfaction.Share4Plus))
 	fmt.Fprintf(w, "  returned (退回率)          %s\n", rate(r.Returned))
+	fmt.Fprintf(w, "  self-reported (自查上报)   %d, closed %s\n", r.SelfReported.Volume, rate(r.SelfReported.Completion))
 }

@@ -18,9 +18,9 @@ import (
 // insertInspection stores a new inspection (inspect.NewInspection's) and sets its
 // id.
 func insertInspection(ctx context.Context, tx pgx.Tx, insp *inspect.Inspection) error {
-	err := tx.QueryRow(ctx, `INSERT INTO inspections (site_id, inspector_id, assigned_by, due, status, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		insp.SiteID, insp.InspectorID, insp.AssignedBy, insp.Due, insp.Status, insp.CreatedAt).Scan(&insp.ID)
+	err := tx.QueryRow(ctx, `INSERT INTO inspections (site_id, inspector_id, assigned_by, due, status, self_check, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		insp.SiteID, insp.InspectorID, insp.AssignedBy, insp.Due, insp.Status, insp.SelfCheck, insp.CreatedAt).Scan(&insp.ID)
 	if err != nil {
 		return fmt.Errorf("insert the inspection of site %d: %w", insp.SiteID, err)
 	}

@@ -106,10 +106,10 @@ func (s *base) writeFinding(ctx context.Context, tx pgx.Tx, req inspect.FindingR
 func insertHazard(ctx context.Context, tx pgx.Tx, h inspect.Hazard, rule json.RawMessage) error {
 	return pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
 		_, err := sp.Exec(ctx, `INSERT INTO hazards (id, site_id, grid_id, rule_code, rule_version, rule, inspection_id, state,
-			severity, level, unit_id, inspector_id, note, observations, deadline, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			severity, level, unit_id, inspector_id, note, observations, deadline, self_reported, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			h.ID, h.SiteID, h.GridID, h.RuleCode, h.RuleVersion, rule, h.InspectionID, h.State, h.Severity, h.Level,
-			h.UnitID, h.InspectorID, h.Note, h.Observations, h.Deadline, h.CreatedAt)
+			h.UnitID, h.InspectorID, h.Note, h.Observations, h.Deadline, h.SelfReported, h.CreatedAt)
 		return err
 	})
 }

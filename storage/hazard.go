@@ -15,7 +15,7 @@ import (
 
 const hazardColumns = `h.id, h.site_id, h.grid_id, h.rule_code, h.rule_version, COALESCE(h.inspection_id, 0) AS inspection_id,
 	h.state, h.severity, h.level, h.unit_id, h.inspector_id, h.note, h.observations, h.escalations, h.returns,
-	h.deadline, h.rating, h.created_at, h.closed_at`
+	h.deadline, h.rating, h.self_reported, h.created_at, h.closed_at`
 
 // hazardRow is a hazard with the head of its event chain.
 type hazardRow struct {

@@ -13,7 +13,7 @@ import (
 )
 
 const inspectionColumns = `i.id, i.site_id, i.inspector_id, i.assigned_by, i.due, i.status, i.rule_version,
-	i.checklist, i.return_reason, ` + requestNoteColumn + `, i.returns, i.created_at, i.started_at, i.submitted_at`
+	i.checklist, i.return_reason, ` + requestNoteColumn + `, i.self_check, i.returns, i.created_at, i.started_at, i.submitted_at`
 
 // requestNoteColumn reads the note of the merchant's visit request an inspection
 // answers, "" for the rest.
@@ -21,7 +21,7 @@ const requestNoteColumn = `COALESCE((SELECT v.note FROM visit_requests v WHERE v
 
 // inspectionSummaryColumns leaves the (large) checklist out of lists.
 const inspectionSummaryColumns = `i.id, i.site_id, i.inspector_id, i.assigned_by, i.due, i.status, i.rule_version,
-	NULL::jsonb AS checklist, i.return_reason, ` + requestNoteColumn + `, i.returns, i.created_at, i.started_at, i.submitted_at`
+	NULL::jsonb AS checklist, i.return_reason, ` + requestNoteColumn + `, i.self_check, i.returns, i.created_at, i.started_at, i.submitted_at`
 
 func inspectionByID(ctx context.Context, q querier, id int64, lock bool) (inspect.Inspection, error) {
 	return queryOne[inspect.Inspection](ctx, q, lock, fmt.Sprintf("inspection %d", id),
@@ -208,48 +208,56 @@ func (s *InspectionService) StartInspection(ctx context.Context, p inspect.Princ
 		if err != nil {
 			return err
 		}
-		if insp.Status != inspect.InspectionAssigned {
-			_, err := insp.Start("", nil, s.now()) // the state conflict, worded by the domain
-			return err
-		}
-		profile, err := checklists.ParseProfile(site.Profile)
-		if err != nil {
-			return inspect.Errorf(inspect.ECONFLICT, "the profile of site %d is not valid (%s); ask the safety office to correct it", site.ID, inspect.ErrorMessage(err))
-		}
-		cl, err := s.rules.Generate(profile)
-		if err != nil {
-			return inspect.Errorf(inspect.ECONFLICT, "cannot generate the checklist of site %d: %s", site.ID, inspect.ErrorMessage(err))
-		}
-		raw, err := json.Marshal(cl)
-		if err != nil {
-			return fmt.Errorf("encode checklist: %w", err)
-		}
-		insp, err = insp.Start(cl.RuleVersion, raw, s.now())
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE inspections SET status = $2, rule_version = $3, checklist = $4, started_at = $5 WHERE id = $1`,
-			id, insp.Status, insp.RuleVersion, insp.Checklist, insp.StartedAt); err != nil {
-			return err
-		}
-		for i, it := range cl.Items {
-			rule, err := json.Marshal(it)
-			if err != nil {
-				return fmt.Errorf("encode checklist item %s: %w", it.Code, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO inspection_items (inspection_id, code, position, needs_photo, location, ai_checks,
-				rule_severity, rectify_days, rule) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-				id, it.Code, i, it.Evidence == checklists.EvidencePhoto, it.Location, nonNil(it.AIChecks),
-				it.Severity, it.RectifyDays, rule); err != nil {
-				return fmt.Errorf("insert item %s: %w", it.Code, err)
-			}
-		}
-		return nil
+		return s.start(ctx, tx, insp, site)
 	})
 	if err != nil {
 		return inspect.InspectionDetail{}, err
 	}
 	return s.Inspection(ctx, p, id)
+}
+
+// start starts inspection insp of site in tx: the checklist generated from the
+// site's profile by the rules in force, stored with the inspection and as its
+// items.
+func (s *InspectionService) start(ctx context.Context, tx pgx.Tx, insp inspect.Inspection, site inspect.Site) error {
+	id := insp.ID
+	if insp.Status != inspect.InspectionAssigned {
+		_, err := insp.Start("", nil, s.now()) // the state conflict, worded by the domain
+		return err
+	}
+	profile, err := checklists.ParseProfile(site.Profile)
+	if err != nil {
+		return inspect.Errorf(inspect.ECONFLICT, "the profile of site %d is not valid (%s); ask the safety office to correct it", site.ID, inspect.ErrorMessage(err))
+	}
+	cl, err := s.rules.Generate(profile)
+	if err != nil {
+		return inspect.Errorf(inspect.ECONFLICT, "cannot generate the checklist of site %d: %s", site.ID, inspect.ErrorMessage(err))
+	}
+	raw, err := json.Marshal(cl)
+	if err != nil {
+		return fmt.Errorf("encode checklist: %w", err)
+	}
+	insp, err = insp.Start(cl.RuleVersion, raw, s.now())
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE inspections SET status = $2, rule_version = $3, checklist = $4, started_at = $5 WHERE id = $1`,
+		id, insp.Status, insp.RuleVersion, insp.Checklist, insp.StartedAt); err != nil {
+		return err
+	}
+	for i, it := range cl.Items {
+		rule, err := json.Marshal(it)
+		if err != nil {
+			return fmt.Errorf("encode checklist item %s: %w", it.Code, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO inspection_items (inspection_id, code, position, needs_photo, location, ai_checks,
+			rule_severity, rectify_days, rule) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			id, it.Code, i, it.Evidence == checklists.EvidencePhoto, it.Location, nonNil(it.AIChecks),
+			it.Severity, it.RectifyDays, rule); err != nil {
+			return fmt.Errorf("insert item %s: %w", it.Code, err)
+		}
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {
@@ -275,6 +283,15 @@ func (s *InspectionService) AnswerItem(ctx context.Context, p inspect.Principal,
 		if err := insp.CanAnswer(); err != nil {
 			return err
 		}
+		selfInspector := int64(0) // the grid's inspector, for a self-inspection's hazard
+		if insp.SelfCheck {
+			if in, err = inspect.SelfCheckAnswer(in); err != nil {
+				return err
+			}
+			if selfInspector, err = gridInspector(ctx, tx, site.GridID); err != nil {
+				return err
+			}
+		}
 		if err := inspect.ValidateAnswer(in, now); err != nil {
 			return err
 		}
@@ -297,6 +314,12 @@ func (s *InspectionService) AnswerItem(ctx context.Context, p inspect.Principal,
 				SiteID: site.ID, GridID: site.GridID, RuleCode: it.Code, RuleVersion: insp.RuleVersion,
 				InspectionID: insp.ID, InspectorID: p.User.ID, Note: in.Note, Severity: in.Severity,
 				RuleSeverity: inspect.Severity(it.RuleSeverity), Deadline: in.Deadline, RuleRectifyDays: it.RectifyDays,
+			}
+			if insp.SelfCheck {
+				if selfInspector == 0 {
+					return inspect.Errorf(inspect.ECONFLICT, "grid %d has no inspector to take up hazard %s; the district's safety office must assign one", site.GridID, in.Code)
+				}
+				f = inspect.SelfFinding(f, selfInspector)
 			}
 			h, err := s.recordFinding(ctx, tx, f, it.Rule, in.Outcome == inspect.OutcomeFixedOnSpot, p.User.ID, now)
 			if err != nil {

@@ -26,9 +26,11 @@ const kpiSubtreeSQL = `WITH RECURSIVE down AS (
 //     when it closed (after any escalation);
 //   - findings: every hazard but those fixed on the spot (which never go to
 //     review); returned: those of them returned for correction at least once;
-//   - ratings, rating_sum, ratings_at_least_4: the merchants' 1–5 ratings.
+//   - ratings, rating_sum, ratings_at_least_4: the merchants' 1–5 ratings;
+//   - self_received, self_closed: the parts of received and closed that
+//     merchants reported themselves (self-inspection).
 //
-// The rollups' triggers (kpi_delta_of in migration 0120) count the same per
+// The rollups' triggers (kpi_delta_of in migrations 0120 and 0240) count the same per
 // hazard; TestKPIRollupExact holds them to it.
 const kpiRawColumns = `count(*) FILTER (WHERE state <> 'withdrawn') AS received,
 		count(*) FILTER (WHERE state IN ('closed_fixed', 'closed_on_spot')) AS closed,
@@ -37,7 +39,9 @@ const kpiRawColumns = `count(*) FILTER (WHERE state <> 'withdrawn') AS received,
 		count(*) FILTER (WHERE state <> 'closed_on_spot' AND returns > 0) AS returned,
 		count(*) FILTER (WHERE rating > 0) AS ratings,
 		COALESCE(sum(rating) FILTER (WHERE rating > 0), 0) AS rating_sum,
-		count(*) FILTER (WHERE rating >= 4) AS ratings_at_least_4`
+		count(*) FILTER (WHERE rating >= 4) AS ratings_at_least_4,
+		count(*) FILTER (WHERE self_reported AND state <> 'withdrawn') AS self_received,
+		count(*) FILTER (WHERE self_reported AND state IN ('closed_fixed', 'closed_on_spot')) AS self_closed`
 
 // kpiCountsRawSQL counts the KPI figures of the hazards found in unit $1's
 // subtree (their grid is in it) and recorded in [$2, $3) straight from the
@@ -47,7 +51,8 @@ const kpiCountsRawSQL = kpiSubtreeSQL + `SELECT ` + kpiRawColumns + `
 	FROM hazards WHERE grid_id IN (SELECT id FROM down) AND created_at >= $2 AND created_at < $3`
 
 // kpiRollupColumns are the names of the counts, the same in both rollups.
-const kpiRollupColumns = `received, closed, closed_on_time, findings, returned, ratings, rating_sum, ratings_at_least_4`
+const kpiRollupColumns = `received, closed, closed_on_time, findings, returned, ratings, rating_sum, ratings_at_least_4,
+	self_received, self_closed`
 
 // kpiSource is where one span of a period is counted from.
 type kpiSource int
@@ -131,8 +136,9 @@ func kpiCountsQuery(period inspect.Period) (string, []any) {
 	if len(branches) == 0 { // an empty period
 		branches = []string{"SELECT " + kpiRollupColumns + " FROM kpi_day WHERE grid_id = ANY($1) AND false"}
 	}
-	sums := make([]string, 0, 8)
-	for _, c := range strings.Split(kpiRollupColumns, ", ") {
+	var sums []string
+	for _, c := range strings.Split(kpiRollupColumns, ",") {
+		c = strings.TrimSpace(c)
 		sums = append(sums, fmt.Sprintf("COALESCE(sum(%s), 0)::bigint AS %[1]s", c))
 	}
 	return "SELECT " + strings.Join(sums, ", ") + "\n\tFROM (" + strings.Join(branches, "\n\t\tUNION ALL ") + ") parts", args
@@ -231,15 +237,17 @@ type KPIRollupCheck struct {
 const kpiRollupCheckSQL = `WITH raw AS (
 		SELECT (d).grid_id, (d).day, sum((d).received) AS received, sum((d).closed) AS closed,
 			sum((d).closed_on_time) AS closed_on_time, sum((d).findings) AS findings, sum((d).returned) AS returned,
-			sum((d).ratings) AS ratings, sum((d).rating_sum) AS rating_sum, sum((d).ratings_at_least_4) AS ratings_at_least_4
-		FROM (SELECT kpi_delta_of(grid_id, created_at, state, closed_at, deadline, returns, rating, 1) AS d FROM hazards) h
+			sum((d).ratings) AS ratings, sum((d).rating_sum) AS rating_sum, sum((d).ratings_at_least_4) AS ratings_at_least_4,
+			sum((d).self_received) AS self_received, sum((d).self_closed) AS self_closed
+		FROM (SELECT kpi_delta_of(grid_id, created_at, state, closed_at, deadline, returns, rating, self_reported, 1) AS d FROM hazards) h
 		GROUP BY 1, 2),
-	days AS (SELECT grid_id, day, ` + kpiRollupColumns + ` FROM kpi_day WHERE (` + kpiRollupColumns + `) <> (0, 0, 0, 0, 0, 0, 0, 0)),
-	months AS (SELECT grid_id, month, ` + kpiRollupColumns + ` FROM kpi_month WHERE (` + kpiRollupColumns + `) <> (0, 0, 0, 0, 0, 0, 0, 0)),
+	days AS (SELECT grid_id, day, ` + kpiRollupColumns + ` FROM kpi_day WHERE (` + kpiRollupColumns + `) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+	months AS (SELECT grid_id, month, ` + kpiRollupColumns + ` FROM kpi_month WHERE (` + kpiRollupColumns + `) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
 	months_of_days AS (
 		SELECT grid_id, date_trunc('month', day)::date AS month, sum(received)::bigint AS received, sum(closed)::bigint AS closed,
 			sum(closed_on_time)::bigint AS closed_on_time, sum(findings)::bigint AS findings, sum(returned)::bigint AS returned,
-			sum(ratings)::bigint AS ratings, sum(rating_sum)::bigint AS rating_sum, sum(ratings_at_least_4)::bigint AS ratings_at_least_4
+			sum(ratings)::bigint AS ratings, sum(rating_sum)::bigint AS rating_sum, sum(ratings_at_least_4)::bigint AS ratings_at_least_4,
+			sum(self_received)::bigint AS self_received, sum(self_closed)::bigint AS self_closed
 		FROM days GROUP BY 1, 2)
 	SELECT (SELECT count(*) FROM days) AS days, (SELECT count(*) FROM months) AS months,
 		(SELECT count(*) FROM days d FULL JOIN raw r USING (grid_id, day) WHERE ROW(d.*) IS DISTINCT FROM ROW(r.*))
@@ -249,7 +257,7 @@ const kpiRollupCheckSQL = `WITH raw AS (
 // VerifyKPIRollups checks the KPI rollups against the hazards table: every
 // (grid, day) row against the raw count, every (grid, month) row against its
 // days. It reads every hazard (seconds per million); `safegrid audit verify`
-// runs it. A mismatch is repaired with SELECT kpi_rebuild() (migration 0120).
+// runs it. A mismatch is repaired with SELECT kpi_rebuild() (migrations 0120, 0240).
 func (db *DB) VerifyKPIRollups(ctx context.Context) (KPIRollupCheck, error) {
 	var c KPIRollupCheck
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
