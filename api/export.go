@@ -159,7 +159,7 @@ func cellText(c any) string {
 // English.
 var hazardExportHeader = []any{"隐患编号 id", "场所 site", "地址 address", "条款 rule", "隐患 item", "状态 state", "等级 severity",
 	"责任层级 level", "责任单位 unit_id", "检查人 inspector_id", "发现时间 found", "整改期限 deadline", "办结时间 closed", "逾期 overdue",
-	"发现次数 observations", "退回次数 returns", "升级次数 escalations", "评价 rating"}
+	"发现次数 observations", "退回次数 returns", "升级次数 escalations", "评价 rating", "商户自查 self_reported"}
 
 func (h *v1) exportHazards(format string) Handler[HazardExportQuery, Download] {
 	return func(ctx context.Context, p inspect.Principal, q HazardExportQuery) (Download, error) {
@@ -215,19 +215,24 @@ func hazardExportRow(d inspect.HazardDetail, now time.Time) []any {
 		} `json:"title"`
 	}
 	_ = json.Unmarshal(d.Rule, &rule) // a rule without a title leaves the cell empty
-	overdue := "否"
-	if inspect.IsOpen(d.State) && d.Deadline.Before(now) {
-		overdue = "是"
-	}
+	overdue := yesNo(inspect.IsOpen(d.State) && d.Deadline.Before(now))
 	return []any{d.ID, d.SiteName, d.SiteAddress, d.RuleCode, rule.Title.ZH, string(d.State), string(d.Severity), string(d.Level),
-		d.UnitID, d.InspectorID, d.CreatedAt, d.Deadline, d.ClosedAt, overdue, d.Observations, d.Returns, d.Escalations, d.Rating}
+		d.UnitID, d.InspectorID, d.CreatedAt, d.Deadline, d.ClosedAt, overdue, d.Observations, d.Returns, d.Escalations, d.Rating,
+		yesNo(d.SelfReported)}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
 }
 
 // kpiExportHeader names the columns of the KPI table: one row per unit, the
 // five figures with their numerators and denominators.
 var kpiExportHeader = []any{"单位编号 unit_id", "单位 unit", "层级 level", "办件量 volume", "办结 closed", "办结率 completion",
 	"按期办结 on_time", "及时率 on_time_rate", "评价数 ratings", "平均评价 average_rating", "满意率 share_4_plus",
-	"复核 findings", "退回 returned", "退回率 returned_rate"}
+	"复核 findings", "退回 returned", "退回率 returned_rate", "商户自查 self_reported", "自查办结 self_reported_closed"}
 
 func (h *v1) exportKPI(format string) Handler[KPIExportQuery, Download] {
 	return func(ctx context.Context, p inspect.Principal, q KPIExportQuery) (Download, error) {
@@ -286,7 +291,8 @@ func kpiExportRow(u inspect.Unit, r inspect.KPIReport) []any {
 		avg = float64(int(*r.Satisfaction.Average*100+0.5)) / 100
 	}
 	return []any{u.ID, u.Name, string(u.Level), r.Volume, r.Completion.Num, rate(r.Completion), r.OnTime.Num, rate(r.OnTime),
-		r.Satisfaction.Share4Plus.Den, avg, rate(r.Satisfaction.Share4Plus), r.Returned.Den, r.Returned.Num, rate(r.Returned)}
+		r.Satisfaction.Share4Plus.Den, avg, rate(r.Satisfaction.Share4Plus), r.Returned.Den, r.Returned.Num, rate(r.Returned),
+		r.SelfReported.Volume, r.SelfReported.Completion.Num}
 }
 
 // unitAndChildren returns unit id (first) and the units directly below it, as
