@@ -1,8 +1,8 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -96,7 +96,12 @@ func TestMerchantSelfInspection(t *testing.T) {
 	if rule := d.Items[0]; full.Severity != inspect.Severity(rule.RuleSeverity) && rule.RuleSeverity != "" {
 		t.Errorf("severity %s, want the rule's %s", full.Severity, rule.RuleSeverity)
 	}
-	if ev := full.Events[0]; ev.Kind != inspect.EventCreated || ev.Actor != w.own.merchant.ID || !strings.Contains(string(ev.Payload), `"self_reported":true`) {
+	var payload struct {
+		SelfReported bool  `json:"self_reported"`
+		InspectorID  int64 `json:"inspector_id"`
+	}
+	if ev := full.Events[0]; ev.Kind != inspect.EventCreated || ev.Actor != w.own.merchant.ID || json.Unmarshal(ev.Payload, &payload) != nil ||
+		!payload.SelfReported || payload.InspectorID != w.own.inspector.ID {
 		t.Errorf("the created event: kind %s, actor %d, payload %s", ev.Kind, ev.Actor, ev.Payload)
 	}
 	if st := w.call(inspector, "GET", fmt.Sprintf("/api/v1/inspections/%d", d.ID), nil, nil); st != 200 {
