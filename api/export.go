@@ -232,7 +232,9 @@ func yesNo(b bool) string {
 // five figures with their numerators and denominators.
 var kpiExportHeader = []any{"单位编号 unit_id", "单位 unit", "层级 level", "办件量 volume", "办结 closed", "办结率 completion",
 	"按期办结 on_time", "及时率 on_time_rate", "评价数 ratings", "平均评价 average_rating", "满意率 share_4_plus",
-	"复核 findings", "退回 returned", "退回率 returned_rate", "商户自查 self_reported", "自查办结 self_reported_closed"}
+	"复核 findings", "退回 returned", "退回率 returned_rate", "商户自查 self_reported", "自查办结 self_reported_closed",
+	"计划检查 planned_due", "计划完成 planned_done", "计划逾期 planned_overdue", "预约 visit_requests", "48小时内响应 visits_in_time",
+	"平均响应小时 visit_response_hours"}
 
 func (h *v1) exportKPI(format string) Handler[KPIExportQuery, Download] {
 	return func(ctx context.Context, p inspect.Principal, q KPIExportQuery) (Download, error) {
@@ -286,13 +288,16 @@ func kpiExportRow(u inspect.Unit, r inspect.KPIReport) []any {
 		}
 		return float64(int(x.Value()*10000+0.5)) / 10000
 	}
-	var avg any = ""
-	if r.Satisfaction.Average != nil {
-		avg = float64(int(*r.Satisfaction.Average*100+0.5)) / 100
+	round2 := func(x *float64) any {
+		if x == nil {
+			return ""
+		}
+		return float64(int(*x*100+0.5)) / 100
 	}
 	return []any{u.ID, u.Name, string(u.Level), r.Volume, r.Completion.Num, rate(r.Completion), r.OnTime.Num, rate(r.OnTime),
-		r.Satisfaction.Share4Plus.Den, avg, rate(r.Satisfaction.Share4Plus), r.Returned.Den, r.Returned.Num, rate(r.Returned),
-		r.SelfReported.Volume, r.SelfReported.Completion.Num}
+		r.Satisfaction.Share4Plus.Den, round2(r.Satisfaction.Average), rate(r.Satisfaction.Share4Plus), r.Returned.Den, r.Returned.Num, rate(r.Returned),
+		r.SelfReported.Volume, r.SelfReported.Completion.Num, r.Planned.Due, r.Planned.Done, r.Planned.Overdue,
+		r.Visits.Requests, r.Visits.AnsweredInTime, round2(r.Visits.AverageResponseHours)}
 }
 
 // unitAndChildren returns unit id (first) and the units directly below it, as

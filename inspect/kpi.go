@@ -185,6 +185,40 @@ type KPIReport struct {
 	To       time.Time `json:"to"`
 	Counts   KPICounts `json:"counts"`
 	KPI
+	// Planned is the work of the inspection plans due in the period, Visits the
+	// merchants' requests for a visit made in it (KPIWork).
+	KPIWork
+}
+
+// KPIWork is how the unit kept its own appointments: the inspections its plans
+// made, due in the period, and the visits merchants asked for in it.
+type KPIWork struct {
+	Planned PlannedWork `json:"planned"`
+	Visits  VisitWork   `json:"visits"`
+}
+
+// PlannedWork counts the planned inspections due in a period.
+type PlannedWork struct {
+	// Due is the planned inspections due in the period; Done those submitted,
+	// DoneOnTime those submitted by their due time, and Overdue those not
+	// submitted whose due time has passed (计划逾期).
+	Due        int64 `json:"due"`
+	Done       int64 `json:"done"`
+	DoneOnTime int64 `json:"done_on_time"`
+	Overdue    int64 `json:"overdue"`
+}
+
+// VisitWork is the response to the merchants' requests for a visit (预约呼叫)
+// made in a period.
+type VisitWork struct {
+	// Requests were made; Answered were answered by a submitted inspection,
+	// AnsweredInTime within VisitResponseTime of the request.
+	Requests       int64 `json:"requests"`
+	Answered       int64 `json:"answered"`
+	AnsweredInTime int64 `json:"answered_in_time"`
+	// AverageResponseHours is the mean time from request to the submitted
+	// inspection, in hours; nil when none was answered.
+	AverageResponseHours *float64 `json:"average_response_hours"`
 }
 
 // WriteText writes the report as a small table for a terminal.
@@ -207,4 +241,10 @@ func (r KPIReport) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  satisfaction (满意率)      average %s, 4 or 5 stars %s\n", avg, rate(r.Satisfaction.Share4Plus))
 	fmt.Fprintf(w, "  returned (退回率)          %s\n", rate(r.Returned))
 	fmt.Fprintf(w, "  self-reported (自查上报)   %d, closed %s\n", r.SelfReported.Volume, rate(r.SelfReported.Completion))
+	fmt.Fprintf(w, "  planned (计划检查)         %d due, %d done (%d on time), %d overdue\n", r.Planned.Due, r.Planned.Done, r.Planned.DoneOnTime, r.Planned.Overdue)
+	resp := "n/a (none answered)"
+	if r.Visits.AverageResponseHours != nil {
+		resp = fmt.Sprintf("%.1f h on average", *r.Visits.AverageResponseHours)
+	}
+	fmt.Fprintf(w, "  visit requests (预约呼叫)  %d, %d answered (%d within %.0f h), %s\n", r.Visits.Requests, r.Visits.Answered, r.Visits.AnsweredInTime, VisitResponseTime.Hours(), resp)
 }

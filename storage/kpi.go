@@ -219,7 +219,11 @@ func (s *PolicyService) kpiReport(ctx context.Context, p inspect.Principal, unit
 	if err != nil {
 		return inspect.KPIReport{}, err
 	}
-	return inspect.KPIReport{UnitID: u.ID, UnitName: u.Name, From: period.From, To: period.To, Counts: c, KPI: k}, nil
+	work, err := s.db.kpiWork(ctx, unitID, period, s.now())
+	if err != nil {
+		return inspect.KPIReport{}, err
+	}
+	return inspect.KPIReport{UnitID: u.ID, UnitName: u.Name, From: period.From, To: period.To, Counts: c, KPI: k, KPIWork: work}, nil
 }
 
 // KPIRollupCheck is the outcome of VerifyKPIRollups.
