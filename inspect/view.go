@@ -43,6 +43,9 @@ type HazardDetail struct {
 	Supervision *Supervision `json:"supervision,omitempty"`
 	// Determination is the latest major-hazard determination, open or concluded.
 	Determination *Determination `json:"determination,omitempty"`
+	// ProofChecks are the AI's before/after suggestions on the proof photos (for
+	// the office and inspectors; a merchant does not see them).
+	ProofChecks []ProofCheck `json:"proof_checks,omitempty"`
 }
 
 // SiteFilter selects sites for a list; the caller's scope applies on top.

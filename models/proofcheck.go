@@ -10,15 +10,16 @@ import (
 
 // Verdicts of a before/after proof check. They are suggestions for the office, which
 // decides; nothing is closed on them.
+// The words are the domain's (inspect.ProofVerdicts).
 const (
 	// VerdictHazardGone: the proof shows the place of the evidence photo, and the
 	// check that flagged it no longer fires where it did.
-	VerdictHazardGone = "hazard_gone"
+	VerdictHazardGone = inspect.ProofHazardGone
 	// VerdictDifferentPlace: the proof does not look like the evidence photo's place
 	// (or its GPS is far from the site, or it was taken before the hazard).
-	VerdictDifferentPlace = "different_place"
+	VerdictDifferentPlace = inspect.ProofDifferentPlace
 	// VerdictStillPresent: the same place, and the flagged condition is still there.
-	VerdictStillPresent = "still_present"
+	VerdictStillPresent = inspect.ProofStillPresent
 )
 
 // Reason codes of a proof check: message codes the web app renders.
@@ -32,7 +33,16 @@ const (
 	ReasonCheckFiresAgain  = "proof.check_fires_again" // the same AI check fires in the flagged region
 	ReasonCheckSilent      = "proof.check_silent"      // it does not
 	ReasonRegionUnchanged  = "proof.region_unchanged"  // the flagged region looks as it did
+	ReasonNothingFlagged   = "proof.nothing_flagged"   // the evidence photo has no AI flag: only the place is compared
 )
+
+// ProofReasons lists every reason code CompareProof gives, for the web app's
+// catalogs and their test.
+func ProofReasons() []string {
+	return []string{ReasonSceneMatches, ReasonSceneDiffers, ReasonGPSNearSite, ReasonGPSFarFromSite,
+		ReasonTakenAfterHazard, ReasonTakenBefore, ReasonCheckFiresAgain, ReasonCheckSilent,
+		ReasonRegionUnchanged, ReasonNothingFlagged}
+}
 
 // Thresholds of the proof check, measured on the shared photos (models/proofcheck_test.go,
 // TestCompareScenesRealPhotos): each of the ten re-shot (shifted, zoomed 8 %, brighter,
@@ -150,6 +160,8 @@ func CompareProof(evidence, proof ProofPhoto, place ProofPlace) ProofCheck {
 		c.Reasons = append(c.Reasons, ReasonCheckFiresAgain)
 	} else if len(evidence.Flags) > 0 {
 		c.Reasons = append(c.Reasons, ReasonCheckSilent)
+	} else {
+		c.Reasons = append(c.Reasons, ReasonNothingFlagged)
 	}
 	unchanged := len(regions) > 0 && m.Region >= RegionUnchangedScore
 	if unchanged {

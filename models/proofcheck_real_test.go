@@ -8,6 +8,7 @@ import (
 
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/models/photo"
+	"github.com/safegrid/safegrid/models/photo/phototest"
 )
 
 // proofSide runs the detector and the evidence flags' checks on img as the analysis
@@ -49,7 +50,7 @@ func TestProofCheckRealPhotos(t *testing.T) {
 	gone := scene
 	for _, b := range evidence.Flags[0].Boxes {
 		r := image.Rect(int(b.X1)-8, int(b.Y1)-8, int(b.X2)+8, int(b.Y2)+8)
-		gone = paintOut(gone, r)
+		gone = phototest.PaintOut(gone, r)
 	}
 	tests := []struct {
 		name  string

@@ -1,11 +1,9 @@
 package models
 
 import (
-	"bytes"
 	"image"
 	"image/color"
 	"image/draw"
-	"image/jpeg"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -15,48 +13,11 @@ import (
 	"github.com/disintegration/imaging"
 
 	"github.com/safegrid/safegrid/inspect"
+	"github.com/safegrid/safegrid/models/photo/phototest"
 )
 
-// reshoot imitates taking the photo again: the frame shifted and zoomed in (a crop
-// of cropPct % of each side, scaled back to the full size), brighter and with more
-// contrast, then encoded as a JPEG at quality 70 and decoded.
 func reshoot(t testing.TB, img image.Image, cropPct int) image.Image {
-	t.Helper()
-	b := img.Bounds()
-	// Crop more on the left and at the bottom than on the right and top: a shift too.
-	c := imaging.Crop(img, image.Rect(b.Dx()*cropPct*2/3/100, b.Dy()*cropPct/3/100, b.Dx()-b.Dx()*cropPct/3/100, b.Dy()-b.Dy()*cropPct*2/3/100))
-	c = imaging.AdjustContrast(imaging.AdjustBrightness(c, 12), 10)
-	return jpegAgain(t, imaging.Resize(c, b.Dx(), b.Dy(), imaging.Linear), 70)
-}
-
-func jpegAgain(t testing.TB, img image.Image, quality int) image.Image {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
-		t.Fatal(err)
-	}
-	out, err := jpeg.Decode(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// paintOut removes what is inside r (pixels) the way a photo without it would look:
-// each row is filled by blending the pixels just left and right of the box.
-func paintOut(img image.Image, r image.Rectangle) *image.NRGBA {
-	out := imaging.Clone(img)
-	r = r.Intersect(out.Bounds())
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		left := out.NRGBAAt(max(r.Min.X-1, 0), y)
-		right := out.NRGBAAt(min(r.Max.X, out.Bounds().Max.X-1), y)
-		for x := r.Min.X; x < r.Max.X; x++ {
-			f := float64(x-r.Min.X) / float64(max(r.Dx(), 1))
-			mix := func(a, b uint8) uint8 { return uint8(float64(a)*(1-f) + float64(b)*f) }
-			out.SetNRGBA(x, y, color.NRGBA{mix(left.R, right.R), mix(left.G, right.G), mix(left.B, right.B), 255})
-		}
-	}
-	return out
+	return phototest.Reshoot(t, img, cropPct)
 }
 
 // syntheticRoom draws a made-up scene: a floor and wall gradient with furniture-like

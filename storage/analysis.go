@@ -55,9 +55,11 @@ type Analysis struct {
 	AnalysedAt  time.Time
 	// Shadow is what candidate models running in shadow made of the same photo.
 	Shadow []ShadowAnalysis
+	// ProofChecks compare a proof photo with its hazard's evidence photos.
+	ProofChecks []inspect.ProofCheck
 }
 
-// SaveAnalysis stores an analysis and its flags, and its shadow analyses, in one
+// SaveAnalysis stores an analysis and its flags, its proof checks and its shadow analyses, in one
 // transaction, after writing its annotated copy (when a.Annotated is given) the way
 // originals and thumbnails are written. A second save for the same photo (a retried job) changes nothing.
 func (s *PhotoService) SaveAnalysis(ctx context.Context, a Analysis, siteID int64, ruleCode string, flags []inspect.AIFlag) error {
@@ -82,6 +84,9 @@ func (s *PhotoService) SaveAnalysis(ctx context.Context, a Analysis, siteID int6
 			if err := insertFlag(ctx, tx, a.PhotoID, siteID, ruleCode, f, a.ModelName, a.ModelSHA256); err != nil {
 				return err
 			}
+		}
+		if err := saveProofChecks(ctx, tx, a.PhotoID, a.ProofChecks); err != nil {
+			return err
 		}
 		return saveShadow(ctx, tx, a.PhotoID, a.AnalysedAt, a.Shadow)
 	})

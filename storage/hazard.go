@@ -251,6 +251,11 @@ func (s *HazardService) Hazard(ctx context.Context, p inspect.Principal, id int6
 	if d.Determination, err = latestDetermination(ctx, s.db.Pool, id); err != nil {
 		return d, err
 	}
+	if !inspect.SeesOwnSitesOnly(p) {
+		if d.ProofChecks, err = proofChecksOf(ctx, s.db.Pool, id); err != nil {
+			return d, err
+		}
+	}
 	return d, nil
 }
 

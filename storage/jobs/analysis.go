@@ -34,6 +34,8 @@ type Detector interface {
 // with the checklist item's location and AI checks, stores an annotated copy and
 // then the detections and flags. With a candidate model configured it runs that too,
 // in shadow: its flags are stored with the analysis but apart from the review queue.
+// A proof photo (uploaded to a hazard) is compared with the hazard's evidence photos
+// too (proofChecks); the verdicts are stored with its analysis.
 // Which of the two is active follows the promotion in force (an admin's). Re-running
 // it for an analysed photo does nothing.
 type AnalysePhotoWorker struct {
@@ -127,6 +129,11 @@ func (w *AnalysePhotoWorker) Work(ctx context.Context, job *river.Job[AnalysePho
 	a := storage.Analysis{
 		PhotoID: t.Photo.ID, ModelName: active.Name(), ModelSHA256: active.SHA256(),
 		Width: width, Height: height, Detections: detJSON, Annotated: annotated, AnalysedAt: time.Now().UTC(),
+	}
+	if t.Photo.HazardID != 0 {
+		if a.ProofChecks, err = w.proofChecks(ctx, t, active, data, dets, width, height); err != nil {
+			return err
+		}
 	}
 	if shadow != nil {
 		sh, err := shadowAnalysis(ctx, shadow, data, t.Photo.Location, checks)
