@@ -44,7 +44,40 @@ export function evidenceSection(hz, { staff = false } = {}) {
   return h('section', { class: 'card evidence', id: 'evidence' },
     h('h2', null, t('gallery.title')),
     h('div', { class: 'evidence-groups' }, col('inspection'), col('proof'), col('reinspection')),
-    h('p', { class: 'muted small-text' }, t('gallery.verdict_pending')));
+    staff ? proofChecksSection(hz, g, { staff }) : null);
+}
+
+const VERDICT_CHIP = { hazard_gone: 'ok', different_place: 'warn', still_present: 'bad' };
+
+/** proofChecksSection shows the AI's before/after check of each proof photo: the
+ * evidence photo and the proof side by side with the verdict, labelled as a
+ * suggestion — the office decides, nothing closes on it. */
+export function proofChecksSection(hz, groups, { staff = false } = {}) {
+  const checks = hz.proof_checks || [];
+  if (!checks.length) {
+    return groups.proof.length
+      ? h('p', { class: 'muted small-text', id: 'proof-checks-pending' }, t('gallery.verdict_pending'))
+      : null;
+  }
+  const pct = (x) => `${Math.round(100 * x)}%`;
+  const thumb = (id, label) => h('figure', { class: 'photo ok', dataset: { photoId: id } },
+    h('button', { type: 'button', class: 'zoom-open', 'aria-label': label, onclick: () => openViewer(id, { staff }) },
+      h('img', { src: thumbURL(id), alt: label, loading: 'lazy', width: 96, height: 96 })),
+    h('figcaption', { class: 'small-text muted' }, label));
+  return h('section', { class: 'proof-checks', id: 'proof-checks', 'aria-labelledby': 'proof-checks-title' },
+    h('h3', { id: 'proof-checks-title' }, t('proofcheck.title')),
+    h('p', { class: 'muted small-text' }, t('proofcheck.decide')),
+    h('ul', { class: 'proof-check-list' }, checks.map((c) => h('li', { class: 'proof-check', dataset: { verdict: c.verdict, proofPhotoId: c.proof_photo_id, evidencePhotoId: c.evidence_photo_id } },
+      h('div', { class: 'row wrap proof-check-photos' },
+        thumb(c.evidence_photo_id, t('proofcheck.before')),
+        thumb(c.proof_photo_id, t('proofcheck.after'))),
+      h('div', { class: 'proof-check-verdict' },
+        h('span', { class: 'chip muted' }, t('proofcheck.suggestion')), ' ',
+        h('span', { class: `chip ${VERDICT_CHIP[c.verdict] ?? ''}`, dataset: { verdict: c.verdict } }, tOr(`proofcheck.verdict.${c.verdict}`, c.verdict)), ' ',
+        h('span', { class: 'muted small-text' }, t('proofcheck.scores', { same: pct(c.same_place_score), still: pct(c.still_present_score) }))),
+      (c.reasons || []).length
+        ? h('ul', { class: 'proof-check-reasons small-text' }, c.reasons.map((r) => h('li', { dataset: { reason: r } }, tOr(`proofcheck.reason.${r}`, r))))
+        : null))));
 }
 
 /** openViewer shows one photo large, in the app, with the AI's boxes toggleable. */

@@ -515,6 +515,27 @@ const scenarios = {
     return { inspector, events };
   },
 
+  // The office opens a hazard whose proof photo the AI compared with the evidence:
+  // the two photos side by side with the verdict, labelled as a suggestion.
+  async proofCheck(ctx, page) {
+    await login(page, 'officer');
+    await page.goto(`${cfg.base}/hazards/${cfg.hazardId}`);
+    await page.waitForSelector('#proof-checks .proof-check');
+    await page.waitForFunction(() => [...document.querySelectorAll('#proof-checks img')].every((i) => i.complete), null, { timeout: 15000 }).catch(() => {});
+    const checks = await page.$$eval('#proof-checks .proof-check', (els) => els.map((e) => ({
+      verdict: e.dataset.verdict,
+      photos: [...e.querySelectorAll('img')].map((i) => i.closest('[data-photo-id]').dataset.photoId),
+      loaded: [...e.querySelectorAll('img')].every((i) => i.naturalWidth > 0),
+      suggestion: e.querySelector('.proof-check-verdict .chip').textContent.trim(),
+      label: e.querySelector('.proof-check-verdict .chip[data-verdict]').textContent.trim(),
+      reasons: [...e.querySelectorAll('[data-reason]')].map((r) => r.textContent.trim()),
+    })));
+    const state = await page.locator('.hazard[data-hazard-id]').getAttribute('data-state');
+    await page.locator('#proof-checks').scrollIntoViewIfNeeded();
+    await visit(page, 'proof-check', { keepScroll: true });
+    return { checks, state };
+  },
+
   // The officer confirms an AI flag on the photo the inspector took of the hazard
   // they recorded, then opens the hazard.
   async confirmOwn(ctx, page) {
@@ -853,7 +874,7 @@ const scenarios = {
 async function main() {
   const scenario = scenarios[cfg.scenario];
   if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
-  const desktop = ['reviewer', 'determination', 'hazardListAll', 'exportHazards', 'exportKPI', 'confirmOwn', 'map', 'language'].includes(cfg.scenario);
+  const desktop = ['reviewer', 'determination', 'hazardListAll', 'exportHazards', 'exportKPI', 'confirmOwn', 'map', 'language', 'proofCheck'].includes(cfg.scenario);
   const ctx = await chromium.launchPersistentContext(cfg.profileDir, {
     executablePath: cfg.chromium,
     headless: true,
