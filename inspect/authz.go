@@ -125,6 +125,10 @@ func CanSetPolicy(p Principal) bool { return p.IsAdmin() }
 // one, or undo that: admins.
 func CanPromoteModel(p Principal) bool { return p.IsAdmin() }
 
+// CanAcceptThresholds reports whether p may accept proposed score levels of an AI
+// check, which change what the detector flags for everyone: admins.
+func CanAcceptThresholds(p Principal) bool { return p.IsAdmin() }
+
 // CanSeeSite reports whether the principal may see the site: admins all; inspectors
 // and safety officers those in a grid in their scope; merchants their linked sites.
 func (p Principal) CanSeeSite(s Site) bool { return p.seesPremises(s.GridID, s.ID) }

@@ -169,6 +169,12 @@ func (d *Detector) MapFlags(dets []Detection, imgW, imgH int, location string, c
 	return MapChecks(d.checks, dets, imgW, imgH, location, checks)
 }
 
+// MapFlagsAt is MapFlags with the score levels an admin accepted for the photo's
+// place, by check code, in place of the table's (see WithLevels).
+func (d *Detector) MapFlagsAt(levels map[string]inspect.ScoreLevels, dets []Detection, imgW, imgH int, location string, checks []string) []Flag {
+	return MapChecks(WithLevels(d.checks, levels), dets, imgW, imgH, location, checks)
+}
+
 // Sessions is the size of the session pool.
 func (d *Detector) Sessions() int { return len(d.all) }
 

@@ -16,10 +16,12 @@ const (
 	StatusNeedsReview = "needs_review"
 )
 
-// Default score levels of the checks: flag from FlagScore, "needs review" from ReviewScore.
+// Default score levels of the checks: flag from FlagScore, "needs review" from
+// ReviewScore. They are the domain's defaults; an admin may accept others per check
+// and place, learned from review (see WithLevels).
 const (
-	FlagScore   float32 = 0.6
-	ReviewScore float32 = 0.35
+	FlagScore   = inspect.DefaultFlagScore
+	ReviewScore = inspect.DefaultReviewScore
 )
 
 // Rule kinds of a Check.
@@ -150,6 +152,23 @@ func Checks() []Check {
 		c.Classes = slices.Clone(c.Classes)
 		c.ReviewOnlyClasses = slices.Clone(c.ReviewOnlyClasses)
 		out[i] = c
+	}
+	return out
+}
+
+// WithLevels returns table with the score levels of the checks named in levels (by
+// code, every rule of the check) replaced: the levels an admin accepted for the
+// photo's place, learned from review. The table itself is not changed; with no
+// levels it is returned as it is.
+func WithLevels(table []Check, levels map[string]inspect.ScoreLevels) []Check {
+	if len(levels) == 0 {
+		return table
+	}
+	out := slices.Clone(table)
+	for i := range out {
+		if lv, ok := levels[out[i].Code]; ok {
+			out[i].FlagScore, out[i].ReviewScore = lv.Flag, lv.Review
+		}
 	}
 	return out
 }
