@@ -162,6 +162,15 @@ func setQuery(c *fiber.Ctx, f reflect.Value, name, s string) error {
 			return inspect.FieldErrorf(name, "must be a whole number")
 		}
 		f.SetInt(int64(n))
+	case reflect.Float64:
+		if s == "" {
+			return nil
+		}
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return inspect.FieldErrorf(name, "must be a number")
+		}
+		f.SetFloat(x)
 	case reflect.Bool:
 		switch s {
 		case "", "false", "0":

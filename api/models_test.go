@@ -47,7 +47,7 @@ func (w *world) shadowPhoto(s *scope, sha string, active, candidate []string) uu
 // modelsMatrix is the authorization matrix of the model routes.
 func modelsMatrix() []matrixRoute {
 	const p = "/api/v1"
-	return []matrixRoute{
+	return append(thresholdsMatrix(), []matrixRoute{
 		{"GET /api/v1/models/shadow", func(w *world, s *scope, n int) request { return request{"GET", p + "/models/shadow", nil} },
 			[actors][2]int{same(200), same(200), same(403), same(403), same(401)}},
 		{"POST /api/v1/models/promotions", func(w *world, s *scope, n int) request {
@@ -64,7 +64,7 @@ func modelsMatrix() []matrixRoute {
 			}
 			return request{"POST", fmt.Sprintf("%s/models/promotions/%d/revert", p, pr.ID), nil}
 		}, [actors][2]int{same(200), same(403), same(403), same(403), same(401)}},
-	}
+	}...)
 }
 
 // TestShadowModel: a candidate's flags are stored and reported beside the active

@@ -121,6 +121,9 @@ func (h *v1) routes() []Route {
 		route("GET", p+"/models/shadow", managers, "The shadow report: per candidate model run in shadow, per AI check, its flags beside the active model's on the same photos with both models' precision and recall against the office's decisions; and the promotions, newest first", h.shadowReport),
 		route("POST", p+"/models/promotions", admins, "Promote a candidate model that ran in shadow to the active model from the next photo on (recorded with who and when)", h.promoteModel).created(),
 		route("POST", p+"/models/promotions/:id/revert", admins, "Revert the promotion in force: the model it replaced is active again (recorded with who and when)", h.revertPromotion).bodyOptional(),
+		route("GET", p+"/models/thresholds", managers, "Per AI check and place: the score levels in force (flag, needs review) and the levels the office's decisions propose at target_precision (default 0.8: the lowest score whose reviewed flags at or above it keep that precision, with at least 20 of them; needs review the lowest keeping 0.5), with their evidence, or why there is no proposal", h.thresholds),
+		route("GET", p+"/models/thresholds/history", managers, "Every accepted change of score levels, newest first: who, when, old and new levels, decisions counted and precision at each level", h.thresholdHistory),
+		route("POST", p+"/models/thresholds/:check/accept", admins, "Recompute the proposal for a check at a location and put its levels in force for new photo analyses there (recorded with who, when and the evidence); 409 when the decisions propose nothing", h.acceptThreshold).created(),
 		route("GET", p+"/photos/:uuid/annotated", staff, "The photo with the detector's boxes and labels drawn (404 until analysed)", h.annotatedPhoto),
 
 		route("GET", p+"/notifications", anyRole, "The caller's in-app notifications, newest first; page with before=<id of the last one>", h.listNotifications),

@@ -90,6 +90,9 @@ type FlagService interface {
 	ShadowReport(ctx context.Context, p inspect.Principal) (inspect.ShadowReport, error)
 	PromoteModel(ctx context.Context, p inspect.Principal, sha, reason string) (inspect.ModelPromotion, error)
 	RevertPromotion(ctx context.Context, p inspect.Principal, id int64) (inspect.ModelPromotion, error)
+	Thresholds(ctx context.Context, p inspect.Principal, target float64) (inspect.ThresholdReport, error)
+	AcceptThreshold(ctx context.Context, p inspect.Principal, code, location string, target float64) (inspect.ThresholdChange, error)
+	ThresholdHistory(ctx context.Context, p inspect.Principal) ([]inspect.ThresholdChange, error)
 }
 
 // NotificationService is a user's in-app notifications.

@@ -25,15 +25,18 @@ type Detector interface {
 	// DetectBytes decodes the photo and returns its detections and the bounds of
 	// the upright photo.
 	DetectBytes(ctx context.Context, data []byte) ([]models.Detection, image.Rectangle, error)
-	// MapFlags evaluates the model's hazard checks (its manifest maps its classes to
-	// them) on the detections of one photo.
-	MapFlags(dets []models.Detection, imgW, imgH int, location string, checks []string) []models.Flag
+	// MapFlagsAt evaluates the model's hazard checks (its manifest maps its classes
+	// to them) on the detections of one photo, with the given score levels (by check
+	// code) in place of the table's.
+	MapFlagsAt(levels map[string]inspect.ScoreLevels, dets []models.Detection, imgW, imgH int, location string, checks []string) []models.Flag
 }
 
 // AnalysePhotoWorker decodes the photo, runs the detector, maps detections to flags
 // with the checklist item's location and AI checks, stores an annotated copy and
-// then the detections and flags. With a candidate model configured it runs that too,
-// in shadow: its flags are stored with the analysis but apart from the review queue.
+// then the detections and flags. The active model maps with the score levels an
+// admin accepted for the photo's place (learned from review), where there are any.
+// With a candidate model configured it runs that too, in shadow: its flags are
+// stored with the analysis but apart from the review queue.
 // A proof photo (uploaded to a hazard) is compared with the hazard's evidence photos
 // too (proofChecks); the verdicts are stored with its analysis.
 // Which of the two is active follows the promotion in force (an admin's). Re-running
@@ -116,7 +119,12 @@ func (w *AnalysePhotoWorker) Work(ctx context.Context, job *river.Job[AnalysePho
 	if len(t.Photo.AIChecks) > 0 {
 		checks = t.Photo.AIChecks
 	}
-	flags := active.MapFlags(dets, width, height, t.Photo.Location, checks)
+	place, _ := models.NormalizeLocation(t.Photo.Location)
+	levels, err := w.photos.LevelsAt(ctx, place)
+	if err != nil {
+		return err
+	}
+	flags := active.MapFlagsAt(levels, dets, width, height, t.Photo.Location, checks)
 
 	annotated, err := photo.AnnotatedJPEG(data, models.Annotation(dets, flags))
 	if err != nil {
@@ -155,13 +163,14 @@ func (w *AnalysePhotoWorker) Work(ctx context.Context, job *river.Job[AnalysePho
 }
 
 // shadowAnalysis runs the shadow model on the photo and maps its flags with its own
-// check table.
+// check table at its own levels: the accepted levels were learned from the active
+// model's flags.
 func shadowAnalysis(ctx context.Context, d Detector, data []byte, location string, checks []string) (storage.ShadowAnalysis, error) {
 	dets, bounds, err := d.DetectBytes(ctx, data)
 	if err != nil {
 		return storage.ShadowAnalysis{}, err
 	}
-	flags := d.MapFlags(dets, bounds.Dx(), bounds.Dy(), location, checks)
+	flags := d.MapFlagsAt(nil, dets, bounds.Dx(), bounds.Dy(), location, checks)
 	detJSON, err := json.Marshal(dets)
 	if err != nil {
 		return storage.ShadowAnalysis{}, fmt.Errorf("encode detections: %w", err)

@@ -50,8 +50,14 @@ func (w *AnalysePhotoWorker) proofChecks(ctx context.Context, t storage.Analysis
 		}
 		proof := models.ProofPhoto{Image: proofImg, Width: width, Height: height, EXIF: t.Photo.EXIF}
 		if len(codes) > 0 {
-			// The same checks, whatever the proof photo's (empty) location.
-			proof.Flags = d.MapFlags(dets, width, height, e.Photo.Location, codes)
+			// The same checks at the same levels, whatever the proof photo's (empty)
+			// location.
+			at, _ := models.NormalizeLocation(e.Photo.Location)
+			levels, err := w.photos.LevelsAt(ctx, at)
+			if err != nil {
+				return nil, err
+			}
+			proof.Flags = d.MapFlagsAt(levels, dets, width, height, e.Photo.Location, codes)
 		}
 		c := models.CompareProof(evidence, proof, place)
 		out = append(out, inspect.ProofCheck{
