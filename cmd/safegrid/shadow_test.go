@@ -57,6 +57,25 @@ func flatJPEG(t testing.TB, w, h int, grey uint8) []byte {
 	return b.Bytes()
 }
 
+// analyseItemPhoto uploads a flat 64×64 JPEG of the given grey for item of fx's
+// inspection and runs the analysis job w on it by hand.
+func analyseItemPhoto(t *testing.T, fx analysisFixture, w *jobs.AnalysePhotoWorker, item inspect.ItemDetail, grey uint8) uuid.UUID {
+	t.Helper()
+	ctx := context.Background()
+	data := flatJPEG(t, 64, 64, grey)
+	sum := sha256.Sum256(data)
+	ph := inspect.Photo{ID: uuid.New(), InspectionID: fx.insp.ID, ItemCode: item.Code, SHA256: hex.EncodeToString(sum[:]),
+		Type: inspect.PhotoJPEG, Size: int64(len(data)), Width: 64, Height: 64}
+	if _, _, err := fx.svc.Photos.SavePhoto(ctx, fx.inspector, ph, bytes.NewReader(data), data); err != nil {
+		t.Fatal(err)
+	}
+	job := &river.Job[jobs.AnalysePhotoArgs]{JobRow: &rivertype.JobRow{ID: 1}, Args: jobs.AnalysePhotoArgs{PhotoID: ph.ID}}
+	if err := w.Work(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	return ph.ID
+}
+
 // TestShadowCandidateBesideActive runs the analysis job with an active model that
 // sees nothing and a candidate (a city's own e-bike detector) that sees an e-bike:
 // the candidate's flag is stored in shadow and reported but not queued; once an
@@ -76,21 +95,7 @@ func TestShadowCandidateBesideActive(t *testing.T) {
 	}
 	item := corridorItem(t, started)
 	w := jobs.NewAnalysePhotoWorker(fx.svc.Photos, coco, city, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	analyse := func(grey uint8) uuid.UUID {
-		t.Helper()
-		data := flatJPEG(t, 64, 64, grey)
-		sum := sha256.Sum256(data)
-		ph := inspect.Photo{ID: uuid.New(), InspectionID: fx.insp.ID, ItemCode: item.Code, SHA256: hex.EncodeToString(sum[:]),
-			Type: inspect.PhotoJPEG, Size: int64(len(data)), Width: 64, Height: 64}
-		if _, _, err := fx.svc.Photos.SavePhoto(ctx, fx.inspector, ph, bytes.NewReader(data), data); err != nil {
-			t.Fatal(err)
-		}
-		job := &river.Job[jobs.AnalysePhotoArgs]{JobRow: &rivertype.JobRow{ID: 1}, Args: jobs.AnalysePhotoArgs{PhotoID: ph.ID}}
-		if err := w.Work(ctx, job); err != nil {
-			t.Fatal(err)
-		}
-		return ph.ID
-	}
+	analyse := func(grey uint8) uuid.UUID { return analyseItemPhoto(t, fx, w, item, grey) }
 	queued := func() []inspect.AIFlag {
 		t.Helper()
 		fs, err := fx.svc.Flags.Flags(ctx, fx.admin, inspect.FlagFilter{Review: "all"})
