@@ -39,13 +39,7 @@ func TestModelEval(t *testing.T) {
 
 	// A photo of the corridor item, analysed by the active model with flags codes.
 	photo := func(grey uint8, codes ...string) (uuid.UUID, []inspect.AIFlag) {
-		data := flatJPEG(t, 64, 64, grey)
-		sum := sha256.Sum256(data)
-		ph := inspect.Photo{ID: uuid.New(), InspectionID: fx.insp.ID, ItemCode: item.Code, SHA256: hex.EncodeToString(sum[:]),
-			Type: inspect.PhotoJPEG, Size: int64(len(data)), Width: 64, Height: 64}
-		if _, _, err := fx.svc.Photos.SavePhoto(ctx, fx.inspector, ph, bytes.NewReader(data), data); err != nil {
-			t.Fatal(err)
-		}
+		ph := inspect.Photo{ID: uploadItemPhoto(t, fx, item, grey)}
 		var flags []inspect.AIFlag
 		for _, c := range codes {
 			flags = append(flags, inspect.AIFlag{Code: c, Status: "flag", Score: 0.9, Reason: "seen", Boxes: []inspect.FlagBox{}})

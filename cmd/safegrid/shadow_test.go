@@ -57,23 +57,41 @@ func flatJPEG(t testing.TB, w, h int, grey uint8) []byte {
 	return b.Bytes()
 }
 
-// analyseItemPhoto uploads a flat 64×64 JPEG of the given grey for item of fx's
-// inspection and runs the analysis job w on it by hand.
-func analyseItemPhoto(t *testing.T, fx analysisFixture, w *jobs.AnalysePhotoWorker, item inspect.ItemDetail, grey uint8) uuid.UUID {
+// startedCorridorItem starts fx's inspection and returns its corridor item with the
+// two_wheeler_indoor check.
+func startedCorridorItem(t *testing.T, fx analysisFixture) inspect.ItemDetail {
 	t.Helper()
-	ctx := context.Background()
+	started, err := fx.svc.Inspections.StartInspection(context.Background(), fx.inspector, fx.insp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return corridorItem(t, started)
+}
+
+// uploadItemPhoto uploads a flat 64×64 JPEG of the given grey for item of fx's
+// inspection.
+func uploadItemPhoto(t *testing.T, fx analysisFixture, item inspect.ItemDetail, grey uint8) uuid.UUID {
+	t.Helper()
 	data := flatJPEG(t, 64, 64, grey)
 	sum := sha256.Sum256(data)
 	ph := inspect.Photo{ID: uuid.New(), InspectionID: fx.insp.ID, ItemCode: item.Code, SHA256: hex.EncodeToString(sum[:]),
 		Type: inspect.PhotoJPEG, Size: int64(len(data)), Width: 64, Height: 64}
-	if _, _, err := fx.svc.Photos.SavePhoto(ctx, fx.inspector, ph, bytes.NewReader(data), data); err != nil {
-		t.Fatal(err)
-	}
-	job := &river.Job[jobs.AnalysePhotoArgs]{JobRow: &rivertype.JobRow{ID: 1}, Args: jobs.AnalysePhotoArgs{PhotoID: ph.ID}}
-	if err := w.Work(ctx, job); err != nil {
+	if _, _, err := fx.svc.Photos.SavePhoto(context.Background(), fx.inspector, ph, bytes.NewReader(data), data); err != nil {
 		t.Fatal(err)
 	}
 	return ph.ID
+}
+
+// analyseItemPhoto uploads a photo as uploadItemPhoto does and runs the analysis
+// job w on it by hand.
+func analyseItemPhoto(t *testing.T, fx analysisFixture, w *jobs.AnalysePhotoWorker, item inspect.ItemDetail, grey uint8) uuid.UUID {
+	t.Helper()
+	id := uploadItemPhoto(t, fx, item, grey)
+	job := &river.Job[jobs.AnalysePhotoArgs]{JobRow: &rivertype.JobRow{ID: 1}, Args: jobs.AnalysePhotoArgs{PhotoID: id}}
+	if err := w.Work(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // TestShadowCandidateBesideActive runs the analysis job with an active model that
@@ -89,11 +107,7 @@ func TestShadowCandidateBesideActive(t *testing.T) {
 
 	ctx := context.Background()
 	fx := newAnalysisFixture(t)
-	started, err := fx.svc.Inspections.StartInspection(ctx, fx.inspector, fx.insp.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	item := corridorItem(t, started)
+	item := startedCorridorItem(t, fx)
 	w := jobs.NewAnalysePhotoWorker(fx.svc.Photos, coco, city, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	analyse := func(grey uint8) uuid.UUID { return analyseItemPhoto(t, fx, w, item, grey) }
 	queued := func() []inspect.AIFlag {

@@ -24,11 +24,7 @@ func TestAcceptedLevelsApplyToNewAnalyses(t *testing.T) {
 		"checks:\n  two_wheeler_indoor: {classes: [ebike]}\n")
 	ctx := context.Background()
 	fx := newAnalysisFixture(t)
-	started, err := fx.svc.Inspections.StartInspection(ctx, fx.inspector, fx.insp.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	item := corridorItem(t, started)
+	item := startedCorridorItem(t, fx)
 	w := jobs.NewAnalysePhotoWorker(fx.svc.Photos, city, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	flagOf := func(id uuid.UUID) inspect.AIFlag {
 		t.Helper()
