@@ -97,6 +97,8 @@ type RuleSet struct {
 
 	byCode   map[string]int
 	compiled []compiledRule
+	// fields are the agencies' fields (fields.yaml), by name.
+	fields []Field
 }
 
 // Rule returns the rule with the given code.
@@ -157,7 +159,7 @@ func LoadFS(fsys fs.FS, root string) (*RuleSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	packFiles = slices.DeleteFunc(packFiles, func(f string) bool { return f == sourcesFile })
+	packFiles = slices.DeleteFunc(packFiles, func(f string) bool { return f == sourcesFile || f == fieldsFile })
 	if len(packFiles) == 0 {
 		return nil, LoadErrors{{File: root, Message: "no rule packs (*.yaml) found"}}
 	}
@@ -211,6 +213,9 @@ func LoadFS(fsys fs.FS, root string) (*RuleSet, error) {
 		rs.Rules = append(rs.Rules, x.rule)
 		rs.compiled = append(rs.compiled, x.comp)
 		rs.byCode[x.rule.Code] = i
+	}
+	if l.loadFields(rs); len(l.errs) > 0 {
+		return nil, l.errs
 	}
 	return rs, nil
 }
