@@ -14,8 +14,9 @@ func Operator() Principal {
 }
 
 // AllRoles, StaffRoles, ManagerRoles and AdminRoles are the role sets of the route
-// table: anyone logged in; the staff (everyone but merchants); the safety office
-// (admins and safety officers); admins.
+// table: anyone logged in but an agency's staff, who reach only the routes that
+// name RoleAgency (AgencyRoles); the staff (admins, safety officers and
+// inspectors); the safety office (admins and safety officers); admins.
 func AllRoles() []Role {
 	return []Role{RoleAdmin, RoleSafetyOfficer, RoleInspector, RoleMerchant}
 }
@@ -35,8 +36,13 @@ func MerchantRoles() []Role { return []Role{RoleMerchant} }
 // isManager reports whether p is of the safety office (admin or safety officer).
 func isManager(p Principal) bool { return slices.Contains(ManagerRoles(), p.User.Role) }
 
-// CanSeeOrgTree reports whether p sees org units: every role but merchants.
-func CanSeeOrgTree(p Principal) bool { return p.User.Role != RoleMerchant }
+// CanSeeOrgTree reports whether p sees org units: the staff (not merchants, not
+// agencies).
+func CanSeeOrgTree(p Principal) bool { return isStaff(p) }
+
+// isStaff reports whether p is SafeGrid's own staff: admin, safety officer or
+// inspector.
+func isStaff(p Principal) bool { return slices.Contains(StaffRoles(), p.User.Role) }
 
 // CanCreateUnit reports whether p may add an org unit: admins only.
 func CanCreateUnit(p Principal) bool { return p.IsAdmin() }
@@ -99,10 +105,10 @@ func CanManageSite(p Principal, s Site) bool {
 	return p.User.Role != RoleInspector && p.CanEditSite(s)
 }
 
-// CanListInspections reports whether p lists inspections at all: everyone, a
-// merchant only their own self-inspections (OwnInspectionsOnly); of the others'
-// inspections merchants see the hazards, not the inspections.
-func CanListInspections(p Principal) bool { return true }
+// CanListInspections reports whether p lists inspections at all: everyone but an
+// agency's staff, a merchant only their own self-inspections (OwnInspectionsOnly);
+// of the others' inspections merchants see the hazards, not the inspections.
+func CanListInspections(p Principal) bool { return p.User.Role != RoleAgency }
 
 // OwnInspectionsOnly reports whether p's list of inspections is only those
 // assigned to p: inspectors, and merchants (their self-inspections).
@@ -116,7 +122,7 @@ func CanReadKPIs(p Principal) bool { return isManager(p) }
 
 // CanReadPolicy reports whether p may read a district's time-limit policy: every
 // staff member (the deadlines it sets are on every hazard anyway).
-func CanReadPolicy(p Principal) bool { return p.User.Role != RoleMerchant }
+func CanReadPolicy(p Principal) bool { return isStaff(p) }
 
 // CanSetPolicy reports whether p may change a district's time-limit policy: admins.
 func CanSetPolicy(p Principal) bool { return p.IsAdmin() }
@@ -226,7 +232,10 @@ func (p Principal) CanReviewInspection(s Site) bool { return p.CanAssign(s) }
 // inspectors and safety officers when the site's grid is in scope (an officer keeps
 // seeing a hazard of their area after it escalated above them); merchants the
 // hazards of their linked sites.
-func (p Principal) CanSeeHazard(h Hazard) bool { return p.seesPremises(h.GridID, h.SiteID) }
+// Agencies see the hazards shared with them (agency.go).
+func (p Principal) CanSeeHazard(h Hazard) bool {
+	return p.seesPremises(h.GridID, h.SiteID) || p.sharesHazard(h)
+}
 
 // CanManageHazard reports whether the principal carries responsibility for the
 // hazard now: admins, and safety officers whose subtree holds the responsible unit

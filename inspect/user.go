@@ -23,12 +23,15 @@ const (
 	RoleMerchant Role = "merchant"
 	// RoleAdmin manages units, users, sites, rule packs and models everywhere.
 	RoleAdmin Role = "admin"
+	// RoleAgency is a staff member of an agency (gas company, power company,
+	// police station, ...), who sees only the hazards shared with it (agency.go).
+	RoleAgency Role = "agency"
 )
 
-// Valid reports whether r is one of the four roles.
+// Valid reports whether r is one of the five roles.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleInspector, RoleSafetyOfficer, RoleMerchant, RoleAdmin:
+	case RoleInspector, RoleSafetyOfficer, RoleMerchant, RoleAdmin, RoleAgency:
 		return true
 	}
 	return false
@@ -46,7 +49,9 @@ type User struct {
 	// admins.
 	UnitID int64 `json:"unit_id,omitempty"`
 	// GridIDs are the grids an inspector works in; empty for other roles.
-	GridIDs   []int64   `json:"grid_ids,omitempty"`
+	GridIDs []int64 `json:"grid_ids,omitempty"`
+	// AgencyID is the agency of an agency's staff member; 0 for other roles.
+	AgencyID  int64     `json:"agency_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -75,7 +80,15 @@ func (u User) Validate() error {
 		return err
 	}
 	if !u.Role.Valid() {
-		return FieldErrorf("role", "must be one of inspector, safety_officer, merchant, admin (got %q)", u.Role)
+		return FieldErrorf("role", "must be one of inspector, safety_officer, merchant, admin, agency (got %q)", u.Role)
+	}
+	switch {
+	case u.Role == RoleAgency && u.AgencyID <= 0:
+		return FieldErrorf("agency_id", "an agency's staff member needs their agency")
+	case u.Role == RoleAgency && u.UnitID != 0:
+		return FieldErrorf("unit_id", "an agency's staff member has no home unit; their agency has its area")
+	case u.Role != RoleAgency && u.AgencyID != 0:
+		return FieldErrorf("agency_id", "only an agency's staff member has an agency")
 	}
 	switch u.Role {
 	case RoleInspector, RoleSafetyOfficer:
@@ -103,6 +116,10 @@ type Principal struct {
 	units map[int64]bool
 	// sites are the site IDs linked to a merchant. Empty for other roles.
 	sites map[int64]bool
+	// agency is what an agency's staff member sees (NewAgencyPrincipal); nil for
+	// other roles. units and sites stay empty for them, so that every list and
+	// predicate of the other roles shows them nothing.
+	agency *agencyScope
 }
 
 // NewPrincipal returns the principal for u. subtree is the home unit and every unit
