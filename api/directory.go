@@ -24,7 +24,10 @@ type NewUserInput struct {
 	Role        inspect.Role `json:"role" required:"true"`
 	UnitID      int64        `json:"unit_id"`
 	GridIDs     []int64      `json:"grid_ids"`
-	Password    string       `json:"password" required:"true"`
+	// AgencyID is the agency of an agency's staff member (role agency; admins
+	// create them).
+	AgencyID int64  `json:"agency_id"`
+	Password string `json:"password" required:"true"`
 }
 
 func (h *v1) me(ctx context.Context, p inspect.Principal, _ struct{}) (inspect.User, error) {
@@ -72,7 +75,7 @@ func (h *v1) listUsers(ctx context.Context, p inspect.Principal, q UserQuery) (L
 }
 
 func (h *v1) createUser(ctx context.Context, p inspect.Principal, in NewUserInput) (inspect.User, error) {
-	u := inspect.User{Username: in.Username, Phone: in.Phone, DisplayName: in.DisplayName, Role: in.Role, UnitID: in.UnitID, GridIDs: in.GridIDs}
+	u := inspect.User{Username: in.Username, Phone: in.Phone, DisplayName: in.DisplayName, Role: in.Role, UnitID: in.UnitID, GridIDs: in.GridIDs, AgencyID: in.AgencyID}
 	if err := u.Validate(); err != nil {
 		return inspect.User{}, err
 	}

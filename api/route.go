@@ -21,6 +21,12 @@ var (
 	managers  = inspect.ManagerRoles()
 	admins    = inspect.AdminRoles()
 	merchants = inspect.MerchantRoles()
+	agencies  = inspect.AgencyRoles()
+	// everyone is anyRole and the agencies' staff: the routes an agency reaches
+	// besides its own, each of which shows it only what is shared with it.
+	everyone            = append(slices.Clone(anyRole), agencies...)
+	staffAndAgencies    = append(slices.Clone(staff), agencies...)
+	managersAndAgencies = append(slices.Clone(managers), agencies...)
 )
 
 // Route is one documented API route: the route table drives registration, the

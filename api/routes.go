@@ -68,8 +68,8 @@ func (h *v1) routes() []Route {
 	const p = "/api/v1"
 	return append([]Route{
 		raw[LoginRequest, LoginResult]("POST", p+"/auth/login", nil, "Log in with username or phone and password; sets the session cookie and returns the bearer token", h.login),
-		raw[struct{}, NoContent]("POST", p+"/auth/logout", anyRole, "End the current session", h.logout),
-		route("GET", p+"/me", anyRole, "The logged-in user", h.me),
+		raw[struct{}, NoContent]("POST", p+"/auth/logout", everyone, "End the current session", h.logout),
+		route("GET", p+"/me", everyone, "The logged-in user", h.me),
 		route("GET", p+"/vocabulary", nil, "Location tags, evidence kinds and AI checks with their zh and en labels", h.vocabulary),
 
 		route("GET", p+"/units", staff, "Org units in the caller's scope", h.listUnits),
@@ -94,16 +94,21 @@ func (h *v1) routes() []Route {
 		route("POST", p+"/inspections/:id/reassign", managers, "Give an inspection that has not started to another inspector", h.reassignInspection),
 
 		raw[PhotoUpload, inspect.Photo]("PUT", p+"/photos/:uuid", anyRole, "Upload a photo under a client-generated UUID, for an inspection item or a hazard", h.putPhoto).upload(),
-		route("GET", p+"/photos/:uuid", anyRole, "A photo's metadata", h.getPhoto),
-		route("GET", p+"/photos/:uuid/content", anyRole, "A photo's original, or its JPEG thumbnail with variant=thumb", h.photoContent),
+		route("GET", p+"/photos/:uuid", everyone, "A photo's metadata", h.getPhoto),
+		route("GET", p+"/photos/:uuid/content", everyone, "A photo's original, or its JPEG thumbnail with variant=thumb", h.photoContent),
 
-		route("GET", p+"/hazards", anyRole, "Hazards in the caller's scope, filtered; each with the part of its rule a list shows (code, title, location, severity, evidence, rectify_days) — GET /hazards/{id} has the whole rule", h.listHazards),
+		route("GET", p+"/hazards", everyone, "Hazards in the caller's scope (an agency: those shared with it), filtered; each with the part of its rule a list shows (code, title, location, severity, evidence, rectify_days) — GET /hazards/{id} has the whole rule", h.listHazards),
 		route("GET", p+"/hazards/export.csv", staff, "The hazard list with the same filters as a CSV file (UTF-8 with a byte order mark, for Excel), streamed", h.exportHazards("csv")),
 		route("GET", p+"/hazards/export.xlsx", staff, "The hazard list with the same filters as an XLSX workbook, streamed", h.exportHazards("xlsx")),
-		route("GET", p+"/hazards/:id", anyRole, "A hazard with its rule, events and photos", h.getHazard),
+		route("GET", p+"/hazards/:id", everyone, "A hazard with its rule, events and photos", h.getHazard),
 		route("POST", p+"/hazards/:id/actions/:action", anyRole, "Take an action on a hazard (notify, submit_proof, reinspect_fixed, reinspect_present, escalate, return_for_correction, resubmit, withdraw; a determination is opened and concluded through /hazards/:id/determination)", h.hazardAction).bodyOptional(),
 		route("POST", p+"/hazards/:id/rating", merchants, "Rate the handling of a closed hazard, 1 to 5 (merchant)", h.rateHazard),
 		route("POST", p+"/hazards/:id/reassign", managers, "Give a hazard's re-inspection to another inspector of its grid", h.reassignHazard),
+		route("POST", p+"/hazards/:id/comments", staffAndAgencies, "Comment on a hazard (a comment event in its chain): the staff who see it and the agencies it is shared with", h.commentHazard),
+		route("POST", p+"/hazards/:id/agency-actions", agencies, "Record what the caller's agency did about a hazard shared with it (an agency_action event): one of its field's actions in checklists/rules/fields.yaml, e.g. supply_cut_off or valve_fitted for the gas company", h.agencyAction),
+		route("GET", p+"/agencies", managersAndAgencies, "The agencies the caller may see: all (admins), those of the officer's area, the agency's own", h.listAgencies),
+		route("POST", p+"/agencies", admins, "Add an agency (gas company, power company, police station, market regulation office): name, field of fields.yaml and the org unit whose area it serves", h.createAgency).created(),
+		route("GET", p+"/agencies/:id/kpi", managersAndAgencies, "An agency's KPIs for hazards recorded from from (inclusive) to to (exclusive), days in UTC+8: shared with it, acted on by it, closed", h.agencyKPI),
 
 		route("GET", p+"/merchant/hazards", merchants, "The hazards of the merchant's premises in plain words: legal basis, deadline, proof needed", h.merchantHazards),
 		route("POST", p+"/merchant/sites/:id/self-inspections", merchants, "Begin a self-inspection (自查自纠) of one's premises: the site's checklist, started at once; answer, photograph and submit it through /inspections/{id}; failed items become self-reported hazards for the grid's inspector", h.selfInspect).created(),

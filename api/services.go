@@ -77,6 +77,7 @@ type HazardService interface {
 	HazardAction(ctx context.Context, p inspect.Principal, id int64, a inspect.Action, in inspect.HazardActionInput) (inspect.HazardDetail, error)
 	RateHazard(ctx context.Context, p inspect.Principal, id int64, rating int) (inspect.HazardDetail, error)
 	ReassignHazard(ctx context.Context, p inspect.Principal, id, inspectorID int64, note string) (inspect.HazardDetail, error)
+	CommentHazard(ctx context.Context, p inspect.Principal, id int64, note string) (inspect.HazardDetail, error)
 }
 
 // FlagService is the AI flags on photos and their review by the safety office.
@@ -134,6 +135,9 @@ type V1Config struct {
 	Plans PlanService
 	// Webhooks is the outbound webhooks; nil turns their routes off.
 	Webhooks WebhookService
+	// Agencies is the agencies at the table (gas, power, police) and the hazards
+	// shared with them.
+	Agencies AgencyService
 	// SessionTTL is how long a login session lasts (default 12 h).
 	SessionTTL time.Duration
 	// PhotoLimits bound uploads; MaxBytes defaults to Config.MaxUploadBytes.

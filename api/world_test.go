@@ -74,7 +74,7 @@ func (w *world) app() *fiber.App { return w.srv.App() }
 // v1Config wires the storage services into the API, as cmd does.
 func v1Config(s *storage.Services) api.V1Config {
 	return api.V1Config{Directory: s.Directory, Sites: s.Sites, Inspections: s.Inspections, Photos: s.Photos, Hazards: s.Hazards,
-		Flags: s.Flags, Notifications: s.Notifications, Policy: s.Policy, Determinations: s.Determinations, Open311: s.Open311, Plans: s.Plans, Webhooks: s.Webhooks}
+		Flags: s.Flags, Notifications: s.Notifications, Policy: s.Policy, Determinations: s.Determinations, Open311: s.Open311, Plans: s.Plans, Webhooks: s.Webhooks, Agencies: s.Agencies}
 }
 
 // hookQueue is the job queue of the API tests: it schedules nothing, and runs

@@ -162,14 +162,15 @@ type AgencyActionPayload struct {
 
 // NewAgencyAction returns the payload of p's agency action on h: forbidden unless
 // h is shared with p's agency, invalid unless action is one of its field's
-// (allowed) and the note fits.
-func NewAgencyAction(p Principal, h Hazard, action, note string, allowed func(string) bool) (AgencyActionPayload, error) {
+// (allowed, from fields.yaml) and the note fits.
+func NewAgencyAction(p Principal, h Hazard, action, note string, allowed []string) (AgencyActionPayload, error) {
 	if !p.CanActForAgency(h) {
 		return AgencyActionPayload{}, Errorf(EFORBIDDEN, "only an agency hazard %d is shared with records agency actions on it", h.ID)
 	}
 	a := p.agency.agency
-	if !allowed(action) {
-		return AgencyActionPayload{}, FieldErrorf("action", "%q is not an action of the %s field", action, a.Field)
+	if !slices.Contains(allowed, action) {
+		return AgencyActionPayload{}, FieldErrorf("action", "must be one of %s, the actions of the %s field (got %q)",
+			strings.Join(allowed, ", "), a.Field, action)
 	}
 	note = strings.TrimSpace(note)
 	if utf8.RuneCountInString(note) > maxComment {

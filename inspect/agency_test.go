@@ -88,7 +88,7 @@ func TestAgencyTakesNoWorkflowAction(t *testing.T) {
 
 func TestNewAgencyAction(t *testing.T) {
 	w := newAgencyWorld()
-	gasActions := func(a string) bool { return a == "supply_cut_off" || a == "valve_fitted" }
+	gasActions := []string{"supply_cut_off", "valve_fitted"}
 	got, err := inspect.NewAgencyAction(w.gas, w.gasHazard, "supply_cut_off", "  已关闭表前阀  ", gasActions)
 	assertField(t, err, "")
 	if want := (inspect.AgencyActionPayload{Agency: 10, AgencyName: "武侯燃气", Action: "supply_cut_off", Note: "已关闭表前阀"}); got != want {

@@ -267,8 +267,8 @@ func hazardEvents(ctx context.Context, q querier, id int64) ([]inspect.Event, er
 
 // Hazards lists the hazards the principal may see that match the filter, by id:
 // admins all; inspectors and safety officers those whose grid is in their scope;
-// merchants those of their premises. filter.UnitID selects the responsible unit's
-// subtree.
+// merchants those of their premises; an agency's staff those shared with it.
+// filter.UnitID selects the responsible unit's subtree.
 func (s *HazardService) Hazards(ctx context.Context, p inspect.Principal, f inspect.HazardFilter) ([]inspect.HazardDetail, error) {
 	if err := f.Normalize(); err != nil {
 		return nil, err
@@ -283,7 +283,11 @@ func (s *HazardService) Hazards(ctx context.Context, p inspect.Principal, f insp
 		}
 	}
 	var q sqlWhere
+	agencyGrids, agencyRules, agency := p.AgencyShare()
 	switch {
+	case agency:
+		// The hazards shared with the agency: its field's rules in its area.
+		q.add("h.grid_id = ANY(?) AND h.rule_code = ANY(?)", agencyGrids, agencyRules)
 	case merchant:
 		q.add("h.site_id = ANY(?)", p.SiteIDs())
 	case !all:

@@ -70,6 +70,7 @@ type Services struct {
 	Open311        *Open311Service
 	Plans          *PlanService
 	Webhooks       *WebhookService
+	Agencies       *AgencyService
 }
 
 // New builds every service from d.
@@ -100,6 +101,7 @@ func New(d Deps) *Services {
 		Open311:        &Open311Service{b},
 		Plans:          &PlanService{b},
 		Webhooks:       &WebhookService{b},
+		Agencies:       &AgencyService{b},
 	}
 }
 

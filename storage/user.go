@@ -14,7 +14,8 @@ import (
 
 // userColumns selects the columns of inspect.User from users u.
 const userColumns = `u.id, u.username, u.phone, u.display_name, u.role, COALESCE(u.unit_id, 0) AS unit_id,
-	ARRAY(SELECT g.grid_id FROM user_grids g WHERE g.user_id = u.id ORDER BY g.grid_id) AS grid_ids, u.created_at`
+	ARRAY(SELECT g.grid_id FROM user_grids g WHERE g.user_id = u.id ORDER BY g.grid_id) AS grid_ids,
+	COALESCE(u.agency_id, 0) AS agency_id, u.created_at`
 
 // CreateUnit adds an org unit. Only admins create units.
 func (s *DirectoryService) CreateUnit(ctx context.Context, p inspect.Principal, u inspect.Unit) (inspect.Unit, error) {
@@ -152,15 +153,20 @@ func (s *base) createUser(ctx context.Context, u inspect.User, passwordHash stri
 				return inspect.FieldErrorf("unit_id", "unit %d does not exist", u.UnitID)
 			}
 		}
+		if u.AgencyID != 0 {
+			if _, err := agencyByID(ctx, tx, u.AgencyID); err != nil {
+				return inspect.FieldErrorf("agency_id", "agency %d does not exist", u.AgencyID)
+			}
+		}
 		for _, g := range u.GridIDs {
 			unit, err := unitByID(ctx, tx, g)
 			if err != nil || unit.Level != inspect.LevelGrid {
 				return inspect.FieldErrorf("grid_ids", "unit %d is not a grid", g)
 			}
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO users (username, phone, display_name, role, unit_id, password_hash)
-			VALUES ($1, $2, $3, $4, NULLIF($5, 0), $6) RETURNING id, created_at`,
-			u.Username, u.Phone, u.DisplayName, u.Role, u.UnitID, passwordHash).Scan(&u.ID, &u.CreatedAt); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO users (username, phone, display_name, role, unit_id, password_hash, agency_id)
+			VALUES ($1, $2, $3, $4, NULLIF($5, 0), $6, NULLIF($7, 0)) RETURNING id, created_at`,
+			u.Username, u.Phone, u.DisplayName, u.Role, u.UnitID, passwordHash, u.AgencyID).Scan(&u.ID, &u.CreatedAt); err != nil {
 			return mapPgError(err, "a user with this username or phone")
 		}
 		for _, g := range u.GridIDs {
@@ -280,6 +286,8 @@ func (s *base) principal(ctx context.Context, q querier, u inspect.User) (inspec
 	var subtree, sites []int64
 	var err error
 	switch u.Role {
+	case inspect.RoleAgency:
+		return s.agencyPrincipal(ctx, q, u)
 	case inspect.RoleSafetyOfficer:
 		if subtree, err = subtreeIDs(ctx, q, u.UnitID); err != nil {
 			return inspect.Principal{}, fmt.Errorf("resolve scope of user %d: %w", u.ID, err)

@@ -144,7 +144,7 @@ func newServer(cfg config.Config, log *slog.Logger, m *metrics.Metrics, dbs pool
 	srv.MountV1(api.V1Config{
 		Directory: svc.Directory, Sites: svc.Sites, Inspections: svc.Inspections, Photos: svc.Photos, Hazards: svc.Hazards,
 		Flags: svc.Flags, Notifications: svc.Notifications, Policy: svc.Policy, Determinations: svc.Determinations,
-		Open311: svc.Open311, Plans: svc.Plans, Webhooks: svc.Webhooks, LoginLimiter: storage.NewLoginAttempts(dbs.api),
+		Open311: svc.Open311, Plans: svc.Plans, Webhooks: svc.Webhooks, Agencies: svc.Agencies, LoginLimiter: storage.NewLoginAttempts(dbs.api),
 		LoginWorkers: api.LoginWorkers{Workers: cfg.LoginWorkers, Queue: cfg.LoginQueue, Wait: cfg.LoginWait},
 	})
 	srv.MountWeb(api.WebConfig{MapTileURL: cfg.MapTileURL, MapAttribution: cfg.MapAttribution})
