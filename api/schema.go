@@ -32,6 +32,7 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[PlanInput]():                  "NewPlan",
 	reflect.TypeFor[WebhookInput]():               "NewWebhook",
 	reflect.TypeFor[VisitRequestInput]():          "NewVisitRequest",
+	reflect.TypeFor[AgencyInput]():                "NewAgency",
 	reflect.TypeFor[List[inspect.HazardDetail]](): "HazardList",
 	// The review queue pages; FlagList is a photo's flags, whole.
 	reflect.TypeFor[List[inspect.AIFlag]](): "FlagPage",
@@ -46,7 +47,7 @@ var schemaAliases = map[string]reflect.Type{
 
 // schemaEnums are the string types whose values are a closed set.
 var schemaEnums = map[reflect.Type][]string{
-	reflect.TypeFor[inspect.Role]():             {string(inspect.RoleInspector), string(inspect.RoleSafetyOfficer), string(inspect.RoleMerchant), string(inspect.RoleAdmin)},
+	reflect.TypeFor[inspect.Role]():             {string(inspect.RoleInspector), string(inspect.RoleSafetyOfficer), string(inspect.RoleMerchant), string(inspect.RoleAdmin), string(inspect.RoleAgency)},
 	reflect.TypeFor[inspect.Level]():            {string(inspect.LevelDistrict), string(inspect.LevelSubdistrict), string(inspect.LevelCommunity), string(inspect.LevelGrid)},
 	reflect.TypeFor[inspect.InspectionStatus](): {string(inspect.InspectionAssigned), string(inspect.InspectionInProgress), string(inspect.InspectionSubmitted), string(inspect.InspectionReturned)},
 	reflect.TypeFor[inspect.Vote]():             {string(inspect.VoteMajor), string(inspect.VoteGeneral)},
