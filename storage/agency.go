@@ -31,6 +31,9 @@ func (s *base) field(name string) (checklists.Field, bool) {
 	return s.rules.Field(name)
 }
 
+// Field returns the field called name of the services' rules (fields.yaml).
+func (s *AgencyService) Field(name string) (checklists.Field, bool) { return s.field(name) }
+
 // CreateAgency adds an agency (admins): a name, a field of fields.yaml and the
 // org unit whose area it serves.
 func (s *AgencyService) CreateAgency(ctx context.Context, p inspect.Principal, a inspect.Agency) (inspect.Agency, error) {

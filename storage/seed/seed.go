@@ -41,9 +41,10 @@ Log in at POST /api/v1/auth/login with {"login": "<username or phone>", "passwor
   officer-district, officer-sd1, officer-sd2 (safety officers)   %s
   inspector01 … inspector12 (one per grid)   %s
   merchant01 … merchant60        %s
+  gas-company, power-company (agencies: the hazards of their field)   %s
 The web app is at http://%s/ ; e.g. inspector01 has a site to inspect today.
 e.g. curl -s %s/api/v1/auth/login -d '{"login":"inspector01","password":"%s"}' -H 'Content-Type: application/json'
-`, AdminPassword, OfficerPassword, InspectorPassword, MerchantPassword, host, host, InspectorPassword)
+`, AdminPassword, OfficerPassword, InspectorPassword, MerchantPassword, AgencyPassword, host, host, InspectorPassword)
 }
 
 // Summary counts what Demo created.
@@ -126,6 +127,13 @@ func Demo(ctx context.Context, svc *storage.Services) (Summary, error) {
 	given := []string{"伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛"}
 	for i, g := range grids {
 		todo = append(todo, newUser{inspect.User{Username: fmt.Sprintf("inspector%02d", i+1), Phone: fmt.Sprintf("1390000%04d", i+1), DisplayName: "网格员 " + surnames[i%16] + given[(i*5)%16], Role: inspect.RoleInspector, UnitID: g.ID, GridIDs: []int64{g.ID}}, InspectorPassword})
+	}
+	agencyUsers, err := demoAgencies(ctx, svc, ap, district)
+	if err != nil {
+		return s.sum, err
+	}
+	for _, u := range agencyUsers {
+		todo = append(todo, newUser{u, AgencyPassword})
 	}
 	for i := range 60 {
 		todo = append(todo, newUser{inspect.User{Username: fmt.Sprintf("merchant%02d", i+1), Phone: fmt.Sprintf("1370000%04d", i+1), DisplayName: "商户 " + surnames[(i*3)%16] + given[(i*7)%16], Role: inspect.RoleMerchant}, MerchantPassword})
@@ -247,6 +255,21 @@ func Demo(ctx context.Context, svc *storage.Services) (Summary, error) {
 			return s.sum, fmt.Errorf("today's inspection of site %d: %w", site.ID, err)
 		}
 		s.sum.Inspections++
+	}
+	// A gas and an electrical hazard, on sites after those of today's inspections,
+	// for the agencies; then the gas company's action on its hazard.
+	err = s.fieldHazards(ctx, sites[len(Scenarios)+len(grids):], func(site inspect.Site) (inspect.Principal, inspect.Principal, error) {
+		ps, err := pr(officerFor(site), inspectorFor(site))
+		if err != nil {
+			return inspect.Principal{}, inspect.Principal{}, err
+		}
+		return ps[0], ps[1], nil
+	})
+	if err != nil {
+		return s.sum, err
+	}
+	if err := demoAgencyAction(ctx, svc, users["gas-company"]); err != nil {
+		return s.sum, fmt.Errorf("the gas company's action: %w", err)
 	}
 	return s.sum, nil
 }
