@@ -111,6 +111,14 @@ func TestGasHazardSharedWithTheGasCompanyOnly(t *testing.T) {
 	if len(list.Items) != 0 {
 		t.Errorf("filters widened the power company's list: %v", listedIDs(list))
 	}
+	// The hazard's photos: the gas company's to see, not the power company's.
+	if len(seen.PhotoIDs) == 0 {
+		t.Fatal("the gas hazard has no photo")
+	}
+	photoPath := "/api/v1/photos/" + seen.PhotoIDs[0] + "/content"
+	if g, p := w.do(gas, "GET", photoPath, nil), w.do(power, "GET", photoPath, nil); g.Status != 200 || p.Status != 404 {
+		t.Errorf("GET %s: gas company %d, power company %d; want 200 and 404", photoPath, g.Status, p.Status)
+	}
 	if r := w.do(power, "POST", hazardPath+"/agency-actions", map[string]string{"action": "supply_cut_off"}); r.Status != 404 {
 		t.Errorf("power company acting on the gas hazard: %d %s, want 404", r.Status, r.Body)
 	}
