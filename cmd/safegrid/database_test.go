@@ -77,8 +77,22 @@ func TestSeedDemoAndAuditVerify(t *testing.T) {
 		t.Errorf("%s sites, want about 200", n[0])
 	}
 	roles := count(`SELECT DISTINCT role FROM users ORDER BY role`)
-	if len(roles) != 4 {
-		t.Errorf("roles %v, want all four", roles)
+	if len(roles) != 5 {
+		t.Errorf("roles %v, want all five", roles)
+	}
+	// The agencies have a hazard of their field each, and the gas company acted.
+	rules, err := checklists.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"gas", "electrical"} {
+		f, _ := rules.Field(name)
+		if n := count(`SELECT count(*)::text FROM hazards WHERE rule_code = ANY($1)`, f.Rules); n[0] == "0" {
+			t.Errorf("no %s hazard in the demo for its agency", name)
+		}
+	}
+	if n := count(`SELECT payload->>'action' FROM hazard_events WHERE kind = 'agency_action'`); !slices.Equal(n, []string{"supply_cut_off"}) {
+		t.Errorf("agency actions of the demo %v, want the gas company's supply_cut_off", n)
 	}
 	statuses := count(`SELECT DISTINCT status FROM inspections ORDER BY status`)
 	if len(statuses) != 4 {
