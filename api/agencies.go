@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 
+	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
 )
 
@@ -13,6 +14,15 @@ type AgencyService interface {
 	Agencies(ctx context.Context, p inspect.Principal) ([]inspect.Agency, error)
 	AgencyAction(ctx context.Context, p inspect.Principal, hazardID int64, action, note string) (inspect.HazardDetail, error)
 	AgencyKPI(ctx context.Context, p inspect.Principal, id int64, period inspect.Period) (inspect.AgencyKPI, error)
+	Field(name string) (checklists.Field, bool)
+}
+
+// AgencyView is an agency as GET /agencies shows it: with its field's title and
+// the actions its staff record (fields.yaml), in zh and en.
+type AgencyView struct {
+	inspect.Agency
+	FieldTitle checklists.Text          `json:"field_title"`
+	Actions    []checklists.FieldAction `json:"actions"`
 }
 
 // AgencyInput is the body of POST /agencies.
@@ -50,9 +60,20 @@ func (h *v1) createAgency(ctx context.Context, p inspect.Principal, in AgencyInp
 	return h.cfg.Agencies.CreateAgency(ctx, p, inspect.Agency{Name: in.Name, Field: in.Field, UnitID: in.UnitID})
 }
 
-func (h *v1) listAgencies(ctx context.Context, p inspect.Principal, _ struct{}) (List[inspect.Agency], error) {
-	items, err := h.cfg.Agencies.Agencies(ctx, p)
-	return List[inspect.Agency]{Items: items}, err
+func (h *v1) listAgencies(ctx context.Context, p inspect.Principal, _ struct{}) (List[AgencyView], error) {
+	agencies, err := h.cfg.Agencies.Agencies(ctx, p)
+	if err != nil {
+		return List[AgencyView]{}, err
+	}
+	out := make([]AgencyView, len(agencies))
+	for i, a := range agencies {
+		f, _ := h.cfg.Agencies.Field(a.Field)
+		out[i] = AgencyView{Agency: a, FieldTitle: f.Title, Actions: f.Actions}
+		if out[i].Actions == nil {
+			out[i].Actions = []checklists.FieldAction{}
+		}
+	}
+	return List[AgencyView]{Items: out}, nil
 }
 
 func (h *v1) agencyAction(ctx context.Context, p inspect.Principal, in AgencyActionInput) (inspect.HazardDetail, error) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/safegrid/safegrid/api"
+	"github.com/safegrid/safegrid/checklists"
 	"github.com/safegrid/safegrid/inspect"
 )
 
@@ -154,6 +155,14 @@ func TestGasHazardSharedWithTheGasCompanyOnly(t *testing.T) {
 	// The state did not move: the agency takes no workflow action.
 	if after.State != gasHazard.State {
 		t.Errorf("state after the agency's action = %s, want %s", after.State, gasHazard.State)
+	}
+
+	// Its agency, with the actions it may record, is the only one it sees.
+	var agencies api.List[api.AgencyView]
+	w.call(gas, "GET", "/api/v1/agencies", nil, &agencies)
+	if len(agencies.Items) != 1 || agencies.Items[0].ID != gasCo.ID || !slices.ContainsFunc(agencies.Items[0].Actions,
+		func(a checklists.FieldAction) bool { return a.Name == "valve_fitted" && a.Title.ZH != "" }) {
+		t.Errorf("gas company's agencies = %+v, want its own with valve_fitted", agencies.Items)
 	}
 
 	// Its KPIs: shared, acted on, closed.
