@@ -131,8 +131,8 @@ func (h *v1) routes() []Route {
 		route("POST", p+"/models/thresholds/:check/accept", admins, "Recompute the proposal for a check at a location and put its levels in force for new photo analyses there (recorded with who, when and the evidence); 409 when the decisions propose nothing", h.acceptThreshold).created(),
 		route("GET", p+"/photos/:uuid/annotated", staff, "The photo with the detector's boxes and labels drawn (404 until analysed)", h.annotatedPhoto),
 
-		route("GET", p+"/notifications", anyRole, "The caller's in-app notifications, newest first; page with before=<id of the last one>", h.listNotifications),
-		route("POST", p+"/notifications/:id/read", anyRole, "Mark one of the caller's notifications read", h.markNotificationRead),
+		route("GET", p+"/notifications", everyone, "The caller's in-app notifications, newest first; page with before=<id of the last one>", h.listNotifications),
+		route("POST", p+"/notifications/:id/read", everyone, "Mark one of the caller's notifications read", h.markNotificationRead),
 		route("POST", p+"/plans", managers, "Create an inspection plan for a unit: every site of the chosen types on a cadence (months 1, 3, 6 or 12), or a double-random draw of draw_count sites per period with an inspector pair each", h.createPlan).created(),
 		route("GET", p+"/plans", managers, "The inspection plans of the units the caller manages", h.listPlans),
 		route("POST", p+"/plans/:id/run", managers, "Make the current period's inspections of a plan now (the hourly job does it too; a period's inspections are made once)", h.runPlan),

@@ -74,7 +74,8 @@ function citationList(rule) {
     h('span', { class: `chip ${c.status === 'V' ? 'ok' : c.status === 'U' ? 'warn' : ''}` }, t(`citation.status.${c.status}`)))));
 }
 
-function eventItem(ev, names) {
+/** eventItem is one entry of a hazard's history, for the office's and the agencies' screens. */
+export function eventItem(ev, names, actionTitles = new Map()) {
   let p = {};
   try { p = typeof ev.payload === 'string' ? JSON.parse(ev.payload) : (ev.payload || {}); } catch { p = {}; }
   const who = ev.actor === 0 ? t('event.system') : (names.get(ev.actor) || t('event.someone'));
@@ -84,6 +85,10 @@ function eventItem(ev, names) {
   if (p.severity && ev.kind === 'created') detail.push(h('span', null, t(`severity.${p.severity}`)));
   if (p.deadline) detail.push(h('span', null, t('hazard.deadline_at', { at: dateTime(p.deadline) })));
   if (p.rating) detail.push(h('span', null, t('hazard.rating_n', { n: p.rating })));
+  if (p.agency_name) {
+    const title = actionTitles.get(p.action);
+    detail.push(h('span', { translate: 'no' }, p.agency_name), title ? h('span', null, title) : h('span', { translate: 'no' }, p.action));
+  }
   if (p.note) detail.push(h('q', { translate: 'no' }, p.note));
   return h('li', { class: 'event', dataset: { kind: ev.kind } },
     h('div', { class: 'event-head' },

@@ -9,6 +9,7 @@ import { outbox } from './outbox.js';
 import * as inspector from './inspector.js';
 import * as office from './office.js';
 import * as merchant from './merchant.js';
+import * as agency from './agency.js';
 import { hazardPage } from './hazard.js';
 import { mapView } from './map.js';
 import { assignView } from './assign.js';
@@ -31,16 +32,19 @@ const routes = [
   ['/hazards/:id/print/:doc', paperView],
   ['/merchant', merchant.homeView],
   ['/merchant/hazards/:id', merchant.hazardView],
+  ['/agency', agency.homeView],
+  ['/agency/hazards/:id', agency.hazardView],
   ['/notifications', notificationsView],
 ];
 
 /** ROLE_PREFIXES: the screens of one kind of user; others get "not allowed" at once. */
-const ROLE_PREFIXES = [['/office/', ['safety_officer', 'admin']], ['/inspector', ['inspector']], ['/inspections/', ['inspector', 'safety_officer', 'admin']], ['/merchant', ['merchant']]];
+const ROLE_PREFIXES = [['/office/', ['safety_officer', 'admin']], ['/inspector', ['inspector']], ['/inspections/', ['inspector', 'safety_officer', 'admin']], ['/merchant', ['merchant']], ['/agency', ['agency']]];
 
 function homeFor(user) {
   switch (user?.role) {
     case 'inspector': return '/inspector';
     case 'merchant': return '/merchant';
+    case 'agency': return '/agency';
     case 'safety_officer':
     case 'admin': return '/office/flags';
     default: return '/login';
@@ -71,6 +75,7 @@ function navFor(user) {
   switch (user?.role) {
     case 'inspector': return [link('/inspector', 'nav.today')];
     case 'merchant': return [link('/merchant', 'nav.my_hazards')];
+    case 'agency': return [link('/agency', 'nav.shared_hazards')];
     case 'safety_officer':
     case 'admin':
       return [link('/office/flags', 'nav.review'), link('/office/hazards', 'nav.hazards'), link('/office/determinations', 'nav.determinations'), link('/office/map', 'nav.map'), link('/office/assign', 'nav.assign'), link('/office/kpi', 'nav.kpi')];

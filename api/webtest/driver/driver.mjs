@@ -869,6 +869,28 @@ const scenarios = {
     await visit(page, 'determination');
     return { offeredActions, conclusion };
   },
+
+  // An agency's user (the police station, the gas company) sees the hazard shared
+  // with it, records what it did and comments; the entries join the hazard's history.
+  async agency(ctx, page) {
+    await login(page, cfg.username);
+    const home = new URL(page.url()).pathname;
+    await page.waitForSelector(`#agency-hazards a[data-hazard-id="${cfg.hazardId}"]`);
+    const listed = await page.$$eval('#agency-hazards a[data-hazard-id]', (els) => els.map((e) => Number(e.dataset.hazardId)));
+    await visit(page, 'agency-home');
+    await page.click(`a[data-hazard-id="${cfg.hazardId}"]`);
+    await page.waitForSelector('#agency-action-form');
+    await page.selectOption('#agency-action', cfg.action);
+    await page.fill('#agency-action-note', '已上门核查，责令当日整改');
+    await page.click('#agency-action-form button[type=submit]');
+    await page.waitForSelector('li.event[data-kind="agency_action"]');
+    await page.fill('#agency-comment', '请社区网格员复查时告知我所');
+    await page.click('#agency-comment-form button[type=submit]');
+    await page.waitForSelector('li.event[data-kind="comment"]');
+    await visit(page, 'agency-hazard', { fullPage: true });
+    const kinds = await page.$$eval('li.event', (els) => els.map((e) => e.dataset.kind));
+    return { home, listed, kinds };
+  },
 };
 
 async function main() {
