@@ -7,9 +7,9 @@ import (
 )
 
 // HazardQuery filters the office's list: by state, severity, responsible unit
-// (its subtree), site, inspector, rule and overdue; the caller's scope applies on
-// top. Lists repeat a query parameter or separate values by commas:
-// ?state=open,notified&severity=general.
+// (its subtree), site, inspector, rule, overdue and a search text (q); the
+// caller's scope applies on top. Lists repeat a query parameter or separate
+// values by commas: ?state=open,notified&severity=general.
 type HazardQuery struct {
 	HazardFilterQuery
 	Page
@@ -24,12 +24,15 @@ type HazardFilterQuery struct {
 	InspectorID int64                 `query:"inspector_id" json:"-"`
 	RuleCode    string                `query:"rule_code" json:"-"`
 	Overdue     bool                  `query:"overdue" json:"-"`
+	// Search is the search box: text within the site's name or address, the
+	// rule's code or title, or a hazard number (12 or #12).
+	Search string `query:"q" json:"-"`
 }
 
 // filter is the query as the storage's filter, without a page.
 func (q HazardFilterQuery) filter() inspect.HazardFilter {
 	return inspect.HazardFilter{States: q.States, Severities: q.Severities, UnitID: q.UnitID,
-		SiteID: q.SiteID, InspectorID: q.InspectorID, RuleCode: q.RuleCode, Overdue: q.Overdue}
+		SiteID: q.SiteID, InspectorID: q.InspectorID, RuleCode: q.RuleCode, Overdue: q.Overdue, Search: q.Search}
 }
 
 // HazardActionInput is POST /hazards/{id}/actions/{action}: a note and photos.

@@ -24,6 +24,9 @@ type MerchantHazard struct {
 	// Title and Explanation are in the requested language (lang=zh|en, default zh).
 	Title       string `json:"title"`
 	Explanation string `json:"explanation"`
+	// Finding is what the inspector wrote down at the site: the problem as found,
+	// where Title is the requirement it breaks.
+	Finding string `json:"finding,omitempty"`
 	// LegalBasis names each source and clause, marked when still to be confirmed.
 	LegalBasis []string  `json:"legal_basis"`
 	Deadline   time.Time `json:"deadline"`
@@ -84,7 +87,7 @@ func merchantView(d inspect.HazardDetail, p inspect.Principal, lang string, now 
 	_, proofErr := inspect.Transition(d.State, inspect.ActionSubmitProof)
 	m := MerchantHazard{
 		ID: d.ID, SiteID: d.SiteID, SiteName: d.SiteName, SiteAddress: d.SiteAddress, RuleCode: d.RuleCode,
-		State: d.State, Severity: d.Severity, Title: rule.Title.In(lang), Explanation: rule.Explanation.In(lang),
+		State: d.State, Severity: d.Severity, Title: rule.Title.In(lang), Explanation: rule.Explanation.In(lang), Finding: d.Note,
 		LegalBasis: []string{}, Deadline: d.Deadline, Rating: d.Rating,
 		ProofNeeded:    proofNeeded(rule.Evidence, rule.Location, lang),
 		CanSubmitProof: p.CanPerform(d.Hazard, inspect.ActionSubmitProof) && proofErr == nil,

@@ -88,7 +88,7 @@ func (h *v1) routes() []Route {
 		route("POST", p+"/inspections", managers, "Assign a site to an inspector with a due date", h.assignInspection).created(),
 		route("GET", p+"/inspections/:id", anyRole, "An inspection with its site and checklist items", h.getInspection),
 		route("POST", p+"/inspections/:id/start", staff, "Start: generate and store the checklist (assigned inspector)", h.startInspection),
-		route("PUT", p+"/inspections/:id/items/:code", anyRole, "Answer one item: pass, fail (fixed_on_spot or hazard) or na (assigned inspector; the merchant of a self-inspection, whose failed items are hazards with the rule's severity and deadline)", h.answerItem),
+		route("PUT", p+"/inspections/:id/items/:code", anyRole, "Answer one item: pass, fail (fixed_on_spot or hazard) or na, or unanswered to take an answer back before submission (assigned inspector; the merchant of a self-inspection, whose failed items are hazards with the rule's severity and deadline)", h.answerItem),
 		route("POST", p+"/inspections/:id/submit", anyRole, "Submit: every item answered, every photo there (assigned inspector, or the merchant of a self-inspection)", h.submitInspection),
 		route("POST", p+"/inspections/:id/return", managers, "Return a submitted inspection for correction", h.returnInspection),
 		route("POST", p+"/inspections/:id/reassign", managers, "Give an inspection that has not started to another inspector", h.reassignInspection),

@@ -12,6 +12,9 @@ type Supervision struct {
 	HazardID int64 `json:"hazard_id"`
 	// SupervisingUnitID is the district that supervises the rectification.
 	SupervisingUnitID int64 `json:"supervising_unit_id"`
+	// SupervisingUnitName is the supervising district's name, as read back (a
+	// merchant, who cannot list units, sees who supervises).
+	SupervisingUnitName string `json:"supervising_unit_name,omitempty"`
 	// ResponsibleUserID is the person responsible for the rectification: the
 	// site's merchant; 0 when the site has none linked.
 	ResponsibleUserID int64     `json:"responsible_user_id,omitempty"`

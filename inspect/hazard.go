@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -269,6 +270,9 @@ type HazardFilter struct {
 	RuleCode    string        `json:"rule_code,omitempty"`
 	// Overdue selects open hazards whose deadline is before the query's now.
 	Overdue bool `json:"overdue,omitempty"`
+	// Search selects hazards whose site name or address, rule code or title
+	// contains it (any case), or whose number it is ("12" or "#12").
+	Search string `json:"q,omitempty"`
 	// AfterID and Limit page by keyset: hazards with ID > AfterID, Limit at most.
 	AfterID int64 `json:"after_id,omitempty"`
 	Limit   int   `json:"limit,omitempty"`
@@ -295,10 +299,23 @@ func (f *HazardFilter) Normalize() error {
 			return FieldErrorf(id.field, "must be a positive id")
 		}
 	}
+	f.Search = strings.TrimSpace(f.Search)
+	if utf8.RuneCountInString(f.Search) > maxSearch {
+		return FieldErrorf("q", "is longer than %d characters", maxSearch)
+	}
 	if err := pageLimit(&f.Limit, DefaultHazardPage, MaxHazardPage); err != nil {
 		return err
 	}
 	return nil
+}
+
+// maxSearch bounds a list's search text, in characters.
+const maxSearch = 100
+
+// SearchID returns the hazard number the search names ("12" or "#12"), if it is one.
+func (f HazardFilter) SearchID() (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(f.Search, "#"), 10, 64)
+	return id, err == nil && id > 0
 }
 
 // OwnHazardKey is where a merchant's hazard sits in their list, which shows open

@@ -199,16 +199,25 @@ type Item struct {
 	Deadline time.Time `json:"deadline,omitzero"`
 }
 
-// ValidateAnswer checks an answer as the inspector sends it: a known answer; for a
-// fail, an outcome, and for a hazard a severity an inspector may record and a
-// deadline in the future; nothing of those for pass or na. Photos are checked at
+// ValidateAnswer checks an answer as the inspector sends it: a known answer
+// (unanswered takes one back, alone); for a fail, an outcome, and for a hazard a
+// severity an inspector may record and a deadline in the future; nothing of those
+// for pass or na. Photos are checked at
 // submission, because they may still be in the phone's upload queue.
 func ValidateAnswer(it Item, now time.Time) error {
 	if strings.TrimSpace(it.Code) == "" {
 		return FieldErrorf("code", "is required")
 	}
+	if it.Answer == AnswerUnanswered {
+		// An answer taken back before submission (the undo of "the rest is not
+		// applicable"): nothing else goes with it.
+		if it.Note != "" || it.Outcome != "" || it.Severity != "" || !it.Deadline.IsZero() {
+			return FieldErrorf("answer", "an answer taken back (unanswered) has no note, outcome, severity or deadline")
+		}
+		return nil
+	}
 	if !it.Answer.Answered() {
-		return FieldErrorf("answer", "must be pass, fail or na (got %q)", it.Answer)
+		return FieldErrorf("answer", "must be pass, fail or na, or unanswered to take an answer back (got %q)", it.Answer)
 	}
 	if utf8.RuneCountInString(it.Note) > maxNote {
 		return FieldErrorf("note", "is longer than %d characters", maxNote)

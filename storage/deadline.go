@@ -91,8 +91,9 @@ func supervise(ctx context.Context, tx pgx.Tx, sv inspect.Supervision, now time.
 
 // supervisionOf returns the listed-supervision record of hazard id, or nil.
 func supervisionOf(ctx context.Context, q querier, id int64) (*inspect.Supervision, error) {
-	rows, err := q.Query(ctx, `SELECT hazard_id, supervising_unit_id, COALESCE(responsible_user_id, 0) AS responsible_user_id,
-		deadline, created_at, updated_at FROM listed_supervisions WHERE hazard_id = $1`, id)
+	rows, err := q.Query(ctx, `SELECT ls.hazard_id, ls.supervising_unit_id, u.name AS supervising_unit_name,
+		COALESCE(ls.responsible_user_id, 0) AS responsible_user_id, ls.deadline, ls.created_at, ls.updated_at
+		FROM listed_supervisions ls JOIN units u ON u.id = ls.supervising_unit_id WHERE ls.hazard_id = $1`, id)
 	list, err := collectAll[inspect.Supervision](rows, err)
 	if err != nil || len(list) == 0 {
 		return nil, err

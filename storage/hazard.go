@@ -314,6 +314,9 @@ func (s *HazardService) Hazards(ctx context.Context, p inspect.Principal, f insp
 	if f.Overdue {
 		q.add("h.state = ANY(?) AND h.deadline < ?", openStates(), s.now())
 	}
+	if f.Search != "" {
+		q.addSearch(f)
+	}
 	q.add("h.id > ?", f.AfterID)
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+hazardColumns+`, `+listRuleColumn+`, s.name AS site_name, s.address AS site_address
 		FROM hazards h JOIN sites s ON s.id = h.site_id

@@ -335,7 +335,7 @@ func (s *InspectionService) AnswerItem(ctx context.Context, p inspect.Principal,
 			deadline = &in.Deadline
 		}
 		_, err = tx.Exec(ctx, `UPDATE inspection_items SET answer = $3, note = $4, outcome = $5, severity = $6, deadline = $7,
-			hazard_id = NULLIF($8, 0), answered_at = $9 WHERE inspection_id = $1 AND code = $2`,
+			hazard_id = NULLIF($8, 0), answered_at = CASE WHEN $3 = 'unanswered' THEN NULL ELSE $9::timestamptz END WHERE inspection_id = $1 AND code = $2`,
 			inspectionID, in.Code, in.Answer, in.Note, in.Outcome, in.Severity, deadline, hazardID, now)
 		return err
 	})

@@ -3,6 +3,8 @@ package storage
 import (
 	"strconv"
 	"strings"
+
+	"github.com/safegrid/safegrid/inspect"
 )
 
 // sqlWhere builds a WHERE clause from the conditions a request uses, and only
@@ -44,6 +46,22 @@ func (w *sqlWhere) sql() string {
 	}
 	return "(" + strings.Join(w.conds, ") AND (") + ")"
 }
+
+// addSearch appends the hazard list's search: the text within the site's name or
+// address, the rule's code or title (either language), any case; or the hazard's
+// number. The text is matched literally (LIKE's % and _ escaped).
+func (w *sqlWhere) addSearch(f inspect.HazardFilter) {
+	pat := w.arg("%" + likeEscaper.Replace(f.Search) + "%")
+	cond := "s.name ILIKE " + pat + " OR s.address ILIKE " + pat + " OR h.rule_code ILIKE " + pat +
+		" OR h.rule->'title'->>'zh' ILIKE " + pat + " OR h.rule->'title'->>'en' ILIKE " + pat
+	if id, ok := f.SearchID(); ok {
+		cond += " OR h.id = " + w.arg(id)
+	}
+	w.conds = append(w.conds, cond)
+}
+
+// likeEscaper escapes LIKE's wildcards and its escape character.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 
 // textSlice converts a slice of string-like values for a text[] argument.
 func textSlice[T ~string](vs []T) []string {

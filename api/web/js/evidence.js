@@ -83,6 +83,8 @@ export function proofChecksSection(hz, groups, { staff = false } = {}) {
 /** openViewer shows one photo large, in the app, with the AI's boxes toggleable. */
 export async function openViewer(id, { staff = false } = {}) {
   document.getElementById('viewer')?.remove();
+  // Escape or the close button hands the keyboard back to the photo that opened it.
+  const opener = document.activeElement;
   const frame = h('div', { class: 'viewer-frame' });
   const img = h('img', { src: originalURL(id), alt: t('gallery.viewer_alt') });
   frame.appendChild(img);
@@ -94,7 +96,7 @@ export async function openViewer(id, { staff = false } = {}) {
   const dlg = h('dialog', { id: 'viewer', class: 'viewer', 'aria-label': t('gallery.viewer_alt') },
     h('div', { class: 'row wrap viewer-tools' }, toggleRow, h('span', { class: 'muted', id: 'viewer-flags' }), close), frame);
   close.addEventListener('click', () => dlg.close());
-  dlg.addEventListener('close', () => dlg.remove());
+  dlg.addEventListener('close', () => { dlg.remove(); if (opener?.isConnected) opener.focus(); });
   document.body.appendChild(dlg);
   dlg.showModal();
   if (!staff) return dlg;

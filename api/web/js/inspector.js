@@ -377,7 +377,21 @@ export async function inspectionView(ctx) {
   const drawBulk = async () => {
     const done = JSON.parse(localStorage.getItem(BULK_KEY) || '[]');
     if (done.length) {
-      replace(bulkBox, h('p', { class: 'note', id: 'bulk-done', role: 'status' }, t('inspection.bulk_done', { n: done.length })));
+      // Until the inspection is submitted the bulk answer can be taken back: the
+      // items it marked, and still not applicable, become unanswered again.
+      const undo = h('button', { type: 'button', class: 'small', id: 'undo-rest-na', onclick: async () => {
+        undo.disabled = true;
+        const pend = await outbox.answers(id);
+        for (const code of done) {
+          const it = (state.detail.items || []).find((x) => x.code === code);
+          if (it && (pend.find((a) => a.code === code)?.body.answer || it.answer) === 'na') await outbox.setAnswer(id, code, { answer: 'unanswered', note: '' });
+        }
+        localStorage.removeItem(BULK_KEY);
+        await drawBulk();
+        bulkNA.open = true;
+        bulkBox.querySelector('#mark-rest-na')?.focus();
+      } }, t('inspection.bulk_undo', { n: done.length }));
+      replace(bulkBox, h('p', { class: 'note', id: 'bulk-done', role: 'status' }, t('inspection.bulk_done', { n: done.length })), undo);
       return;
     }
     const ask = h('button', { type: 'button', class: 'small', id: 'mark-rest-na', onclick: async () => {
@@ -394,7 +408,7 @@ export async function inspectionView(ctx) {
     } }, t('inspection.bulk_na'));
     replace(bulkBox, h('p', { class: 'muted' }, t('inspection.bulk_help')), ask);
   };
-  const bulkNA = editable ? h('details', { class: 'bulk' }, h('summary', null, t('inspection.bulk_title')), bulkBox) : null;
+  const bulkNA = editable ? h('details', { class: 'bulk', open: !!localStorage.getItem(BULK_KEY) }, h('summary', null, t('inspection.bulk_title')), bulkBox) : null;
   if (editable) drawBulk();
   else localStorage.removeItem(BULK_KEY);
 

@@ -31,23 +31,38 @@ async function merchantHazards() {
   return items(await api.get(`/api/v1/merchant/hazards${api.qs({ lang: ruleLang() })}`));
 }
 
+/** needsMe says what the merchant has to do about a hazard now, or ''. */
+function needsMe(m) {
+  if (m.can_submit_proof) return m.overdue ? 'merchant.do_overdue' : 'merchant.do_proof';
+  if (m.can_rate) return 'merchant.do_rate';
+  return '';
+}
+
 export async function homeView(ctx) {
   const [sites, list] = await Promise.all([api.get('/api/v1/sites').then(items).catch(() => []), merchantHazards()]);
-  const open = list.filter((m) => !CLOSED.includes(m.state));
-  const closed = list.filter((m) => CLOSED.includes(m.state));
   const card = (m) => h('li', null, h('a', { href: `/merchant/hazards/${m.id}`, class: `card task ${m.overdue ? 'overdue' : ''}`, dataset: { hazardId: m.id } },
     h('span', { class: 'task-title' }, problemTitle(m)),
+    m.finding ? h('span', { class: 'muted small-text' }, t('merchant.requirement', { title: m.title })) : null,
     h('span', { class: 'muted', translate: 'no' }, m.site_name),
-    h('span', { class: 'row wrap' }, stateChip(m.state), m.can_rate ? h('span', { class: 'chip' }, t('merchant.please_rate')) : null),
+    h('span', { class: 'row wrap' }, stateChip(m.state), m.severity === 'major' ? h('span', { class: 'chip bad' }, t('severity.major')) : null,
+      needsMe(m) ? h('span', { class: `chip ${m.overdue ? 'bad' : 'warn'} do`, dataset: { todo: needsMe(m) } }, t(needsMe(m))) : null),
     CLOSED.includes(m.state) ? null : countdownEl(m, ctx)));
-  const todo = open.filter((m) => m.can_submit_proof);
-  const rate = closed.filter((m) => m.can_rate);
+  // What needs doing leads: overdue first, then the nearest deadline; then the
+  // ratings asked for. The rest (waiting for the office) follows.
+  const todo = list.filter((m) => m.can_submit_proof).sort((a, b) => (b.overdue - a.overdue) || (new Date(a.deadline) - new Date(b.deadline)));
+  const rate = list.filter((m) => !m.can_submit_proof && m.can_rate);
+  const mine = [...todo, ...rate];
+  const waiting = list.filter((m) => !mine.includes(m) && !CLOSED.includes(m.state));
+  const closed = list.filter((m) => !mine.includes(m) && CLOSED.includes(m.state));
   return h('div', { class: 'page' },
     h('h1', null, t('merchant.title')),
-    h('p', { class: todo.length ? 'note' : 'ok-text', id: 'merchant-todo', role: 'status' },
-      todo.length ? t('merchant.todo', { n: todo.length }) : rate.length ? t('merchant.todo_rate', { n: rate.length }) : t('merchant.no_open')),
-    h('section', null, h('h2', null, t('merchant.open_hazards'), ' ', h('span', { class: 'count' }, open.length)),
-      open.length ? h('ul', { class: 'tasks' }, open.map(card)) : h('p', { class: 'empty ok-text' }, t('merchant.no_open'))),
+    h('section', { class: 'todo', id: 'merchant-todo-section' },
+      h('h2', null, t('merchant.todo_title'), ' ', h('span', { class: 'count' }, mine.length)),
+      h('p', { class: todo.length ? 'note' : 'ok-text', id: 'merchant-todo', role: 'status' },
+        todo.length ? t('merchant.todo', { n: todo.length }) : rate.length ? t('merchant.todo_rate', { n: rate.length }) : t('merchant.nothing_to_do')),
+      mine.length ? h('ul', { class: 'tasks', id: 'merchant-todo-list' }, mine.map(card)) : null),
+    waiting.length ? h('section', null, h('h2', null, t('merchant.waiting_office'), ' ', h('span', { class: 'count' }, waiting.length)),
+      h('ul', { class: 'tasks', id: 'merchant-waiting-list' }, waiting.map(card))) : null,
     closed.length ? h('section', null, h('h2', null, t('merchant.closed_hazards')), h('ul', { class: 'tasks' }, closed.map(card))) : null,
     h('section', null, h('h2', null, t('merchant.premises')),
       sites.length ? h('ul', { class: 'plain' }, sites.map((s) => h('li', { class: 'card' }, h('strong', { translate: 'no' }, s.name), h('br'), h('span', { class: 'muted', translate: 'no' }, s.address)))) : h('p', { class: 'muted' }, t('merchant.no_premises'))));
@@ -147,12 +162,14 @@ export async function hazardView(ctx) {
     det?.measures ? [h('h3', null, t('det.measures')), h('p', { id: 'merchant-measures', translate: 'no' }, det.measures)] : null,
     sup ? h('dl', { class: 'facts', id: 'merchant-supervision' },
       h('dt', null, t('hazard.listed_supervision')), h('dd', null, t('merchant.supervised_since', { at: dateTime(sup.created_at) })),
-      h('dt', null, t('det.deadline')), h('dd', null, dateTime(sup.deadline))) : null) : null;
+      h('dt', null, t('det.supervising_unit')), h('dd', { id: 'merchant-supervisor', translate: 'no' }, sup.supervising_unit_name || ''),
+      h('dt', null, t('det.deadline')), h('dd', { id: 'merchant-supervision-deadline' }, dateTime(sup.deadline))) : null) : null;
   replace(root,
     h('header', { class: 'page-head' },
       h('a', { href: '/merchant', class: 'back' }, t('nav.back')),
       h('p', { class: 'muted' }, h('span', { translate: 'no' }, m.site_name), ' · ', h('span', { translate: 'no' }, m.site_address)),
       h('h1', null, problemTitle(m)),
+      m.finding ? h('p', { class: 'muted', id: 'merchant-requirement' }, t('merchant.requirement', { title: m.title })) : null,
       h('p', { class: 'row wrap' }, stateChip(m.state), m.severity !== 'general' ? h('span', { class: 'chip bad' }, t(`severity.${m.severity}`)) : null)),
     CLOSED.includes(m.state) ? null : h('section', { class: 'card deadline' }, h('h2', null, t('merchant.deadline')), countdownEl(m, ctx)),
     finding,
@@ -170,9 +187,11 @@ export async function hazardView(ctx) {
   return root;
 }
 
-/** problemTitle words the hazard as the problem found ("未达标：…"), not as the
- * requirement the rule states. */
+/** problemTitle words the hazard as the problem found: the inspector's words
+ * when they wrote some ("发现：门口停放电动车"), else the requirement as not met
+ * ("未做到：…"), never the requirement alone. The finding is what people typed. */
 function problemTitle(m) {
+  if (m.finding) return h('span', null, t('merchant.found'), h('span', { translate: 'no' }, m.finding));
   return t('merchant.problem_title', { title: m.title });
 }
 

@@ -207,14 +207,6 @@ function sortHazards(list, sort) {
   return list.slice().sort((a, b) => (desc ? -cmp(a, b) : cmp(a, b)));
 }
 
-/** matches says whether a hazard fits the search: site name, address, number, title. */
-function matches(hz, q) {
-  if (!q) return true;
-  const n = q.replace(/^#/, '').trim();
-  if (/^\d+$/.test(n) && String(hz.id) === n) return true;
-  return [hz.site_name, hz.site_address, text(hz.rule?.title), hz.rule_code].some((v) => (v || '').toLowerCase().includes(q.toLowerCase()));
-}
-
 function hazardTable(list, { sort, sortHref } = {}) {
   const th = ([key, label]) => {
     if (!sortHref) return h('th', { scope: 'col' }, t(label));
@@ -254,9 +246,11 @@ export async function hazardsView(ctx) {
   const f = { unit_id: q.get('unit_id') || '', state: q.get('state') ?? OPEN, severity: q.get('severity') || '', overdue: q.get('overdue') === 'true' };
   const search = q.get('q') || '';
   const sort = q.get('sort') || 'deadline';
-  const apiFilter = { ...f, state: f.state === 'all' ? '' : f.state };
+  // The server searches (site, address, rule, number), so the search reaches past
+  // the first page and the exports take it too.
+  const apiFilter = { ...f, state: f.state === 'all' ? '' : f.state, q: search };
   const [unitList, all] = await Promise.all([units().catch(() => []), api.get(`/api/v1/hazards${api.qs({ ...apiFilter, limit: 500 })}`).then(items)]);
-  const list = sortHazards(all.filter((hz) => matches(hz, search)), sort);
+  const list = sortHazards(all, sort);
   const here = (over) => `/office/hazards${api.qs({ ...Object.fromEntries(q), ...over })}`;
   const unitSel = h('select', { id: 'f-unit', name: 'unit_id' }, h('option', { value: '' }, t('filter.all_units')), unitOptions(unitList, f.unit_id));
   const stateSel = h('select', { id: 'f-state', name: 'state' },
@@ -296,8 +290,7 @@ export async function hazardsView(ctx) {
       localStorage.setItem(SAVED_FILTERS, JSON.stringify([...saved.filter((s) => s.name !== name), { name, href: location.pathname + location.search }]));
       ctx.navigate(location.pathname + location.search, { replace: true });
     } }, t('filter.save')));
-  // Exports: the server's files of every hazard the filters above select (the
-  // search box only narrows what this page shows).
+  // Exports: the server's files of every hazard the filters and search select.
   return h('div', { class: 'page wide-page' },
     h('h1', null, t('hazard.list_title')),
     form,

@@ -891,12 +891,119 @@ const scenarios = {
     const kinds = await page.$$eval('li.event', (els) => els.map((e) => e.dataset.kind));
     return { home, listed, kinds };
   },
+
+  // The merchant with a major hazard to fix and a general one the office has not
+  // yet sent: the home screen leads with what needs doing; the major hazard's page
+  // shows the panel's measures and the listed supervision.
+  async merchantMajor(ctx, page) {
+    await login(page, 'merchant');
+    await page.waitForSelector(`a[data-hazard-id="${cfg.majorId}"]`);
+    const home = await page.evaluate(() => {
+      const first = document.querySelector('main ul.tasks');
+      const ids = (sel) => [...document.querySelectorAll(`${sel} a[data-hazard-id]`)].map((a) => Number(a.dataset.hazardId));
+      return { firstList: first?.id || '', todo: ids('#merchant-todo-list'), waiting: ids('#merchant-waiting-list'),
+        titles: [...document.querySelectorAll('a[data-hazard-id] .task-title')].map((e) => e.textContent.trim()) };
+    });
+    await visit(page, 'merchant-home-todo');
+    await page.click(`a[data-hazard-id="${cfg.majorId}"]`);
+    await page.waitForSelector('.merchant-hazard');
+    const text = async (sel) => ((await page.locator(sel).count()) ? (await page.locator(sel).first().innerText()).trim() : '');
+    const hazard = { title: await text('.merchant-hazard h1'), requirement: await text('#merchant-requirement'),
+      measures: await text('#merchant-measures'), supervisor: await text('#merchant-supervisor'), deadline: await text('#merchant-supervision-deadline') };
+    await visit(page, 'merchant-major', { fullPage: true });
+    return { home, hazard };
+  },
+
+  // Actions that deserve a second look: the inspector's "rest not applicable"
+  // asks first and can be undone until the inspection is submitted; the
+  // merchant's star is chosen, then confirmed.
+  async secondLook(ctx, page) {
+    await login(page, 'inspector');
+    await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+    await page.waitForSelector('.item');
+    const na = () => page.locator('.item[data-answer=na]').count();
+    const items = await page.locator('.item').count();
+    await page.click('details.bulk summary');
+    await page.click('#mark-rest-na');
+    await page.waitForSelector('#confirm-rest-na');
+    const naAsked = await na();
+    await visit(page, 'bulk-na-confirm', { keepScroll: true });
+    await page.click('#confirm-rest-na');
+    await page.waitForFunction(() => ![...document.querySelectorAll('.item')].some((e) => !e.dataset.answer) && document.querySelector('.inspection[data-pending="0"]'), null, { timeout: 60000 });
+    const naConfirmed = await na();
+    await visit(page, 'bulk-na-done', { keepScroll: true });
+    await page.click('#undo-rest-na');
+    await page.waitForFunction(() => !document.querySelector('.item[data-answer=na]') && document.querySelector('.inspection[data-pending="0"]') && document.querySelector('#mark-rest-na'), null, { timeout: 60000 });
+    const naUndone = await na();
+    await visit(page, 'bulk-na-undone', { keepScroll: true });
+
+    await ctx.clearCookies();
+    await login(page, 'merchant');
+    let ratingPosts = 0;
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/rating')) ratingPosts++; });
+    await page.goto(`${cfg.base}/merchant/hazards/${cfg.closedId}`);
+    await page.waitForSelector('.rating .star');
+    await page.click('.rating .star[data-stars="4"]');
+    await page.waitForTimeout(500);
+    const postsAfterStar = ratingPosts;
+    const confirmLabel = (await page.locator('#confirm-rating').innerText()).trim();
+    await visit(page, 'rating-chosen', { keepScroll: true });
+    await page.click('#confirm-rating');
+    await page.waitForSelector('.stars-static');
+    return { items, naAsked, naConfirmed, naUndone, postsAfterStar, ratingPosts, confirmLabel };
+  },
+
+  // The office at work on a desktop: the hazard list searched by site and by
+  // number (the export takes the search), sorted by a column both ways, a filter
+  // saved and found again after a reload; the review queue groups one photo's flags.
+  async officeAtWork(ctx, page) {
+    await login(page, 'officer');
+    const rows = () => page.$$eval('#hazard-table tbody tr', (trs) => trs.map((tr) => Number(tr.dataset.hazardId)));
+    const search = async (q) => {
+      await page.fill('#f-q', q);
+      await page.click('form.filters button[type=submit]');
+      await page.waitForURL((u) => (new URL(u).searchParams.get('q') || '') === q);
+      await page.waitForSelector('#hazard-table, .empty');
+      return rows();
+    };
+    await page.goto(`${cfg.base}/office/hazards?state=all`);
+    await page.waitForSelector('#hazard-table');
+    const all = await rows();
+    const bySite = await search(cfg.siteQuery);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15000 }), page.locator('#export-csv').click()]);
+    const csv = readFileSync(await download.path()).toString('utf8');
+    const exported = csv.split('\n').slice(1).map((l) => Number(l.split(',')[0])).filter((n) => n > 0);
+    await visit(page, 'hazard-search');
+    const byNumber = await search(`#${cfg.numberId}`);
+    await search('');
+    const sorted = {};
+    for (const dir of ['ascending', 'descending']) {
+      await page.click('th a[data-sort=site]');
+      await page.waitForSelector(`th[aria-sort=${dir}] a[data-sort=site]`);
+      sorted[dir] = await rows();
+    }
+    await page.fill('#filter-name', '按场所倒序');
+    await page.click('#save-filter');
+    await page.goto(`${cfg.base}/office/hazards`);
+    await page.waitForSelector('#saved-filters a');
+    const saved = await page.$$eval('#saved-filters a', (as) => as.map((a) => ({ name: a.textContent.trim(), href: a.getAttribute('href') })));
+    await page.click('#saved-filters a >> nth=0');
+    await page.waitForSelector('th[aria-sort=descending] a[data-sort=site]');
+    const reopened = await rows();
+    await visit(page, 'hazard-saved-filter');
+
+    await page.goto(`${cfg.base}/office/flags`);
+    await page.waitForSelector('#flag-list, #queue-empty');
+    const groups = await page.$$eval('section.photo-flags', (els) => els.map((e) => ({ photo: e.dataset.photoId, flags: e.querySelectorAll('article.flag').length })));
+    await visit(page, 'flag-queue-grouped');
+    return { all, bySite, exported, byNumber, sorted, saved, reopened, groups };
+  },
 };
 
 async function main() {
   const scenario = scenarios[cfg.scenario];
   if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
-  const desktop = ['reviewer', 'determination', 'hazardListAll', 'exportHazards', 'exportKPI', 'confirmOwn', 'map', 'language', 'proofCheck'].includes(cfg.scenario);
+  const desktop = ['officeAtWork', 'reviewer', 'determination', 'hazardListAll', 'exportHazards', 'exportKPI', 'confirmOwn', 'map', 'language', 'proofCheck'].includes(cfg.scenario);
   const ctx = await chromium.launchPersistentContext(cfg.profileDir, {
     executablePath: cfg.chromium,
     headless: true,
