@@ -198,3 +198,67 @@ func TestOfficeListAtWork(t *testing.T) {
 		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
 	}
 }
+
+// TestEvidenceByKeyboard: a photo not yet sent is deleted and taken again, and
+// only the retake reaches the server; photos open in the app's viewer with Enter
+// and close with Escape, the focus back where it was — on the checklist and on the
+// hazard page, where the inspector and the office see the three labelled groups.
+func TestEvidenceByKeyboard(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	codes := f.startInspection(t, 2)
+	hazard := f.hazardAt(t, codes[0], inspect.OutcomeHazard, "门口停放电动车").HazardID
+	images := testImages(t, 3, "bicycle_in_doorway", "corridor")
+	f.uploadPhoto(t, f.inspector, images[0], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+codes[0])
+	type zoom struct {
+		Opened    bool `json:"opened"`
+		FocusBack bool `json:"focusBack"`
+	}
+	type page struct {
+		Groups []struct {
+			ID     string `json:"id"`
+			Label  string `json:"label"`
+			Photos int    `json:"photos"`
+		} `json:"groups"`
+		zoom
+	}
+	var got struct {
+		AfterDelete int      `json:"afterDelete"`
+		Tile        zoom     `json:"tile"`
+		Inspector   page     `json:"inspector"`
+		Office      page     `json:"office"`
+		PageErrors  []string `json:"pageErrors"`
+	}
+	runDriver(t, f, "evidenceZoom", map[string]any{"inspectionId": f.insp.ID, "item": codes[1], "hazardId": hazard, "images": images[1:]}, &got)
+	var stored []string
+	for _, p := range f.inspectionPhotos(t) {
+		if p.ItemCode == codes[1] {
+			stored = append(stored, p.SHA256)
+		}
+	}
+	if got.AfterDelete != 0 || len(stored) != 1 || stored[0] != fileSHA256(t, images[2]) {
+		t.Errorf("after deleting the unsent photo the item shows %d; the server holds %d photos for it; want none shown, then only the retake stored", got.AfterDelete, len(stored))
+	}
+	if !got.Tile.Opened || !got.Tile.FocusBack {
+		t.Errorf("the checklist photo by keyboard: viewer opened %v, focus back on the photo %v; want both", got.Tile.Opened, got.Tile.FocusBack)
+	}
+	want := []string{"evidence-inspection", "evidence-proof", "evidence-reinspection"}
+	for role, p := range map[string]page{"inspector": got.Inspector, "office": got.Office} {
+		var ids []string
+		for _, g := range p.Groups {
+			ids = append(ids, g.ID)
+			if g.Label == "" {
+				t.Errorf("%s: evidence group %s has no label", role, g.ID)
+			}
+		}
+		if !slices.Equal(ids, want) || p.Groups[0].Photos != 1 {
+			t.Errorf("%s: evidence groups %+v; want %v with the inspection's photo", role, p.Groups, want)
+		}
+		if !p.Opened || !p.FocusBack {
+			t.Errorf("%s: the hazard's photo by keyboard: viewer opened %v, focus back %v; want both", role, p.Opened, p.FocusBack)
+		}
+	}
+	if len(got.PageErrors) > 0 {
+		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
+	}
+}

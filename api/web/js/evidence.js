@@ -85,6 +85,7 @@ export async function openViewer(id, { staff = false } = {}) {
   document.getElementById('viewer')?.remove();
   // Escape or the close button hands the keyboard back to the photo that opened it.
   const opener = document.activeElement;
+  const openerPhoto = opener?.closest?.('[data-photo-id]')?.dataset.photoId;
   const frame = h('div', { class: 'viewer-frame' });
   const img = h('img', { src: originalURL(id), alt: t('gallery.viewer_alt') });
   frame.appendChild(img);
@@ -96,7 +97,12 @@ export async function openViewer(id, { staff = false } = {}) {
   const dlg = h('dialog', { id: 'viewer', class: 'viewer', 'aria-label': t('gallery.viewer_alt') },
     h('div', { class: 'row wrap viewer-tools' }, toggleRow, h('span', { class: 'muted', id: 'viewer-flags' }), close), frame);
   close.addEventListener('click', () => dlg.close());
-  dlg.addEventListener('close', () => { dlg.remove(); if (opener?.isConnected) opener.focus(); });
+  dlg.addEventListener('close', () => {
+    dlg.remove();
+    // The page may have drawn the photo again meanwhile (its AI flags arrived).
+    const back = opener?.isConnected ? opener : openerPhoto && document.querySelector(`[data-photo-id="${openerPhoto}"] .zoom-open`);
+    back?.focus?.();
+  });
   document.body.appendChild(dlg);
   dlg.showModal();
   if (!staff) return dlg;

@@ -209,6 +209,7 @@ export async function inspectionView(ctx) {
       devicePhotos(itemTarget(id, it.code)),
     ]);
     if (local.length) localPhotoCodes.add(it.code);
+    else localPhotoCodes.delete(it.code); // a photo not sent was deleted
     const choice = pendAnswer ? { ...pendAnswer.body } : { answer: it.answer, outcome: it.outcome, severity: it.severity, note: it.note, deadline: it.deadline };
     it._local = pendAnswer ? pendAnswer.body : null;
     const current = choice.answer && choice.answer !== 'unanswered' ? choice.answer : '';

@@ -138,8 +138,10 @@ class Outbox extends EventTarget {
   }
 
   async discardPhoto(id) {
+    // The target goes with the notice, so the screen showing the photo draws it gone.
+    const rec = await this.tx(['photos'], 'readonly', (tx) => promisify(tx.objectStore('photos').get(id)));
     await this.tx(['photos'], 'readwrite', (tx) => promisify(tx.objectStore('photos').delete(id)));
-    this.notify({ kind: 'photo', id });
+    this.notify({ kind: 'photo', id, target: rec?.target });
   }
 
   async discardAnswer(key) {

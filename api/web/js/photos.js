@@ -6,6 +6,7 @@ import { h, replace, svg, uuid4 } from './dom.js';
 import { api, items } from './api.js';
 import { t, tOr, number } from './i18n.js';
 import { outbox } from './outbox.js';
+import { openViewer } from './evidence.js';
 
 export const ACCEPTED = ['image/jpeg', 'image/png', 'image/webp'];
 
@@ -80,7 +81,8 @@ export function photoTile(p, { flags, onManualFlag } = {}) {
     if (p.state === 'queued' || p.state === 'failed') actions.push(h('button', { type: 'button', class: 'small', dataset: { action: 'delete-photo' }, onclick: () => { if (confirm(t('photo.discard_confirm'))) outbox.discardPhoto(p.id); } }, t('photo.discard')));
   }
   return h('figure', { class: `photo ${STATE_CLASS[p.state] || ''}`, dataset: { photoId: p.id, state: p.state } },
-    p.state === 'uploaded' ? h('a', { href: originalURL(p.id), target: '_blank', rel: 'noopener' }, img) : img,
+    // An uploaded photo opens in the app's viewer (the AI's boxes for the inspector).
+    p.state === 'uploaded' ? h('button', { type: 'button', class: 'zoom-open', 'aria-label': t('photo.open'), onclick: () => openViewer(p.id, { staff: !!onManualFlag }) }, img) : img,
     h('figcaption', null,
       h('span', { class: `chip ${STATE_CLASS[p.state] || ''}`, role: 'status' }, photoState(p)),
       p.state === 'rejected' && p.error ? h('span', { class: 'small-text' }, apiErrorText({ code: p.error, field: p.errorField })) : null,

@@ -998,6 +998,52 @@ const scenarios = {
     await visit(page, 'flag-queue-grouped');
     return { all, bySite, exported, byNumber, sorted, saved, reopened, groups };
   },
+
+  // Evidence by keyboard: the inspector deletes a photo not yet sent and retakes
+  // it; the uploaded photo opens in the app's viewer with Enter and closes with
+  // Escape, the focus back on the photo. The hazard page shows the three labelled
+  // groups to the inspector and to the office, and its photos zoom the same way.
+  async evidenceZoom(ctx, page) {
+    const code = cfg.item;
+    const zoomByKeyboard = async (sel) => {
+      await page.focus(sel);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#viewer[open]');
+      const opened = await page.evaluate(() => document.activeElement?.closest('#viewer') !== null);
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('#viewer', { state: 'detached' });
+      const focusBack = await page.evaluate((s) => document.activeElement === document.querySelector(s), sel);
+      return { opened, focusBack };
+    };
+    const groups = () => page.$$eval('.evidence-group', (els) => els.map((e) => ({ id: e.id, label: e.querySelector('h3')?.textContent.trim() || '', photos: e.querySelectorAll('.photo').length })));
+    page.on('dialog', (d) => d.accept());
+    await login(page, 'inspector');
+    await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+    await page.waitForSelector(`#item-${code}`);
+    await ctx.setOffline(true);
+    await page.waitForSelector('#offline:not([hidden])');
+    await page.setInputFiles(`#cam-${code}`, cfg.images[0]);
+    await page.waitForSelector(`#item-${code} .photo[data-state=queued] [data-action=delete-photo]`);
+    await visit(page, 'photo-unsent', { keepScroll: true });
+    await page.click(`#item-${code} [data-action=delete-photo]`);
+    await page.waitForFunction((c) => !document.querySelector(`#item-${c} .photo`), code);
+    const afterDelete = await page.locator(`#item-${code} .photo`).count();
+    await ctx.setOffline(false);
+    await page.setInputFiles(`#cam-${code}`, cfg.images[1]);
+    await page.waitForSelector(`#item-${code} .photo[data-state=uploaded] .zoom-open`, { timeout: 45000 });
+    const tile = await zoomByKeyboard(`#item-${code} .photo[data-state=uploaded] .zoom-open`);
+
+    await page.goto(`${cfg.base}/hazards/${cfg.hazardId}`);
+    await page.waitForSelector('#evidence');
+    const inspector = { groups: await groups(), ...(await zoomByKeyboard('#evidence-inspection .zoom-open')) };
+    await ctx.clearCookies();
+    await login(page, 'officer');
+    await page.goto(`${cfg.base}/hazards/${cfg.hazardId}`);
+    await page.waitForSelector('#evidence');
+    const office = { groups: await groups(), ...(await zoomByKeyboard('#evidence-inspection .zoom-open')) };
+    await visit(page, 'hazard-evidence-office');
+    return { afterDelete, tile, inspector, office };
+  },
 };
 
 async function main() {
