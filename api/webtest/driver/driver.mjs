@@ -172,7 +172,8 @@ const scenarios = {
     // After submitting, without a reload: the page says submitted and offers nothing to change.
     const afterSubmit = await page.evaluate(() => ({
       status: document.querySelector('#inspection-status')?.dataset.status || '',
-      enabled: [...document.querySelectorAll('.item button, .item input, .item textarea, .item select, #mark-rest-na, #submit-inspection')]
+      // Opening a photo in the viewer changes nothing: it stays.
+      enabled: [...document.querySelectorAll('.item button:not(.zoom-open), .item input, .item textarea, .item select, #mark-rest-na, #submit-inspection')]
         .filter((e) => !e.disabled).map((e) => e.id || e.dataset.answer || e.tagName),
     }));
     return { itemCount, photos: await photoIds(page), hazardLink, afterSubmit };
@@ -1023,7 +1024,7 @@ const scenarios = {
     await ctx.setOffline(true);
     await page.waitForSelector('#offline:not([hidden])');
     await page.setInputFiles(`#cam-${code}`, cfg.images[0]);
-    await page.waitForSelector(`#item-${code} .photo[data-state=queued] [data-action=delete-photo]`);
+    await page.waitForSelector(`#item-${code} .photo [data-action=delete-photo]`); // queued, or failed once
     await visit(page, 'photo-unsent', { keepScroll: true });
     await page.click(`#item-${code} [data-action=delete-photo]`);
     await page.waitForFunction((c) => !document.querySelector(`#item-${c} .photo`), code);
