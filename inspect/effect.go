@@ -13,12 +13,15 @@ type Reminder struct {
 }
 
 // DeadlineSchedule is what the job system must run for a hazard's deadline: a
-// reminder at each offset of the policy still in the future, and the deadline job
-// at the deadline (even when it is past, so that it runs at once).
+// reminder at each offset of the policy still in the future, the deadline job at
+// the deadline (even when it is past, so that it runs at once), and a job for
+// each of its other time limits (the signature, the re-inspection).
+// A zero Deadline plans the time limits alone.
 type DeadlineSchedule struct {
 	HazardID  int64
 	Deadline  time.Time
 	Reminders []Reminder
+	Limits    []LimitJob
 }
 
 // PlanDeadline returns the schedule of h's current deadline under p at now, and
@@ -34,6 +37,7 @@ func PlanDeadline(h Hazard, p TimeLimitPolicy, now time.Time) (DeadlineSchedule,
 			s.Reminders = append(s.Reminders, Reminder{Before: before, At: at})
 		}
 	}
+	s.Limits = planLimits(h)
 	return s, true
 }
 
@@ -93,6 +97,9 @@ type ActionRequest struct {
 	// Deadline, when not zero, replaces the deadline the action sets: a
 	// determination's panel sets its own.
 	Deadline time.Time
+	// Overdue names the time limit whose miss makes the system escalate
+	// (PassTimeLimit); it is recorded in the escalation's event.
+	Overdue TimeLimit
 }
 
 // ActionOutcome is what an action decides: the hazard's new state, the event that
@@ -134,8 +141,9 @@ func TakeAction(r ActionRequest) (ActionOutcome, error) {
 		if !r.Deadline.IsZero() {
 			next.Deadline, esc.Deadline = r.Deadline, r.Deadline
 		}
+		esc.Overdue = r.Overdue
 		escalating = true
-		h = next
+		h = trackLimits(next, a, r.At, r.Policy, &esc, r.Deadline.IsZero())
 		payload = struct {
 			Escalation
 			TransitionPayload
@@ -153,7 +161,7 @@ func TakeAction(r ActionRequest) (ActionOutcome, error) {
 			passed := h.Deadline.UTC()
 			tp.PassedDeadline = &passed
 		}
-		h = next
+		h = trackLimits(next, a, r.At, r.Policy, nil, false)
 		payload = tp
 	}
 	var prev *Event
@@ -205,9 +213,12 @@ func PassDeadline(r ActionRequest, planned time.Time) (ActionOutcome, bool, erro
 	}
 	r.Action, r.Actor, r.Input = ActionDeadlinePassed, 0, HazardActionInput{}
 	out, err := TakeAction(r)
-	// The deadline did not move and its job is the one running: there is nothing
-	// to schedule (planning it again would only find the job already there).
-	out.Effects.Schedule = nil
+	// The deadline did not move and its job is the one running: only the
+	// re-inspection's limit is new (planning the deadline and its reminders again
+	// would only find their jobs already there).
+	if s := out.Effects.Schedule; s != nil {
+		s.Deadline, s.Reminders = time.Time{}, nil
+	}
 	return out, err == nil, err
 }
 

@@ -14,6 +14,9 @@ type Escalation struct {
 	Deadline         time.Time `json:"deadline"`
 	// SignBy is when the new unit must have signed for the hazard.
 	SignBy time.Time `json:"sign_by"`
+	// Overdue names the time limit whose miss caused the escalation (sign,
+	// sign_grace, reinspect); empty for a person's escalation.
+	Overdue TimeLimit `json:"overdue,omitempty"`
 }
 
 // EscalationTarget returns the level that responsibility for h moves to when action

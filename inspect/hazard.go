@@ -77,7 +77,21 @@ type Hazard struct {
 	Returns      int    `json:"returns"` // times returned for correction; feeds the return rate
 	// Deadline is the rectification deadline at the current level.
 	Deadline time.Time `json:"deadline"`
-	Rating   int       `json:"rating,omitempty"` // the merchant's 1–5 rating after closure; 0 = none
+	// DeadlineByPolicy says that Deadline is the policy's limit from HandedAt (an
+	// escalation's), so that applying a changed policy moves it (ApplyPolicy). A
+	// deadline an inspector, a rule or a determination panel set does not move.
+	DeadlineByPolicy bool `json:"deadline_by_policy,omitempty"`
+	// HandedAt is when the hazard was last handed to a party that must sign for
+	// it: the merchant at the notice, a unit at an escalation.
+	HandedAt *time.Time `json:"handed_at,omitempty"`
+	// SignParty is who must sign for (签收) the hazard by SignBy; both are empty
+	// once it is signed for, or when nothing waits for a signature (SignFor).
+	SignParty SignParty  `json:"sign_party,omitempty"`
+	SignBy    *time.Time `json:"sign_by,omitempty"`
+	// ReinspectBy is when the inspector must have re-inspected a hazard whose
+	// deadline passed (reinspection_due); nil in every other state.
+	ReinspectBy *time.Time `json:"reinspect_by,omitempty"`
+	Rating      int        `json:"rating,omitempty"` // the merchant's 1–5 rating after closure; 0 = none
 	// SelfReported marks a hazard the merchant found in their own
 	// self-inspection (自查自纠); the KPIs count these apart.
 	SelfReported bool       `json:"self_reported,omitempty"`

@@ -7,70 +7,25 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
-
-// Duration is a time.Duration that reads and writes JSON as text a person can edit:
-// "8h", "90m", "3d" (days of 24 hours). A bare number is refused, so that nobody
-// stores 3 meaning three nanoseconds.
-type Duration time.Duration
-
-// String formats d in whole days when it is a multiple of 24 h ("3d"), whole hours
-// when a multiple of an hour ("8h"), and as time.Duration otherwise ("90m0s").
-func (d Duration) String() string {
-	td := time.Duration(d)
-	switch {
-	case td != 0 && td%(24*time.Hour) == 0:
-		return strconv.FormatInt(int64(td/(24*time.Hour)), 10) + "d"
-	case td != 0 && td%time.Hour == 0:
-		return strconv.FormatInt(int64(td/time.Hour), 10) + "h"
-	}
-	return td.String()
-}
-
-// ParseDuration parses "3d" (whole days) or anything time.ParseDuration accepts.
-func ParseDuration(s string) (Duration, error) {
-	s = strings.TrimSpace(s)
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.ParseInt(days, 10, 32)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("%q is not a number of days", s)
-		}
-		return Duration(time.Duration(n) * 24 * time.Hour), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration such as 8h, 90m or 3d", s)
-	}
-	return Duration(d), nil
-}
-
-// MarshalJSON writes d as a string such as "3d".
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
-
-// UnmarshalJSON reads a string such as "8h" or "3d".
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a duration must be a string such as \"8h\" or \"3d\", not %s", b)
-	}
-	v, err := ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = v
-	return nil
-}
 
 // TimeLimitPolicy is the time-limit policy as data: how long each level has to get
 // a hazard of each severity rectified, how soon a unit must sign for (签收) a
 // hazard handed to it, and when reminders go out before a deadline. The default
 // applies everywhere; a district may override parts of it (PolicyOverride).
 type TimeLimitPolicy struct {
-	// SignWithin is how long a unit has to sign for a hazard handed to it.
+	// SignWithin is how long the party a hazard is handed to (the merchant at the
+	// notice, a unit at an escalation) has to sign for it (SignFor).
 	SignWithin Duration `json:"sign_within"`
+	// SignGrace says what a missed signature does: zero escalates the hazard one
+	// level at once; a positive grace reminds the party first and escalates only
+	// when the grace has run out unsigned too.
+	SignGrace Duration `json:"sign_grace"`
+	// ReinspectWithin is how long the inspector has to re-inspect a hazard whose
+	// deadline passed (reinspection_due); an overdue re-inspection escalates.
+	ReinspectWithin Duration `json:"reinspect_within"`
 	// RemindBefore are the offsets before a deadline at which reminders go out,
 	// longest first.
 	RemindBefore []Duration `json:"remind_before"`
@@ -81,9 +36,10 @@ type TimeLimitPolicy struct {
 // maxLimit bounds every duration in a policy: a year is already generous.
 const maxLimit = 366 * 24 * time.Hour
 
-// DefaultPolicy returns the built-in policy: sign within 8 h; rectify within 1 day at
-// the grid, 3 days at the community and 7 days at the subdistrict and the district,
-// for every severity; reminders 24 h and 2 h before each deadline.
+// DefaultPolicy returns the built-in policy: sign within 8 h, escalating at once when
+// nobody signed; re-inspect within 1 day of a passed deadline; rectify within 1 day
+// at the grid, 3 days at the community and 7 days at the subdistrict and the
+// district, for every severity; reminders 24 h and 2 h before each deadline.
 func DefaultPolicy() TimeLimitPolicy {
 	day := 24 * time.Hour
 	per := func(d time.Duration) map[Severity]Duration {
@@ -94,8 +50,9 @@ func DefaultPolicy() TimeLimitPolicy {
 		return m
 	}
 	return TimeLimitPolicy{
-		SignWithin:   Duration(8 * time.Hour),
-		RemindBefore: []Duration{Duration(24 * time.Hour), Duration(2 * time.Hour)},
+		SignWithin:      Duration(8 * time.Hour),
+		ReinspectWithin: Duration(day),
+		RemindBefore:    []Duration{Duration(24 * time.Hour), Duration(2 * time.Hour)},
 		Rectify: map[Level]map[Severity]Duration{
 			LevelGrid:        per(day),
 			LevelCommunity:   per(3 * day),
@@ -110,6 +67,12 @@ func DefaultPolicy() TimeLimitPolicy {
 // EINVALID *Error naming the field by its JSON path (rectify.grid.general).
 func (p TimeLimitPolicy) Validate() error {
 	if err := checkLimit("sign_within", p.SignWithin); err != nil {
+		return err
+	}
+	if err := checkGrace(p.SignGrace); err != nil {
+		return err
+	}
+	if err := checkLimit("reinspect_within", p.ReinspectWithin); err != nil {
 		return err
 	}
 	if err := checkReminders(p.RemindBefore); err != nil {
@@ -140,6 +103,14 @@ func checkLimit(field string, d Duration) error {
 		return FieldErrorf(field, "must be at most 366d")
 	}
 	return nil
+}
+
+// checkGrace checks a sign grace: zero (escalate at once) or a limit.
+func checkGrace(d Duration) error {
+	if d == 0 {
+		return nil
+	}
+	return checkLimit("sign_grace", d)
 }
 
 func checkReminders(rs []Duration) error {
@@ -196,6 +167,12 @@ func (p TimeLimitPolicy) SignDeadline(from time.Time) time.Time {
 	return from.Add(time.Duration(p.SignWithin))
 }
 
+// ReinspectDeadline returns when the inspector must have re-inspected a hazard
+// whose deadline passed at passed.
+func (p TimeLimitPolicy) ReinspectDeadline(passed time.Time) time.Time {
+	return passed.Add(time.Duration(p.ReinspectWithin))
+}
+
 // Reminders returns the times reminders go out before deadline, earliest first. The
 // scheduler skips those already past when it plans them.
 func (p TimeLimitPolicy) Reminders(deadline time.Time) []time.Time {
@@ -211,9 +188,11 @@ func (p TimeLimitPolicy) Reminders(deadline time.Time) []time.Time {
 // optional: a nil SignWithin or RemindBefore keeps the default, RemindBefore when
 // set replaces the whole list, and Rectify replaces only the entries it names.
 type PolicyOverride struct {
-	SignWithin   *Duration                       `json:"sign_within,omitempty"`
-	RemindBefore []Duration                      `json:"remind_before,omitempty"`
-	Rectify      map[Level]map[Severity]Duration `json:"rectify,omitempty"`
+	SignWithin      *Duration                       `json:"sign_within,omitempty"`
+	SignGrace       *Duration                       `json:"sign_grace,omitempty"`
+	ReinspectWithin *Duration                       `json:"reinspect_within,omitempty"`
+	RemindBefore    []Duration                      `json:"remind_before,omitempty"`
+	Rectify         map[Level]map[Severity]Duration `json:"rectify,omitempty"`
 }
 
 // ParsePolicyOverride reads a district's override from JSON. Unknown keys, unknown
@@ -225,14 +204,16 @@ func ParsePolicyOverride(data []byte) (PolicyOverride, error) {
 		return PolicyOverride{}, err
 	}
 	var o PolicyOverride
-	if raw.SignWithin != nil {
-		d, err := parseField("sign_within", *raw.SignWithin)
-		if err != nil {
-			return PolicyOverride{}, err
-		}
-		o.SignWithin = &d
-	}
 	var err error
+	if o.SignWithin, err = parseOptional("sign_within", raw.SignWithin); err != nil {
+		return PolicyOverride{}, err
+	}
+	if o.SignGrace, err = parseOptional("sign_grace", raw.SignGrace); err != nil {
+		return PolicyOverride{}, err
+	}
+	if o.ReinspectWithin, err = parseOptional("reinspect_within", raw.ReinspectWithin); err != nil {
+		return PolicyOverride{}, err
+	}
 	if o.RemindBefore, err = parseReminders(raw.RemindBefore); err != nil {
 		return PolicyOverride{}, err
 	}
@@ -248,9 +229,11 @@ func ParsePolicyOverride(data []byte) (PolicyOverride, error) {
 // policyText is the JSON shape of a policy or an override with durations still as
 // text, so that a bad duration can be reported with its field.
 type policyText struct {
-	SignWithin   *string                      `json:"sign_within"`
-	RemindBefore []string                     `json:"remind_before"`
-	Rectify      map[string]map[string]string `json:"rectify"`
+	SignWithin      *string                      `json:"sign_within"`
+	SignGrace       *string                      `json:"sign_grace"`
+	ReinspectWithin *string                      `json:"reinspect_within"`
+	RemindBefore    []string                     `json:"remind_before"`
+	Rectify         map[string]map[string]string `json:"rectify"`
 }
 
 func parseField(field, s string) (Duration, error) {
@@ -259,6 +242,18 @@ func parseField(field, s string) (Duration, error) {
 		return 0, FieldErrorf(field, "%s", err.Error())
 	}
 	return d, nil
+}
+
+// parseOptional parses an optional duration field; nil stays nil.
+func parseOptional(field string, s *string) (*Duration, error) {
+	if s == nil {
+		return nil, nil
+	}
+	d, err := parseField(field, *s)
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
 func parseReminders(rs []string) ([]Duration, error) {
@@ -315,6 +310,16 @@ func (o PolicyOverride) Validate() error {
 			return err
 		}
 	}
+	if o.SignGrace != nil {
+		if err := checkGrace(*o.SignGrace); err != nil {
+			return err
+		}
+	}
+	if o.ReinspectWithin != nil {
+		if err := checkLimit("reinspect_within", *o.ReinspectWithin); err != nil {
+			return err
+		}
+	}
 	if err := checkReminders(o.RemindBefore); err != nil {
 		return err
 	}
@@ -337,9 +342,11 @@ func (p TimeLimitPolicy) WithOverride(o PolicyOverride) (TimeLimitPolicy, error)
 		return TimeLimitPolicy{}, err
 	}
 	out := TimeLimitPolicy{
-		SignWithin:   p.SignWithin,
-		RemindBefore: slices.Clone(p.RemindBefore),
-		Rectify:      map[Level]map[Severity]Duration{},
+		SignWithin:      p.SignWithin,
+		SignGrace:       p.SignGrace,
+		ReinspectWithin: p.ReinspectWithin,
+		RemindBefore:    slices.Clone(p.RemindBefore),
+		Rectify:         map[Level]map[Severity]Duration{},
 	}
 	for l, byS := range p.Rectify {
 		out.Rectify[l] = map[Severity]Duration{}
@@ -349,6 +356,12 @@ func (p TimeLimitPolicy) WithOverride(o PolicyOverride) (TimeLimitPolicy, error)
 	}
 	if o.SignWithin != nil {
 		out.SignWithin = *o.SignWithin
+	}
+	if o.SignGrace != nil {
+		out.SignGrace = *o.SignGrace
+	}
+	if o.ReinspectWithin != nil {
+		out.ReinspectWithin = *o.ReinspectWithin
 	}
 	if o.RemindBefore != nil {
 		out.RemindBefore = slices.Clone(o.RemindBefore)
@@ -368,7 +381,8 @@ func (p TimeLimitPolicy) WithOverride(o PolicyOverride) (TimeLimitPolicy, error)
 }
 
 // ParsePolicy reads a whole policy from JSON (as written by json.Marshal of a
-// TimeLimitPolicy) and validates it.
+// TimeLimitPolicy) and validates it. sign_grace and reinspect_within, which older
+// policies lack, default to the default policy's.
 func ParsePolicy(data []byte) (TimeLimitPolicy, error) {
 	var raw policyText
 	if err := decodeStrict(data, &raw); err != nil {
@@ -381,6 +395,18 @@ func ParsePolicy(data []byte) (TimeLimitPolicy, error) {
 	var err error
 	if p.SignWithin, err = parseField("sign_within", *raw.SignWithin); err != nil {
 		return TimeLimitPolicy{}, err
+	}
+	def := DefaultPolicy()
+	p.SignGrace, p.ReinspectWithin = def.SignGrace, def.ReinspectWithin
+	if raw.SignGrace != nil {
+		if p.SignGrace, err = parseField("sign_grace", *raw.SignGrace); err != nil {
+			return TimeLimitPolicy{}, err
+		}
+	}
+	if raw.ReinspectWithin != nil {
+		if p.ReinspectWithin, err = parseField("reinspect_within", *raw.ReinspectWithin); err != nil {
+			return TimeLimitPolicy{}, err
+		}
 	}
 	if p.RemindBefore, err = parseReminders(raw.RemindBefore); err != nil {
 		return TimeLimitPolicy{}, err

@@ -22,7 +22,8 @@ const (
 	// ActionDeadlinePassed: the scheduler saw the rectification deadline pass.
 	ActionDeadlinePassed Action = "deadline_passed"
 	// ActionEscalate: the hazard is escalated without a re-inspection visit (the
-	// re-inspection itself went overdue, or an officer escalates by hand).
+	// re-inspection itself went overdue, the party it was handed to did not sign
+	// for it in time, or an officer escalates by hand).
 	ActionEscalate Action = "escalate"
 	// ActionFixOnSpot: fixed in front of the inspector when it was recorded.
 	ActionFixOnSpot Action = "fix_on_spot"
@@ -89,6 +90,7 @@ var transitions = map[HazardState]map[Action]HazardState{
 		ActionWithdraw: StateWithdrawn,
 	},
 	StateNotified: {
+		ActionEscalate:          StateEscalated, // the merchant did not sign for the notice in time (SignOverdue)
 		ActionSubmitProof:       StateRectificationSubmitted,
 		ActionReinspectFixed:    StateClosedFixed, // a visit before the deadline finds it fixed; no proof upload needed
 		ActionDeadlinePassed:    StateReinspectionDue,
@@ -107,6 +109,7 @@ var transitions = map[HazardState]map[Action]HazardState{
 		ActionOpenDetermination: StateUnderDetermination,
 	},
 	StateEscalated: {
+		ActionEscalate:          StateEscalated, // the unit did not sign for it in time (SignOverdue)
 		ActionSubmitProof:       StateRectificationSubmitted,
 		ActionReinspectFixed:    StateClosedFixed,
 		ActionDeadlinePassed:    StateReinspectionDue,

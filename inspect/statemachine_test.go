@@ -23,6 +23,7 @@ var legal = map[string]inspect.HazardState{
 	"notified/reinspect_fixed":                  inspect.StateClosedFixed,
 	"notified/deadline_passed":                  inspect.StateReinspectionDue,
 	"notified/open_determination":               inspect.StateUnderDetermination,
+	"notified/escalate":                         inspect.StateEscalated, // not signed for in time
 	"rectification_submitted/submit_proof":      inspect.StateRectificationSubmitted,
 	"rectification_submitted/reinspect_fixed":   inspect.StateClosedFixed,
 	"rectification_submitted/reinspect_present": inspect.StateEscalated,
@@ -35,6 +36,7 @@ var legal = map[string]inspect.HazardState{
 	"escalated/reinspect_fixed":                 inspect.StateClosedFixed,
 	"escalated/deadline_passed":                 inspect.StateReinspectionDue,
 	"escalated/open_determination":              inspect.StateUnderDetermination,
+	"escalated/escalate":                        inspect.StateEscalated, // not signed for in time
 	"under_determination/determine_major":       inspect.StateEscalated,
 	"under_determination/determine_general":     inspect.StateNotified,
 }

@@ -26,14 +26,17 @@ import (
 // DeadlineBatch is how many jobs one transaction of WorkDeadlines works at most.
 const DeadlineBatch = 1000
 
-// DeadlineJob is what one deadline or reminder job asks for: that the Deadline
-// of hazard HazardID passes (Before zero) or is reminded of, Before ahead of it.
-// JobID is the job system's id of a claimed job.
+// DeadlineJob is what one deadline, reminder or time-limit job asks for: that
+// the Deadline of hazard HazardID passes (Before zero) or is reminded of, Before
+// ahead of it; or, when Limit is set, that the hazard's time limit Limit planned
+// for Deadline (its sign_by or reinspect_by then) is checked
+// (inspect.PassTimeLimit). JobID is the job system's id of a claimed job.
 type DeadlineJob struct {
 	JobID    int64
 	HazardID int64
 	Deadline time.Time
 	Before   inspect.Duration
+	Limit    inspect.TimeLimit
 }
 
 // at is when the job was due.
@@ -124,6 +127,33 @@ func (s *HazardService) workLocked(ctx context.Context, tx pgx.Tx, jobs []Deadli
 			tally.Stale++
 			continue
 		}
+		if j.Limit != "" {
+			req, err := reads.request(h, now)
+			if err != nil {
+				return tally, err
+			}
+			lo, err := inspect.PassTimeLimit(req, j.Limit, j.Deadline)
+			if err != nil {
+				return tally, err
+			}
+			switch {
+			case lo.Change != nil:
+				if !seen[h] {
+					seen[h] = true
+					changed = append(changed, h)
+				}
+				h.Hazard, h.HeadSeq, h.HeadHash = lo.Change.Hazard, lo.Change.Event.Seq, lo.Change.Event.Hash
+				events = append(events, lo.Change.Event)
+				effects = append(effects, lo.Change.Effects)
+			case lo.Acted():
+				effects = append(effects, lo.Effects)
+			default:
+				tally.Stale++
+				continue
+			}
+			tally.Acted++
+			continue
+		}
 		if j.Before != 0 {
 			notices := inspect.RemindDeadline(h.Hazard, j.Deadline, j.Before, reads.sites[h.SiteID])
 			reminders = append(reminders, len(effects))
@@ -211,22 +241,27 @@ func saveHazards(ctx context.Context, tx pgx.Tx, hs []*hazardRow) error {
 	observations, escalations, returns, ratings := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
 	seqs := make([]int64, n)
 	deadlines, closed := make([]time.Time, n), make([]*time.Time, n)
+	byPolicy, parties := make([]bool, n), make([]string, n)
+	handed, signBy, reinspectBy := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 	for i, h := range hs {
 		ids[i], inspectors[i], units[i] = h.ID, h.InspectorID, h.UnitID
 		states[i], severities[i], levels[i], notes[i], hashes[i] = string(h.State), string(h.Severity), string(h.Level), h.Note, h.HeadHash
 		observations[i], escalations[i], returns[i], ratings[i] = int32(h.Observations), int32(h.Escalations), int32(h.Returns), int32(h.Rating)
 		seqs[i], deadlines[i], closed[i] = h.HeadSeq, h.Deadline, h.ClosedAt
+		byPolicy[i], parties[i], handed[i], signBy[i], reinspectBy[i] = h.DeadlineByPolicy, string(h.SignParty), h.HandedAt, h.SignBy, h.ReinspectBy
 	}
 	_, err := tx.Exec(ctx, `UPDATE hazards h SET state = u.state, severity = u.severity, level = u.level, unit_id = u.unit_id,
 			inspector_id = u.inspector_id, note = u.note, observations = u.observations, escalations = u.escalations,
 			returns = u.returns, deadline = u.deadline, rating = u.rating, closed_at = u.closed_at,
-			head_seq = u.head_seq, head_hash = u.head_hash
+			head_seq = u.head_seq, head_hash = u.head_hash, deadline_by_policy = u.deadline_by_policy, handed_at = u.handed_at,
+			sign_party = NULLIF(u.sign_party, ''), sign_by = u.sign_by, reinspect_by = u.reinspect_by
 		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::int[], $9::int[],
-			$10::int[], $11::timestamptz[], $12::int[], $13::timestamptz[], $14::bigint[], $15::text[])
+			$10::int[], $11::timestamptz[], $12::int[], $13::timestamptz[], $14::bigint[], $15::text[],
+			$16::boolean[], $17::timestamptz[], $18::text[], $19::timestamptz[], $20::timestamptz[])
 			AS u(id, state, severity, level, unit_id, inspector_id, note, observations, escalations, returns, deadline, rating,
-			closed_at, head_seq, head_hash)
+			closed_at, head_seq, head_hash, deadline_by_policy, handed_at, sign_party, sign_by, reinspect_by)
 		WHERE h.id = u.id AND h.id = ANY($1) -- the second lets the planner read the rows by key, not the whole table`, ids, states, severities, levels, units, inspectors, notes, observations, escalations, returns,
-		deadlines, ratings, closed, seqs, hashes)
+		deadlines, ratings, closed, seqs, hashes, byPolicy, handed, parties, signBy, reinspectBy)
 	if err != nil {
 		return fmt.Errorf("save %d hazards: %w", n, err)
 	}

@@ -15,7 +15,8 @@ import (
 
 const hazardColumns = `h.id, h.site_id, h.grid_id, h.rule_code, h.rule_version, COALESCE(h.inspection_id, 0) AS inspection_id,
 	h.state, h.severity, h.level, h.unit_id, h.inspector_id, h.note, h.observations, h.escalations, h.returns,
-	h.deadline, h.rating, h.self_reported, h.created_at, h.closed_at`
+	h.deadline, h.rating, h.self_reported, h.created_at, h.closed_at, h.deadline_by_policy, h.handed_at,
+	COALESCE(h.sign_party, '') AS sign_party, h.sign_by, h.reinspect_by`
 
 // hazardRow is a hazard with the head of its event chain.
 type hazardRow struct {
@@ -121,9 +122,10 @@ func storeEvent(ctx context.Context, tx pgx.Tx, h *hazardRow, e inspect.Event) e
 // saveHazard writes the fields an action may change.
 func saveHazard(ctx context.Context, tx pgx.Tx, h inspect.Hazard) error {
 	_, err := tx.Exec(ctx, `UPDATE hazards SET state = $2, severity = $3, level = $4, unit_id = $5, inspector_id = $6,
-		note = $7, observations = $8, escalations = $9, returns = $10, deadline = $11, rating = $12, closed_at = $13
+		note = $7, observations = $8, escalations = $9, returns = $10, deadline = $11, rating = $12, closed_at = $13,
+		deadline_by_policy = $14, handed_at = $15, sign_party = NULLIF($16, ''), sign_by = $17, reinspect_by = $18
 		WHERE id = $1`, h.ID, h.State, h.Severity, h.Level, h.UnitID, h.InspectorID, h.Note, h.Observations,
-		h.Escalations, h.Returns, h.Deadline, h.Rating, h.ClosedAt)
+		h.Escalations, h.Returns, h.Deadline, h.Rating, h.ClosedAt, h.DeadlineByPolicy, h.HandedAt, string(h.SignParty), h.SignBy, h.ReinspectBy)
 	if err != nil {
 		return fmt.Errorf("save hazard %d: %w", h.ID, err)
 	}

@@ -66,6 +66,12 @@ func overrideJSON(o inspect.PolicyOverride) map[string]any {
 	if o.SignWithin != nil {
 		m["sign_within"] = *o.SignWithin
 	}
+	if o.SignGrace != nil {
+		m["sign_grace"] = *o.SignGrace
+	}
+	if o.ReinspectWithin != nil {
+		m["reinspect_within"] = *o.ReinspectWithin
+	}
 	if o.RemindBefore != nil {
 		m["remind_before"] = o.RemindBefore
 	}

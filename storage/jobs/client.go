@@ -79,6 +79,9 @@ func Workers(c Config) (*river.Workers, []*river.PeriodicJob, error) {
 		{"hazard deadline", func() error {
 			return river.AddWorkerSafely(workers, &HazardDeadlineWorker{hazards: svc.Hazards, log: log})
 		}},
+		{"hazard time limit", func() error {
+			return river.AddWorkerSafely(workers, &HazardTimeLimitWorker{hazards: svc.Hazards, log: log})
+		}},
 		{"webhooks", func() error {
 			return river.AddWorkerSafely(workers, &deliverWebhooksWorker{webhooks: svc.Webhooks, client: &http.Client{Timeout: 20 * time.Second}})
 		}},

@@ -64,6 +64,27 @@ func (w *HazardDeadlineWorker) Work(ctx context.Context, job *river.Job[HazardDe
 	})
 }
 
+// HazardTimeLimitWorker acts when a hazard's signature or re-inspection is
+// overdue, and when others' fell due beside it.
+type HazardTimeLimitWorker struct {
+	river.WorkerDefaults[HazardTimeLimitArgs]
+	hazards *storage.HazardService
+	log     *slog.Logger
+}
+
+// Work escalates the hazard (or reminds its party), or does nothing when the
+// limit was kept or moved.
+func (w *HazardTimeLimitWorker) Work(ctx context.Context, job *river.Job[HazardTimeLimitArgs]) error {
+	decode := func(a HazardTimeLimitArgs) storage.DeadlineJob {
+		return storage.DeadlineJob{HazardID: a.HazardID, Deadline: a.Due, Limit: a.Limit}
+	}
+	return workDeadlines(ctx, w.hazards, w.log, job.JobRow, decode(job.Args), false, func(raw []byte) (storage.DeadlineJob, error) {
+		var a HazardTimeLimitArgs
+		err := json.Unmarshal(raw, &a)
+		return decode(a), err
+	})
+}
+
 // workDeadlines works own, the job of row, with a batch of the due jobs of its
 // kind and queue on its first attempt, and alone after a failure (or always,
 // when alone).

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
 	"sync"
@@ -45,6 +48,7 @@ type deadlineWorld struct {
 
 	reminders *DeadlineReminderWorker
 	deadlines *HazardDeadlineWorker
+	limits    *HazardTimeLimitWorker
 	delivery  *DeliverNotificationWorker
 	mu        sync.Mutex
 	smsSent   map[int64]int // notification id → times the SMS sender was called
@@ -73,6 +77,7 @@ func setupDeadlines(t *testing.T) *deadlineWorld {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	w.reminders = &DeadlineReminderWorker{hazards: w.svc.Hazards, log: log}
 	w.deadlines = &HazardDeadlineWorker{hazards: w.svc.Hazards, log: log}
+	w.limits = &HazardTimeLimitWorker{hazards: w.svc.Hazards, log: log}
 	w.delivery = &DeliverNotificationWorker{notifications: w.svc.Notifications, backoff: inspect.DeliveryBackoff, senders: Senders{
 		inspect.ChannelSMS: inspect.SenderFunc(func(_ context.Context, n inspect.Notification) error {
 			w.mu.Lock()
@@ -190,6 +195,8 @@ func (w *deadlineWorld) work(row *rivertype.JobRow) error {
 		return w.reminders.Work(w.ctx, decodeJob[DeadlineReminderArgs](w.t, row))
 	case HazardDeadlineArgs{}.Kind():
 		return w.deadlines.Work(w.ctx, decodeJob[HazardDeadlineArgs](w.t, row))
+	case HazardTimeLimitArgs{}.Kind():
+		return w.limits.Work(w.ctx, decodeJob[HazardTimeLimitArgs](w.t, row))
 	case DeliverNotificationArgs{}.Kind():
 		return w.delivery.Work(w.ctx, decodeJob[DeliverNotificationArgs](w.t, row))
 	}
@@ -243,7 +250,9 @@ func sameCounts(a, b map[string]int) bool {
 // that finds it still present escalates it to the community with 3 days, then the
 // subdistrict and the district with 7; closing it early makes the last deadline's
 // jobs do nothing. Every notification exists exactly once and every SMS is sent
-// once.
+// once. Each party signs for the hazard in time (the merchant by acknowledging
+// the notice, each unit's officer after its escalation), so the signature jobs
+// find nothing to do: TestUnsignedHazardEscalates is the other way.
 func TestDeadlineEscalatesUpFourLevels(t *testing.T) {
 	t.Parallel()
 	w := setupDeadlines(t)
@@ -251,6 +260,7 @@ func TestDeadlineEscalatesUpFourLevels(t *testing.T) {
 	deadline := start.Add(72 * time.Hour)
 	id := w.newHazard(deadline)
 	w.act(w.gridOfficer, id, inspect.ActionNotify, inspect.HazardActionInput{Note: "整改期限已告知"})
+	w.acknowledgeNotice(id)
 
 	// Planning the same deadline again (every action does) inserts no second job.
 	var deadlineJobs int
@@ -305,6 +315,10 @@ func TestDeadlineEscalatesUpFourLevels(t *testing.T) {
 		if n := w.outbox(esc.officer)["escalated/in_app"]; n != 1 {
 			t.Errorf("round %d: %s officer has %d escalation notifications, want 1", round, esc.level, n)
 		}
+		w.now = w.now.Add(7 * time.Hour) // an hour before the unit's 8 h run out
+		if _, err := w.svc.Hazards.SignHazard(w.ctx, esc.officer, id); err != nil {
+			t.Fatalf("round %d: %s officer signs: %v", round, esc.level, err)
+		}
 		deadline = h.Deadline
 	}
 
@@ -318,9 +332,17 @@ func TestDeadlineEscalatesUpFourLevels(t *testing.T) {
 	if worked["deadline_reminder"] != 2 || worked["hazard_deadline"] != 1 {
 		t.Errorf("after closing, worked %v, want the 2 reminders and the deadline job (as no-ops)", worked)
 	}
+	// Four signatures (the merchant's, three units') and three re-inspection limits,
+	// each kept: their seven jobs ran and did nothing.
+	var limitJobs int
+	w.db.Pool.QueryRow(w.ctx, `SELECT count(*) FROM river_job WHERE kind = 'hazard_time_limit' AND state = 'completed'`).Scan(&limitJobs)
+	if limitJobs != 7 {
+		t.Errorf("%d time-limit jobs worked, want 7", limitJobs)
+	}
 
 	// Every step happened once: the event log...
-	wantEvents := map[string]int{"created": 1, "notify": 1, "deadline_passed": 3, "reinspect_present": 3, "submit_proof": 1, "reinspect_fixed": 1}
+	wantEvents := map[string]int{"created": 1, "notify": 1, "acknowledged": 1, "signed": 4, "deadline_passed": 3, "reinspect_present": 3,
+		"submit_proof": 1, "reinspect_fixed": 1}
 	if got := w.eventKinds(id); !sameCounts(got, wantEvents) {
 		t.Errorf("events %v, want %v", got, wantEvents)
 	}
@@ -368,6 +390,20 @@ func TestDeadlineEscalatesUpFourLevels(t *testing.T) {
 	}
 	if got, want := fmt.Sprint(levels), "[grid→community 72h0m0s community→subdistrict 168h0m0s subdistrict→district 168h0m0s]"; got != want {
 		t.Errorf("escalations %s, want %s", got, want)
+	}
+}
+
+// acknowledgeNotice has the merchant sign the rectification notice of hazard id,
+// which is the merchant's signature for it (签收).
+func (w *deadlineWorld) acknowledgeNotice(id int64) {
+	w.t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 4, 2))); err != nil {
+		w.t.Fatal(err)
+	}
+	sig := "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
+	if _, err := w.svc.Hazards.AcknowledgeHazard(w.ctx, w.merchant, id, inspect.Acknowledgement{Document: "notice", Name: "张老板", Signature: sig}); err != nil {
+		w.t.Fatal(err)
 	}
 }
 

@@ -75,6 +75,25 @@ func (HazardDeadlineArgs) Kind() string { return "hazard_deadline" }
 // InsertOpts makes the job unique by its arguments: one per hazard and deadline.
 func (HazardDeadlineArgs) InsertOpts() river.InsertOpts { return deadlineJobOpts() }
 
+// HazardTimeLimitArgs is the job that runs when a hazard's time limit besides
+// its deadline falls due: the signature (签收) of the party it was handed to, the
+// grace after a reminder of it, or the re-inspection after a passed deadline.
+// Due is the limit it was planned for (the hazard's sign_by or reinspect_by
+// then); when the hazard still has it unkept, it escalates (or the party is
+// reminded first, as the policy says): inspect.PassTimeLimit.
+type HazardTimeLimitArgs struct {
+	HazardID int64             `json:"hazard_id"`
+	Limit    inspect.TimeLimit `json:"limit"`
+	Due      time.Time         `json:"due"`
+}
+
+// Kind names the job for River.
+func (HazardTimeLimitArgs) Kind() string { return "hazard_time_limit" }
+
+// InsertOpts makes the job unique by its arguments: one per hazard, limit and
+// planned time.
+func (HazardTimeLimitArgs) InsertOpts() river.InsertOpts { return deadlineJobOpts() }
+
 // DeliverNotificationArgs is the job that delivers one outbox notification.
 type DeliverNotificationArgs struct {
 	NotificationID int64 `json:"notification_id"`
@@ -156,10 +175,20 @@ func (s *Scheduler) ScheduleDeadlines(ctx context.Context, tx pgx.Tx, plans []in
 }
 
 // DeadlineJobs are the River jobs of plans: a reminder at each of a plan's
-// reminders and the deadline job at its deadline.
+// reminders, the deadline job at its deadline (none for a zero deadline) and a
+// time-limit job for each of its limits.
 func DeadlineJobs(plans []inspect.DeadlineSchedule) []river.InsertManyParams {
 	params := make([]river.InsertManyParams, 0, 3*len(plans))
 	for _, plan := range plans {
+		for _, l := range plan.Limits {
+			params = append(params, river.InsertManyParams{
+				Args:       HazardTimeLimitArgs{HazardID: plan.HazardID, Limit: l.Limit, Due: l.Due},
+				InsertOpts: &river.InsertOpts{ScheduledAt: l.At},
+			})
+		}
+		if plan.Deadline.IsZero() {
+			continue
+		}
 		for _, r := range plan.Reminders {
 			params = append(params, river.InsertManyParams{
 				Args:       DeadlineReminderArgs{HazardID: plan.HazardID, Deadline: plan.Deadline, Before: r.Before},
