@@ -160,7 +160,7 @@ func matrix() []matrixRoute {
 			photo := w.photo(s.merchantP, inspect.PhotoTarget{HazardID: h.ID})
 			return request{"POST", fmt.Sprintf("%s/merchant/hazards/%d/proof", p, h.ID), inspect.HazardActionInput{Note: "fixed", PhotoIDs: []string{photo}}}
 		}, [actors][2]int{same(403), same(403), ownOnly(200), ownOnly(200), same(401)}},
-	}, append(append(reviewMatrix(), modelsMatrix()...), append(deadlineMatrix(), append(screensMatrix(), append(workYearMatrix(), agencyMatrix()...)...)...)...)...)
+	}, append(append(reviewMatrix(), modelsMatrix()...), append(deadlineMatrix(), append(screensMatrix(), append(workYearMatrix(), append(agencyMatrix(), timeLimitMatrix()...)...)...)...)...)...)
 }
 
 func siteInput(w *world, s *scope, name string) api.SiteInput {

@@ -148,10 +148,10 @@ func (h *v1) routes() []Route {
 		route("GET", p+"/kpi/export.xlsx", managers, "The KPI table of a unit and each unit directly below it as an XLSX workbook", h.exportKPI("xlsx")),
 		route("GET", p+"/kpi", managers, "KPIs of a unit's subtree for hazards recorded from from (inclusive) to to (exclusive), days in UTC+8: volume, completion, on-time, satisfaction, returned", h.kpi),
 		route("GET", p+"/policy", staff, "The time-limit policy in force in a district, with the district's override of the default", h.getPolicy),
-		route("PUT", p+"/policy", admins, "Replace a district's override of the default time-limit policy ({} returns it to the default); applies to deadlines set from now on", h.putPolicy),
+		route("PUT", p+"/policy", admins, "Replace a district's override of the default time-limit policy ({} returns it to the default); applies to deadlines set from now on; POST /policy/apply moves open ones", h.putPolicy),
 		route("GET", p+"/hazards/:id/determination", staff, "The latest major-hazard determination of a hazard", h.getDetermination),
 		route("POST", p+"/hazards/:id/determination", managers, "Open the collective determination of a possibly major hazard with at least 3 reviewers (safety officers or admins)", h.openDetermination),
 		route("POST", p+"/hazards/:id/determination/votes", managers, "Vote major or general in the open determination (reviewers on the panel, once each)", h.castVote),
 		route("POST", p+"/hazards/:id/determination/conclude", managers, "Conclude the determination with measures and a deadline: the votes make the hazard major (to the district, listed supervision) or general", h.concludeDetermination),
-	}, h.screenRoutes(p)...)
+	}, append(h.screenRoutes(p), h.timeLimitRoutes(p)...)...)
 }

@@ -78,6 +78,8 @@ type HazardService interface {
 	RateHazard(ctx context.Context, p inspect.Principal, id int64, rating int) (inspect.HazardDetail, error)
 	ReassignHazard(ctx context.Context, p inspect.Principal, id, inspectorID int64, note string) (inspect.HazardDetail, error)
 	CommentHazard(ctx context.Context, p inspect.Principal, id int64, note string) (inspect.HazardDetail, error)
+	SignHazard(ctx context.Context, p inspect.Principal, id int64) (inspect.HazardDetail, error)
+	ApplyPolicy(ctx context.Context, p inspect.Principal, districtID int64) ([]inspect.DeadlineMove, error)
 }
 
 // FlagService is the AI flags on photos and their review by the safety office.
