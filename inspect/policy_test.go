@@ -92,6 +92,19 @@ func TestPolicyOverride(t *testing.T) {
 				t.Errorf("%+v", p)
 			}
 		}},
+		{"grace and re-inspection", `{"sign_grace":"2h","reinspect_within":"3d"}`, "", func(t *testing.T, p inspect.TimeLimitPolicy) {
+			if p.SignGrace != inspect.Duration(2*time.Hour) || p.ReinspectWithin != inspect.Duration(3*day) || p.SignWithin != inspect.Duration(8*time.Hour) {
+				t.Errorf("%+v", p)
+			}
+		}},
+		{"no grace: escalate at once", `{"sign_grace":"0h"}`, "", func(t *testing.T, p inspect.TimeLimitPolicy) {
+			if p.SignGrace != 0 {
+				t.Errorf("grace %s", p.SignGrace)
+			}
+		}},
+		{"negative grace", `{"sign_grace":"-1h"}`, "sign_grace", nil},
+		{"zero re-inspection", `{"reinspect_within":"0h"}`, "reinspect_within", nil},
+		{"re-inspection not a duration", `{"reinspect_within":"soon"}`, "reinspect_within", nil},
 		{"no reminders at all", `{"remind_before":[]}`, "", func(t *testing.T, p inspect.TimeLimitPolicy) {
 			if len(p.Reminders(t0)) != 0 {
 				t.Errorf("reminders %v", p.Reminders(t0))
@@ -140,6 +153,7 @@ func TestParsePolicyRejects(t *testing.T) {
 	tests := []struct{ name, json, wantField string }{
 		{"missing severity", `{"sign_within":"8h","remind_before":[],"rectify":{"grid":{"general":"1d"}}}`, "rectify.district.general"},
 		{"missing sign", `{"remind_before":[],"rectify":{}}`, "sign_within"},
+		{"bad grace", `{"sign_within":"8h","sign_grace":"-2h","remind_before":[],"rectify":{}}`, "sign_grace"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
