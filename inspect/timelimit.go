@@ -13,7 +13,7 @@ import (
 // and to a unit when it is escalated. That party must sign for it, saying "we
 // have it", within the policy's SignWithin:
 //   - the merchant signs by acknowledging the rectification notice (the drawn
-//     signature under document "notice", POST /hazards/{id}/acknowledge) or with
+//     signature under document "notice", POST /hazards/{id}/acknowledgement) or with
 //     POST /hazards/{id}/sign; proof of the fix answers for a signature too;
 //   - a unit signs through one of its safety officers, or one of a unit above it
 //     (who gets its notices when it has none), with POST /hazards/{id}/sign.
