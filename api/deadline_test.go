@@ -294,6 +294,14 @@ func TestDeterminationFlow(t *testing.T) {
 	if got.Determination == nil || got.Determination.ID != d.ID {
 		t.Errorf("hazard detail's determination = %+v, want %d", got.Determination, d.ID)
 	}
+	// The merchant reads the outcome, not the panel's deliberation.
+	var theirs inspect.HazardDetail
+	if st := w.call(w.login(s.merchant), "GET", fmt.Sprintf("/api/v1/hazards/%d", h.ID), nil, &theirs); st != 200 || theirs.Determination == nil {
+		t.Fatalf("the merchant's view of the hazard: %d %+v", st, theirs.Determination)
+	}
+	if md := theirs.Determination; md.Measures != conclude.Measures || md.Conclusion != inspect.SeverityMajor || len(md.Ballots) != 0 || len(md.Participants) != 0 || md.OpenedBy != 0 {
+		t.Errorf("the merchant sees the determination %+v; want the conclusion and measures without ballots, participants or opener", md)
+	}
 	// The merchant is told the outcome; the district's officer that the hazard is now theirs.
 	kinds := func(u inspect.User) map[inspect.NotificationKind]int {
 		var l api.List[inspect.Notification]

@@ -96,6 +96,18 @@ func OpenDetermination(h Hazard, openedBy int64, participants []int64, now time.
 // Concluded reports whether the determination has its conclusion.
 func (d Determination) Concluded() bool { return d.Conclusion != "" }
 
+// SeesDeliberation reports whether p may see who sat on a determination panel
+// and how each reviewer voted, with their reasons: the staff. A merchant (and an
+// agency) sees the outcome — the conclusion, the measures and the deadline.
+func SeesDeliberation(p Principal) bool { return isStaff(p) }
+
+// Public is d without the panel's deliberation (participants, ballots and who
+// opened it), for those who may not see it (SeesDeliberation).
+func (d Determination) Public() Determination {
+	d.OpenedBy, d.Participants, d.Ballots = 0, nil, nil
+	return d
+}
+
 // Cast records reviewer's vote at now and returns the updated determination; d is
 // not modified. Only a participant may vote, once, and only while d is open.
 func (d Determination) Cast(reviewer int64, v Vote, reason string, now time.Time) (Determination, error) {

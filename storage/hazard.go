@@ -253,6 +253,10 @@ func (s *HazardService) Hazard(ctx context.Context, p inspect.Principal, id int6
 	if d.Determination, err = latestDetermination(ctx, s.db.Pool, id); err != nil {
 		return d, err
 	}
+	if d.Determination != nil && !inspect.SeesDeliberation(p) {
+		outcome := d.Determination.Public()
+		d.Determination = &outcome
+	}
 	if !inspect.SeesOwnSitesOnly(p) {
 		if d.ProofChecks, err = proofChecksOf(ctx, s.db.Pool, id); err != nil {
 			return d, err
