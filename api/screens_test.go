@@ -15,7 +15,7 @@ func screensMatrix() []matrixRoute {
 	return []matrixRoute{
 		{"GET /api/v1/inspections/:id/photos", func(w *world, s *scope, n int) request {
 			return request{"GET", fmt.Sprintf("%s/inspections/%d/photos", p, w.assigned(s).ID), nil}
-		}, [actors][2]int{same(200), ownOnly(200), ownOnly(200), same(403), same(401)}},
+		}, [actors][2]int{same(200), ownOnly(200), ownOnly(200), same(404), same(401)}},
 		{"GET /api/v1/notifications/unread", func(w *world, s *scope, n int) request { return request{"GET", p + "/notifications/unread", nil} },
 			[actors][2]int{same(200), same(200), same(200), same(200), same(401)}},
 		{"GET /api/v1/hazards/:id/people", onHazard("GET", "/people", nil), [actors][2]int{same(200), ownOnly(200), ownOnly(200), ownOnly(200), same(401)}},

@@ -236,7 +236,21 @@ export async function inspectionView(ctx) {
 
     let failPanel = null;
     const d = draft;
-    if (d) {
+    const selfCheck = !!state.detail.self_check;
+    if (d && selfCheck) {
+      // A merchant's self-inspection: a failed item is reported as a hazard with
+      // the rule's severity and deadline; the grid's inspector takes it up.
+      const note = h('textarea', { id: `note-${it.code}`, rows: 2, oninput: () => { d.note = note.value; } }, d.note || '');
+      failPanel = h('div', { class: 'fail-panel' },
+        h('p', { class: 'note' }, t('inspection.self_fail_help', { days: it.rectify_days || 1 })),
+        h('label', { for: `note-${it.code}` }, t('inspection.self_note')), note,
+        h('div', { class: 'row' },
+          h('button', { type: 'button', class: 'primary', dataset: { action: 'save-fail' }, onclick: async () => {
+            el._draft = null;
+            await outbox.setAnswer(id, it.code, { answer: 'fail', outcome: 'hazard', note: note.value });
+          } }, t('inspection.self_save_fail')),
+          h('button', { type: 'button', class: 'link', onclick: () => { el._draft = null; renderItem(it); } }, t('common.cancel'))));
+    } else if (d) {
       const fixedId = `out-fix-${it.code}`, hazId = `out-haz-${it.code}`;
       const sevSel = h('select', { id: `sev-${it.code}`, onchange: () => { d.severity = sevSel.value; } },
         h('option', { value: '' }, t('severity.rule_default', { s: t(`severity.${it.rule_severity || 'general'}`) })),
@@ -275,7 +289,7 @@ export async function inspectionView(ctx) {
     const serverOnly = (state.server.get(it.code) || []).filter((pid) => !localIds.has(pid)).map((pid) => ({ id: pid, state: 'uploaded', server: true }));
     const photoErr = h('p', { class: 'form-error', role: 'alert' });
     // A quick button (code) adds the flag at once; the other opens the dialog.
-    fillDevicePhotos(photosEl, [...serverOnly, ...local], state.flags, editable ? async (p, code) => {
+    fillDevicePhotos(photosEl, [...serverOnly, ...local], state.flags, editable && !selfCheck ? async (p, code) => {
       let f = null;
       try {
         f = code ? await addManualFlag(p.id, code) : await manualFlagDialog(p.id);
@@ -461,10 +475,12 @@ export async function inspectionView(ctx) {
 function siteHeader(detail) {
   const s = detail.site || {};
   return h('header', { class: 'page-head' },
-    h('a', { href: '/inspector', class: 'back' }, t('nav.back_today')),
+    // A merchant's self-inspection leads back to their home; the site's file
+    // (dossier) is the staff's.
+    detail.self_check ? h('a', { href: '/merchant', class: 'back' }, t('nav.back_merchant')) : h('a', { href: '/inspector', class: 'back' }, t('nav.back_today')),
     h('h1', null, s.name ? h('span', { translate: 'no' }, s.name) : t('site.unknown', { id: detail.site_id })),
     h('p', { class: 'muted' }, tOr(`site.type.${s.type}`, ''), ' · ', h('span', { translate: 'no' }, s.address || '')),
-    h('p', null, dossierLink(detail.site_id)),
+    detail.self_check ? h('p', { class: 'chip', id: 'self-check-chip' }, t('inspection.self_check')) : h('p', null, dossierLink(detail.site_id)),
     h('p', { class: 'muted' }, t('inspection.due', { at: dateTime(detail.due) }), ' · ',
       h('span', { id: 'inspection-status', class: `chip ${detail.status === 'submitted' ? 'ok' : ''}`, dataset: { status: detail.status } }, t(`inspection.status.${detail.status}`))));
 }

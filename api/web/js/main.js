@@ -38,7 +38,7 @@ const routes = [
 ];
 
 /** ROLE_PREFIXES: the screens of one kind of user; others get "not allowed" at once. */
-const ROLE_PREFIXES = [['/office/', ['safety_officer', 'admin']], ['/inspector', ['inspector']], ['/inspections/', ['inspector', 'safety_officer', 'admin']], ['/merchant', ['merchant']], ['/agency', ['agency']]];
+const ROLE_PREFIXES = [['/office/', ['safety_officer', 'admin']], ['/inspector', ['inspector']], ['/inspections/', ['inspector', 'safety_officer', 'admin', 'merchant']], ['/merchant', ['merchant']], ['/agency', ['agency']]];
 
 function homeFor(user) {
   switch (user?.role) {

@@ -38,8 +38,23 @@ function needsMe(m) {
   return '';
 }
 
+/** selfCheckButton begins a self-inspection (自查自纠) of site s and opens its checklist. */
+function selfCheckButton(s, ctx) {
+  const err = h('p', { class: 'form-error', role: 'alert' });
+  const btn = h('button', { type: 'button', class: 'small', dataset: { action: 'self-check', siteId: s.id }, onclick: async () => {
+    btn.disabled = true;
+    try {
+      const d = await api.post(`/api/v1/merchant/sites/${s.id}/self-inspections`);
+      ctx.navigate(`/inspections/${d.id}`);
+    } catch (e) { replace(err, apiErrorText(e)); btn.disabled = false; }
+  } }, t('merchant.self_check_start'));
+  return [btn, err];
+}
+
 export async function homeView(ctx) {
-  const [sites, list] = await Promise.all([api.get('/api/v1/sites').then(items).catch(() => []), merchantHazards()]);
+  const [sites, list, checks] = await Promise.all([api.get('/api/v1/sites').then(items).catch(() => []), merchantHazards(),
+    api.get('/api/v1/inspections?limit=50').then(items).catch(() => [])]);
+  const openChecks = checks.filter((i) => i.self_check && i.status !== 'submitted');
   const card = (m) => h('li', null, h('a', { href: `/merchant/hazards/${m.id}`, class: `card task ${m.overdue ? 'overdue' : ''}`, dataset: { hazardId: m.id } },
     h('span', { class: 'task-title' }, problemTitle(m)),
     m.finding ? h('span', { class: 'muted small-text' }, t('merchant.requirement', { title: m.title })) : null,
@@ -65,7 +80,13 @@ export async function homeView(ctx) {
       h('ul', { class: 'tasks', id: 'merchant-waiting-list' }, waiting.map(card))) : null,
     closed.length ? h('section', null, h('h2', null, t('merchant.closed_hazards')), h('ul', { class: 'tasks' }, closed.map(card))) : null,
     h('section', null, h('h2', null, t('merchant.premises')),
-      sites.length ? h('ul', { class: 'plain' }, sites.map((s) => h('li', { class: 'card' }, h('strong', { translate: 'no' }, s.name), h('br'), h('span', { class: 'muted', translate: 'no' }, s.address)))) : h('p', { class: 'muted' }, t('merchant.no_premises'))));
+      h('p', { class: 'muted' }, t('merchant.self_check_help')),
+      openChecks.length ? h('ul', { class: 'tasks', id: 'self-checks' }, openChecks.map((i) => h('li', null,
+        h('a', { href: `/inspections/${i.id}`, class: 'card task', dataset: { inspectionId: i.id } },
+          h('span', { class: 'task-title' }, t('merchant.self_check_continue')),
+          h('span', { class: 'muted', translate: 'no' }, sites.find((s) => s.id === i.site_id)?.name || ''))))) : null,
+      sites.length ? h('ul', { class: 'plain' }, sites.map((s) => h('li', { class: 'card' }, h('strong', { translate: 'no' }, s.name), h('br'), h('span', { class: 'muted', translate: 'no' }, s.address),
+        h('div', { class: 'row' }, ...selfCheckButton(s, ctx))))) : h('p', { class: 'muted' }, t('merchant.no_premises'))));
 }
 
 export async function hazardView(ctx) {

@@ -142,6 +142,30 @@ async function submitInspection(page) {
 const photoIds = (page) => page.$$eval('.photo[data-photo-id]', (els) => els.map((e) => ({ id: e.dataset.photoId, state: e.dataset.state })));
 
 const scenarios = {
+  // A merchant runs their own premises' checklist (自查自纠): begins it from the
+  // home screen, reports one problem with a photo, marks the rest not applicable
+  // and submits; a failed item offers no outcome, severity or deadline.
+  async selfCheck(ctx, page) {
+    await login(page, 'merchant');
+    await page.click(`button[data-action=self-check][data-site-id="${cfg.siteId}"]`);
+    await page.waitForURL((u) => u.pathname.startsWith('/inspections/'));
+    await page.waitForSelector('.item');
+    const code = await page.$eval('.item', (e) => e.id.replace(/^item-/, ''));
+    await page.click(`#item-${code} button[data-answer=fail]`);
+    const offered = { outcome: await page.locator(`#out-haz-${code}, #out-fix-${code}`).count(), severity: await page.locator(`#sev-${code}`).count() };
+    await page.fill(`#note-${code}`, cfg.note);
+    await visit(page, 'self-check-fail', { keepScroll: true });
+    await page.click(`#item-${code} button[data-action=save-fail]`);
+    await page.waitForSelector(`#item-${code}[data-answer=fail]`);
+    await page.setInputFiles(`#cam-${code}`, cfg.images[0]);
+    await markRestNA(page);
+    await waitUploaded(page, 1);
+    await submitInspection(page);
+    await visit(page, 'self-check-submitted');
+    const head = { back: await page.getAttribute('header.page-head a.back', 'href'), dossier: await page.locator('header.page-head a[href*="dossier"]').count() };
+    return { code, offered, head, inspectionId: Number(new URL(page.url()).pathname.split('/').pop()) };
+  },
+
   // An inspector on a phone answers the checklist with photos and submits it.
   async inspector(ctx, page) {
     const { pass, hazard, fix } = cfg.items;
