@@ -98,6 +98,25 @@ export function eventItem(ev, names, actionTitles = new Map()) {
     p.photo_ids?.length ? serverPhotos(p.photo_ids) : null);
 }
 
+/** signPanel asks the responsible unit's officer to sign for (签收) a hazard handed
+ * to it, by when; an unsigned hazard escalates when the time runs out. */
+function signPanel(ctx, hz, role) {
+  if (hz.sign_party !== 'unit' || !hz.sign_by || (role !== 'safety_officer' && role !== 'admin')) return null;
+  const err = h('p', { class: 'form-error', role: 'alert' });
+  const btn = h('button', { type: 'button', class: 'primary', id: 'sign-hazard' }, t('hazard.sign'));
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    try {
+      await api.post(`/api/v1/hazards/${hz.id}/sign`);
+      ctx.navigate(`/hazards/${hz.id}`, { replace: true });
+    } catch (e) { replace(err, apiErrorText(e)); btn.disabled = false; }
+  });
+  return h('section', { class: 'card', id: 'sign-panel' },
+    h('h2', null, t('hazard.sign_title')),
+    h('p', { class: new Date(hz.sign_by) < new Date() ? 'bad-text' : 'warn-text' }, t('hazard.sign_by', { at: dateTime(hz.sign_by) })),
+    role === 'safety_officer' ? btn : h('p', { class: 'muted' }, t('hazard.sign_officers_only')), err);
+}
+
 export async function hazardPage(ctx) {
   const id = Number(ctx.params.id);
   const role = ctx.user.role;
@@ -163,6 +182,7 @@ export async function hazardPage(ctx) {
   }
 
   const detEl = await determinationPanel(ctx, hz, { names, unitNames, reload: () => ctx.navigate(`/hazards/${id}`, { replace: true }) });
+  const signEl = signPanel(ctx, hz, role);
 
   const events = (hz.events || []).slice().sort((a, b) => a.seq - b.seq);
   replace(root,
@@ -187,6 +207,7 @@ export async function hazardPage(ctx) {
             hz.inspection_id ? [h('dt', null, t('hazard.inspection')), h('dd', null, `#${hz.inspection_id}`)] : null,
             hz.rating ? [h('dt', null, t('hazard.rating')), h('dd', null, '★'.repeat(hz.rating))] : null),
           hz.note ? h('p', { class: 'note', translate: 'no' }, hz.note) : null),
+        signEl,
         detEl,
         paperworkLinks(id),
         h('section', { class: 'card' },

@@ -142,6 +142,20 @@ async function submitInspection(page) {
 const photoIds = (page) => page.$$eval('.photo[data-photo-id]', (els) => els.map((e) => ({ id: e.dataset.photoId, state: e.dataset.state })));
 
 const scenarios = {
+  // A hazard escalated to the officer's area waits for their signature (签收):
+  // the hazard page says by when, and one tap signs.
+  async signHazard(ctx, page) {
+    await login(page, 'officer');
+    await page.goto(`${cfg.base}/hazards/${cfg.hazardId}`);
+    await page.waitForSelector('#sign-panel');
+    const panel = (await page.locator('#sign-panel').innerText()).trim();
+    await visit(page, 'hazard-sign');
+    await page.click('#sign-hazard');
+    await page.waitForSelector('li.event[data-kind="signed"]');
+    const after = await page.locator('#sign-panel').count();
+    return { panel, after };
+  },
+
   // A merchant runs their own premises' checklist (自查自纠): begins it from the
   // home screen, reports one problem with a photo, marks the rest not applicable
   // and submits; a failed item offers no outcome, severity or deadline.
