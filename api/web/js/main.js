@@ -13,6 +13,7 @@ import * as agency from './agency.js';
 import { hazardPage } from './hazard.js';
 import { mapView } from './map.js';
 import { assignView } from './assign.js';
+import { plansView } from './plans.js';
 import { paperView } from './paperwork.js';
 import { bellButton, startBell, stopBell, notificationsView } from './notifications.js';
 
@@ -28,6 +29,7 @@ const routes = [
   ['/office/kpi', office.kpiView],
   ['/office/map', mapView],
   ['/office/assign', assignView],
+  ['/office/plans', plansView],
   ['/hazards/:id', hazardPage],
   ['/hazards/:id/print/:doc', paperView],
   ['/merchant', merchant.homeView],
@@ -78,7 +80,7 @@ function navFor(user) {
     case 'agency': return [link('/agency', 'nav.shared_hazards')];
     case 'safety_officer':
     case 'admin':
-      return [link('/office/flags', 'nav.review'), link('/office/hazards', 'nav.hazards'), link('/office/determinations', 'nav.determinations'), link('/office/map', 'nav.map'), link('/office/assign', 'nav.assign'), link('/office/kpi', 'nav.kpi')];
+      return [link('/office/flags', 'nav.review'), link('/office/hazards', 'nav.hazards'), link('/office/determinations', 'nav.determinations'), link('/office/map', 'nav.map'), link('/office/assign', 'nav.assign'), link('/office/plans', 'nav.plans'), link('/office/kpi', 'nav.kpi')];
   }
   return [];
 }

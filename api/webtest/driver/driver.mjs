@@ -142,6 +142,31 @@ async function submitInspection(page) {
 const photoIds = (page) => page.$$eval('.photo[data-photo-id]', (els) => els.map((e) => ({ id: e.dataset.photoId, state: e.dataset.state })));
 
 const scenarios = {
+  // The officer makes a double-random plan for the community, runs it and reads
+  // its draw with the seed.
+  async plans(ctx, page) {
+    await login(page, 'officer');
+    await page.click('nav.nav a[href="/office/plans"]');
+    await page.waitForSelector('#plan-form');
+    await page.selectOption('#p-unit', String(cfg.unitId));
+    await page.fill('#p-name', cfg.name);
+    await page.selectOption('#p-kind', 'double_random');
+    await page.selectOption('#p-months', '3');
+    await page.fill('#p-count', '1');
+    await page.click('#plan-form button[type=submit]');
+    await page.waitForSelector('#plan-list tr[data-plan-id]');
+    await visit(page, 'office-plans');
+    const id = Number(await page.getAttribute('#plan-list tr[data-plan-id]', 'data-plan-id'));
+    await page.click(`button[data-action=run-plan][data-plan-id="${id}"]`);
+    await page.waitForFunction((pid) => document.querySelector(`tr[data-plan-id="${pid}"] .plan-ran`)?.textContent.trim(), id);
+    const ran = (await page.locator(`tr[data-plan-id="${id}"] .plan-ran`).innerText()).trim();
+    await page.click(`button[data-action=draws][data-plan-id="${id}"]`);
+    await page.waitForSelector(`tr[data-plan-id="${id}"] li[data-draw-id]`);
+    const draw = (await page.locator(`tr[data-plan-id="${id}"] li[data-draw-id]`).first().innerText()).trim();
+    await visit(page, 'office-plans-run');
+    return { id, ran, draw };
+  },
+
   // A hazard escalated to the officer's area waits for their signature (签收):
   // the hazard page says by when, and one tap signs.
   async signHazard(ctx, page) {
@@ -1088,7 +1113,7 @@ const scenarios = {
 async function main() {
   const scenario = scenarios[cfg.scenario];
   if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
-  const desktop = ['officeAtWork', 'reviewer', 'determination', 'hazardListAll', 'exportHazards', 'exportKPI', 'confirmOwn', 'map', 'language', 'proofCheck'].includes(cfg.scenario);
+  const desktop = ['plans', 'officeAtWork', 'reviewer', 'determination', 'hazardListAll', 'exportHazards', 'exportKPI', 'confirmOwn', 'map', 'language', 'proofCheck'].includes(cfg.scenario);
   const ctx = await chromium.launchPersistentContext(cfg.profileDir, {
     executablePath: cfg.chromium,
     headless: true,
