@@ -1,21 +1,18 @@
 package api_test
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/safegrid/safegrid/api"
 	"github.com/safegrid/safegrid/inspect"
 	"github.com/safegrid/safegrid/storage"
+	"github.com/safegrid/safegrid/storage/storagetest"
 )
 
 // receiver is a webhook endpoint that checks signatures and counts each event.
@@ -37,21 +34,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(req.Body)
-	sig := req.Header.Get("X-SafeGrid-Signature")
-	var ts, v1 string
-	for _, part := range strings.Split(sig, ",") {
-		k, v, _ := strings.Cut(part, "=")
-		switch k {
-		case "t":
-			ts = v
-		case "v1":
-			v1 = v
-		}
-	}
-	mac := hmac.New(sha256.New, []byte(r.secret))
-	mac.Write([]byte(ts + "."))
-	mac.Write(body)
-	if !hmac.Equal([]byte(hex.EncodeToString(mac.Sum(nil))), []byte(v1)) {
+	if !storagetest.WebhookSignatureValid(r.secret, req.Header.Get("X-SafeGrid-Signature"), body) {
 		r.bad++
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return

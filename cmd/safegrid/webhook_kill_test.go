@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -45,7 +41,7 @@ type webhookReceiver struct {
 func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	var b storage.WebhookBody
-	sigOK := verifyWebhookSignature(r.secret, req.Header.Get("X-SafeGrid-Signature"), body)
+	sigOK := storagetest.WebhookSignatureValid(r.secret, req.Header.Get("X-SafeGrid-Signature"), body)
 	err := json.Unmarshal(body, &b)
 	r.mu.Lock()
 	r.posts++
@@ -76,24 +72,6 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		<-r.release
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// verifyWebhookSignature checks "t=<unix>,v1=<hex HMAC-SHA256 of "<unix>.<body>">".
-func verifyWebhookSignature(secret, header string, body []byte) bool {
-	var ts, v1 string
-	for _, part := range strings.Split(header, ",") {
-		k, v, _ := strings.Cut(part, "=")
-		switch k {
-		case "t":
-			ts = v
-		case "v1":
-			v1 = v
-		}
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ts + "."))
-	mac.Write(body)
-	return ts != "" && hmac.Equal([]byte(hex.EncodeToString(mac.Sum(nil))), []byte(v1))
 }
 
 // TestWebhooksOnceThroughKill is issue #14's acceptance 7: a webhook receiver
