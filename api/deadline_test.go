@@ -235,6 +235,25 @@ func TestKPIEndpointFixture(t *testing.T) {
 			}
 		})
 	}
+
+	// Per responsible inspector, the same fixtures: own inspector A B C D F K
+	// received, A B C K closed, A C K on time, B E F of A B D E F K returned;
+	// the other inspector G H received, G closed on time.
+	var byInspector api.List[inspect.InspectorKPI]
+	if st := w.call(w.login(w.admin), "GET", fmt.Sprintf("/api/v1/kpi/inspectors?unit=%d&from=2025-03-01&to=2025-04-01", w.district.ID), nil, &byInspector); st != 200 || len(byInspector.Items) != 2 {
+		t.Fatalf("KPIs by inspector: %d, %d rows", st, len(byInspector.Items))
+	}
+	own, other := byInspector.Items[0], byInspector.Items[1]
+	if own.InspectorID != w.own.inspector.ID || own.Name == "" || own.Volume != 6 || own.Completion != (inspect.Rate{Num: 4, Den: 6}) ||
+		own.OnTime != (inspect.Rate{Num: 3, Den: 4}) || own.Returned != (inspect.Rate{Num: 3, Den: 6}) {
+		t.Errorf("own inspector's KPIs: %+v", own)
+	}
+	if other.InspectorID != w.other.inspector.ID || other.Volume != 2 || other.Completion != (inspect.Rate{Num: 1, Den: 2}) || other.OnTime != (inspect.Rate{Num: 1, Den: 1}) {
+		t.Errorf("other inspector's KPIs: %+v", other)
+	}
+	if r := w.do(w.login(w.own.officer), "GET", fmt.Sprintf("/api/v1/kpi/inspectors?unit=%d&from=2025-03-01&to=2025-04-01", w.other.community.ID), nil); r.Status != 404 {
+		t.Errorf("another area's inspectors: %d, want 404", r.Status)
+	}
 }
 
 // TestDeterminationFlow walks a possibly major hazard through a determination by

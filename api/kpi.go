@@ -27,3 +27,12 @@ func (h *v1) kpi(ctx context.Context, p inspect.Principal, q KPIQuery) (inspect.
 	}
 	return h.cfg.Policy.KPIReport(ctx, p, q.Unit, period)
 }
+
+func (h *v1) inspectorKPIs(ctx context.Context, p inspect.Principal, q KPIQuery) (List[inspect.InspectorKPI], error) {
+	period, err := inspect.ParsePeriod(q.From, q.To)
+	if err != nil {
+		return List[inspect.InspectorKPI]{}, err
+	}
+	rows, err := h.cfg.Policy.InspectorKPIs(ctx, p, q.Unit, period)
+	return List[inspect.InspectorKPI]{Items: rows}, err
+}

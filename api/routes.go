@@ -146,6 +146,7 @@ func (h *v1) routes() []Route {
 		route("DELETE", p+"/integrations/keys/:id", admins, "Revoke an API key at once", h.revokeAPIKey),
 		route("GET", p+"/kpi/export.csv", managers, "The KPI table of a unit and each unit directly below it (one row per unit: volume, completion, on-time, satisfaction, returned) as CSV", h.exportKPI("csv")),
 		route("GET", p+"/kpi/export.xlsx", managers, "The KPI table of a unit and each unit directly below it as an XLSX workbook", h.exportKPI("xlsx")),
+		route("GET", p+"/kpi/inspectors", managers, "KPIs of a unit's subtree and period per responsible inspector (the hazards whose re-inspection is theirs), most hazards first", h.inspectorKPIs),
 		route("GET", p+"/kpi", managers, "KPIs of a unit's subtree for hazards recorded from from (inclusive) to to (exclusive), days in UTC+8: volume, completion, on-time, satisfaction, returned", h.kpi),
 		route("GET", p+"/policy", staff, "The time-limit policy in force in a district, with the district's override of the default", h.getPolicy),
 		route("PUT", p+"/policy", admins, "Replace a district's override of the default time-limit policy ({} returns it to the default); applies to deadlines set from now on; POST /policy/apply moves open ones", h.putPolicy),

@@ -107,6 +107,7 @@ type NotificationService interface {
 // PolicyService is a district's time-limit policy and the KPIs measured against it.
 type PolicyService interface {
 	KPIReport(ctx context.Context, p inspect.Principal, unitID int64, period inspect.Period) (inspect.KPIReport, error)
+	InspectorKPIs(ctx context.Context, p inspect.Principal, unitID int64, period inspect.Period) ([]inspect.InspectorKPI, error)
 	PolicyOf(ctx context.Context, p inspect.Principal, districtID int64) (inspect.DistrictPolicy, error)
 	SetPolicyOf(ctx context.Context, p inspect.Principal, districtID int64, o inspect.PolicyOverride) (inspect.DistrictPolicy, error)
 }

@@ -38,6 +38,9 @@ func workYearMatrix() []matrixRoute {
 	return []matrixRoute{
 		{"GET /api/v1/hazards/export.csv", list("/hazards/export.csv"), staffList},
 		{"GET /api/v1/hazards/export.xlsx", list("/hazards/export.xlsx"), staffList},
+		{"GET /api/v1/kpi/inspectors", func(w *world, s *scope, n int) request {
+			return request{"GET", fmt.Sprintf("%s/kpi/inspectors?unit=%d&%s", p, s.community.ID, period), nil}
+		}, [actors][2]int{same(200), ownOnly(200), same(403), same(403), same(401)}},
 		{"GET /api/v1/kpi/export.csv", kpiExport("csv"), [actors][2]int{same(200), ownOnly(200), same(403), same(403), same(401)}},
 		{"GET /api/v1/kpi/export.xlsx", kpiExport("xlsx"), [actors][2]int{same(200), ownOnly(200), same(403), same(403), same(401)}},
 		{"GET /api/v1/sites/:id/dossier", dossier(""), [actors][2]int{same(200), ownOnly(200), ownOnly(200), same(403), same(401)}},

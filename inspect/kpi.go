@@ -248,3 +248,13 @@ func (r KPIReport) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  visit requests (预约呼叫)  %d, %d answered (%d within %.0f h), %s\n", r.Visits.Requests, r.Visits.Answered, r.Visits.AnsweredInTime, VisitResponseTime.Hours(), resp)
 }
+
+// InspectorKPI is the KPIs of the hazards one inspector is responsible for
+// (Hazard.InspectorID) among those of a report's unit and period: the office's
+// view of each inspector's work.
+type InspectorKPI struct {
+	InspectorID int64     `json:"inspector_id"`
+	Name        string    `json:"name"`
+	Counts      KPICounts `json:"counts"`
+	KPI
+}

@@ -354,6 +354,10 @@ func TestOfficeExportsKPI(t *testing.T) {
 			Path string `json:"path"`
 			CSV  string `json:"csv"`
 		} `json:"files"`
+		Inspectors []struct {
+			ID    int64    `json:"id"`
+			Cells []string `json:"cells"`
+		} `json:"inspectors"`
 	}
 	runDriver(t, f, "exportKPI", map[string]any{"unit": f.district.ID, "from": from, "to": to}, &got)
 	// The screen's end day is inclusive; the API's period ends before its to.
@@ -374,6 +378,11 @@ func TestOfficeExportsKPI(t *testing.T) {
 		if format == "xlsx" && !d.Zip {
 			t.Errorf("the XLSX is not a zip file")
 		}
+	}
+	// The KPIs per inspector: the one hazard is the grid inspector's.
+	if len(got.Inspectors) != 1 || got.Inspectors[0].ID != f.inspector.ID || len(got.Inspectors[0].Cells) != 5 ||
+		got.Inspectors[0].Cells[0] != f.inspector.DisplayName || got.Inspectors[0].Cells[1] != "1" {
+		t.Errorf("KPIs by inspector on the screen: %+v; want one row for %s with 1 hazard", got.Inspectors, f.inspector.DisplayName)
 	}
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(got.Files["csv"].CSV, "\ufeff"))).ReadAll()
 	if err != nil {

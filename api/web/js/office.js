@@ -397,6 +397,7 @@ export async function kpiView(ctx) {
   const children = unitList.filter((u) => String(u.parent_id) === String(unit));
   const compare = h('section', { class: 'card' }, h('h2', null, t('kpi.by_unit')), h('p', { class: 'muted' }, t('common.loading')));
   const trend = h('section', { class: 'card', id: 'kpi-trend' }, h('h2', null, t('kpi.trend')), h('p', { class: 'muted' }, t('common.loading')));
+  const byInspector = h('section', { class: 'card', id: 'kpi-inspectors' }, h('h2', null, t('kpi.by_inspector')), h('p', { class: 'muted' }, t('common.loading')));
   replace(body,
     h('div', { class: 'kpi-grid' },
       tile('volume', number(k.volume), t('kpi.period', { from: dateOnly(from), to: dateOnly(to) })),
@@ -411,7 +412,20 @@ export async function kpiView(ctx) {
       { label: t('kpi.returned'), value: k.returned.value, cls: 'inverse' },
     ])),
     children.length ? compare : null,
-    trend);
+    trend, byInspector);
+  // Per responsible inspector: the same figures over the same period.
+  (async () => {
+    const pct = (r) => (r.value === null ? '—' : percent(r.value));
+    try {
+      const rows = items(await api.get(`/api/v1/kpi/inspectors${period(unit)}`));
+      replace(byInspector, h('h2', null, t('kpi.by_inspector')),
+        rows.length ? h('table', { class: 'table compact' },
+          h('thead', null, h('tr', null, ['kpi.inspector', 'kpi.volume', 'kpi.completion', 'kpi.on_time', 'kpi.returned'].map((k) => h('th', { scope: 'col' }, t(k))))),
+          h('tbody', null, rows.map((r) => h('tr', { dataset: { inspectorId: r.inspector_id } },
+            h('td', { translate: 'no' }, r.name || t('event.someone')), h('td', null, number(r.volume)),
+            h('td', null, pct(r.completion)), h('td', null, pct(r.on_time)), h('td', null, pct(r.returned)))))) : h('p', { class: 'muted' }, t('kpi.no_data')));
+    } catch (err) { replace(byInspector, h('h2', null, t('kpi.by_inspector')), h('p', { class: 'form-error' }, apiErrorText(err))); }
+  })();
   // Trend: the last six months, one fetch each, drawn as bars of completion and on-time.
   (async () => {
     const months = [];

@@ -490,6 +490,8 @@ const scenarios = {
     await login(page, 'officer');
     await page.goto(`${cfg.base}/office/kpi?unit=${cfg.unit}&from=${cfg.from}&to=${cfg.to}`);
     await page.waitForSelector('.kpi-grid');
+    await page.waitForSelector('#kpi-inspectors table, #kpi-inspectors p:not(.muted)');
+    const inspectors = await page.$$eval('#kpi-inspectors tbody tr', (trs) => trs.map((tr) => ({ id: Number(tr.dataset.inspectorId), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent.trim()) })));
     const out = {};
     for (const format of ['csv', 'xlsx']) {
       const button = page.locator(`#kpi-export-${format}`);
@@ -507,7 +509,7 @@ const scenarios = {
     await setLang(page, 'en');
     await page.waitForSelector('#kpi-export-csv');
     await visit(page, 'kpi-export-en');
-    return { files: out };
+    return { files: out, inspectors };
   },
 
   // The site's file (PDF) from where each user sees a site: the office on a
