@@ -97,10 +97,7 @@ func corridorItem(t testing.TB, d inspect.InspectionDetail) inspect.ItemDetail {
 // in the review queue with an annotated copy; the officer confirms it and the
 // hazard for the site and rule exists.
 func TestPhotoAnalysisEndToEnd(t *testing.T) {
-	modelSource, images, ortLib := os.Getenv("SAFEGRID_MODEL_SOURCE"), os.Getenv("SAFEGRID_TEST_IMAGES"), os.Getenv("SAFEGRID_ORT_LIB")
-	if modelSource == "" || images == "" || ortLib == "" {
-		t.Skipf("SKIPPED: needs SAFEGRID_MODEL_SOURCE (%q), SAFEGRID_TEST_IMAGES (%q) and SAFEGRID_ORT_LIB (%q): the real model, photos and runtime", modelSource, images, ortLib)
-	}
+	modelSource, images, ortLib := realEnv(t)
 	photo, err := os.ReadFile(filepath.Join(images, "coco_343934_motorcycle_entryway_ccby.jpg"))
 	if err != nil {
 		t.Fatal(err)
@@ -250,27 +247,13 @@ func waitMetrics(t *testing.T, addr string, want []string) {
 // stays; once it can, the analysis and its flags are stored; running the job again
 // stores nothing twice.
 func TestAnalysisRetriesWithoutLosingThePhoto(t *testing.T) {
-	modelSource, images, ortLib := os.Getenv("SAFEGRID_MODEL_SOURCE"), os.Getenv("SAFEGRID_TEST_IMAGES"), os.Getenv("SAFEGRID_ORT_LIB")
-	if modelSource == "" || images == "" || ortLib == "" {
-		t.Skipf("SKIPPED: needs SAFEGRID_MODEL_SOURCE (%q), SAFEGRID_TEST_IMAGES (%q) and SAFEGRID_ORT_LIB (%q): the real model, photos and runtime", modelSource, images, ortLib)
-	}
+	_, images, _ := realEnv(t)
 	ctx := context.Background()
 	photo, err := os.ReadFile(filepath.Join(images, "skimage_middlebury_motorcycle_left.png"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := models.InitRuntime(ortLib); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := models.Install(ctx, modelSource, "yolox_nano", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	det, err := models.Open(dir, models.Options{Sessions: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer det.Close()
+	det := realDetector(t)
 
 	fx := newAnalysisFixture(t)
 	started, err := fx.svc.Inspections.StartInspection(ctx, fx.inspector, fx.insp.ID)
@@ -333,4 +316,36 @@ func TestAnalysisRetriesWithoutLosingThePhoto(t *testing.T) {
 	} else {
 		rc.Close()
 	}
+}
+
+// realEnv returns the real model's source, the photo folder and the ONNX Runtime
+// library from the environment (make test sets them), and skips t, saying so,
+// when any is unset.
+func realEnv(t testing.TB) (modelSource, images, ortLib string) {
+	t.Helper()
+	modelSource, images, ortLib = os.Getenv("SAFEGRID_MODEL_SOURCE"), os.Getenv("SAFEGRID_TEST_IMAGES"), os.Getenv("SAFEGRID_ORT_LIB")
+	if modelSource == "" || images == "" || ortLib == "" {
+		t.Skipf("SKIPPED: needs SAFEGRID_MODEL_SOURCE (%q), SAFEGRID_TEST_IMAGES (%q) and SAFEGRID_ORT_LIB (%q): the real model, photos and runtime", modelSource, images, ortLib)
+	}
+	return modelSource, images, ortLib
+}
+
+// realDetector opens the real YOLOX-nano detector from realEnv's source with one
+// session, closed when t ends.
+func realDetector(t testing.TB) *models.Detector {
+	t.Helper()
+	modelSource, _, ortLib := realEnv(t)
+	if err := models.InitRuntime(ortLib); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := models.Install(context.Background(), modelSource, "yolox_nano", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := models.Open(dir, models.Options{Sessions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { det.Close() })
+	return det
 }

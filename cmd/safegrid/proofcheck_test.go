@@ -8,7 +8,6 @@ import (
 	"image"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -18,7 +17,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/safegrid/safegrid/inspect"
-	"github.com/safegrid/safegrid/models"
 	"github.com/safegrid/safegrid/models/photo/phototest"
 	"github.com/safegrid/safegrid/storage/jobs"
 )
@@ -29,23 +27,9 @@ import (
 // room, the scene unchanged (each re-shot) — are analysed, and the hazard's detail
 // carries one proof check each with the three verdicts. The hazard does not move.
 func TestProofCheckJob(t *testing.T) {
-	modelSource, images, ortLib := os.Getenv("SAFEGRID_MODEL_SOURCE"), os.Getenv("SAFEGRID_TEST_IMAGES"), os.Getenv("SAFEGRID_ORT_LIB")
-	if modelSource == "" || images == "" || ortLib == "" {
-		t.Skipf("SKIPPED: needs SAFEGRID_MODEL_SOURCE (%q), SAFEGRID_TEST_IMAGES (%q) and SAFEGRID_ORT_LIB (%q): the real model, photos and runtime", modelSource, images, ortLib)
-	}
+	_, images, _ := realEnv(t)
 	ctx := context.Background()
-	if err := models.InitRuntime(ortLib); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := models.Install(ctx, modelSource, "yolox_nano", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	det, err := models.Open(dir, models.Options{Sessions: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer det.Close()
+	det := realDetector(t)
 	open := func(name string) image.Image {
 		img, err := imaging.Open(filepath.Join(images, name))
 		if err != nil {
