@@ -11,7 +11,7 @@ GO    ?= go
 export SAFEGRID_MODEL_SOURCE ?= $(if $(wildcard ../shared/models/yolox_nano.onnx),$(abspath ../shared/models),)
 export SAFEGRID_TEST_IMAGES ?= $(if $(wildcard ../shared/images/SOURCES.md),$(abspath ../shared/images),)
 
-.PHONY: run test build devstack check bench clean-cache cluster chaos fuzz load
+.PHONY: run test build devstack check bench clean-cache cluster chaos fuzz load defects
 
 # devstack also installs the system packages the build needs (libjpeg-turbo's headers,
 # for the photo package's cgo) when they are missing.
@@ -47,6 +47,11 @@ bench: devstack
 	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime 2s -timeout 30m ./checklists/ ./models/ ./api/ ./cmd/safegrid/ 2>&1 | tee $(CACHE)/bench.txt
 	@echo; echo "== issue #11 goals, each against its baseline from this run ($(CACHE)/bench.txt)"; \
 	grep -ho 'GOAL .*' $(CACHE)/bench.txt | sed 's/^GOAL //'; echo "load after: $$(uptime)"
+
+## defects: put each defect issue 17 found back into a scratch copy of the code, one at a time, and show that its test then fails (and passes on the code as it is); DEFECTS="01 08a" picks patches; not part of make test (about a minute a patch)
+DEFECTS ?=
+defects: devstack
+	$(BIN)/devstack --ephemeral --app-db= -- bash api/webtest/olddefects/run.sh $(DEFECTS)
 
 ## load: a city's volume, measured: seed-load fills database safegrid_load when it is empty (1 M hazards, minutes; kept for the next run), then the load harness drives the real API and prints p50/p95/p99 per request beside raw pgx and pgbench baselines (not part of make test; see BENCHMARKS.md)
 LOAD_FLAGS ?=

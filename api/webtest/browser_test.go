@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"os"
 	"slices"
@@ -362,6 +363,20 @@ func TestReviewerConfirmsFlag(t *testing.T) {
 	}
 	if got.HazardHref != "/hazards/"+strconv.FormatInt(*hazardID, 10) {
 		t.Errorf("the queue linked to %q, want hazard %d", got.HazardHref, *hazardID)
+	}
+	// Issue 17: the hazard's history carried the server's English note with the
+	// photo's id ("AI check two_wheeler_indoor confirmed on photo 6c02…"). The note
+	// is the reviewer's own words; the flag keeps what the model saw.
+	for _, ev := range h.Events {
+		var payload struct {
+			Note string `json:"note"`
+		}
+		if err := json.Unmarshal(ev.Payload, &payload); err != nil {
+			t.Fatalf("event %s payload %s: %v", ev.Kind, ev.Payload, err)
+		}
+		if strings.Contains(payload.Note, p1.String()) || strings.Contains(payload.Note, "AI check") {
+			t.Errorf("the confirmed hazard's %s event has the server's words as its note: %q", ev.Kind, payload.Note)
+		}
 	}
 	if err := f.db.Pool.QueryRow(ctx, `SELECT review, reject_reason FROM ai_flags WHERE id = $1`, reject).Scan(&review, &rejectReason); err != nil {
 		t.Fatal(err)

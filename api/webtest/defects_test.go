@@ -229,6 +229,11 @@ func TestErrorPagesOfferNoUselessRetry(t *testing.T) {
 	var got struct {
 		NotFound  page `json:"notFound"`
 		Forbidden page `json:"forbidden"`
+		Server    struct {
+			Status  int    `json:"status"`
+			Message string `json:"message"`
+			Shown   string `json:"shown"`
+		} `json:"server"`
 	}
 	runDriver(t, f, "errors", map[string]any{}, &got)
 	for name, p := range map[string]page{"404": got.NotFound, "403": got.Forbidden} {
@@ -236,7 +241,19 @@ func TestErrorPagesOfferNoUselessRetry(t *testing.T) {
 			t.Errorf("%s page: status %s, %d retry buttons, %d links home (%q); want no retry and a way home", name, p.Status, p.Retry, p.Home, p.Text)
 		}
 	}
+	// The server's own 403 carries an English message for developers ("this is
+	// for admin, safety_officer only"); the app said "没有权限： this is for …".
+	s := got.Server
+	if s.Status != 403 || !asciiWord.MatchString(s.Message) {
+		t.Fatalf("the server's 403 for an inspector: status %d message %q; want 403 with the server's English", s.Status, s.Message)
+	}
+	if asciiWord.MatchString(s.Shown) || !strings.Contains(s.Shown, "权限") {
+		t.Errorf("the app words the server's 403 as %q; want Chinese only, saying it is not permitted", s.Shown)
+	}
 }
+
+// asciiWord is a word of two Latin letters or more.
+var asciiWord = regexp.MustCompile(`[A-Za-z]{2,}`)
 
 var (
 	cjk             = regexp.MustCompile(`[\x{3000}-\x{303f}\x{3400}-\x{9fff}\x{ff00}-\x{ffef}]`)

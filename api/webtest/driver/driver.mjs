@@ -701,7 +701,15 @@ const scenarios = {
     };
     const notFound = await look('/hazards/987654', 'error-not-found');
     const forbidden = await look('/office/kpi', 'error-forbidden');
-    return { notFound, forbidden };
+    // A 403 the server itself answers (the page above is the app's own role
+    // check): through the app's client and its error wording, as every screen
+    // shows a failed call.
+    const server = await page.evaluate(async () => {
+      const { api } = await import('/js/api.js');
+      const { apiErrorText } = await import('/js/errors.js');
+      try { await api.get('/api/v1/users'); return { status: 200 }; } catch (e) { return { status: e.status, message: e.message, shown: apiErrorText(e) }; }
+    });
+    return { notFound, forbidden, server };
   },
 
   // The bell, for each role: the unread count on landing, the list, a tap opens
