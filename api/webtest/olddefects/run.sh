@@ -42,6 +42,8 @@ git -C "$root" worktree add --detach -q "$tree" HEAD || exit 1
 echo "defects: ${#patches[@]} patches against HEAD $(git -C "$root" rev-parse --short HEAD) in $tree"
 
 header() { sed -n "s/^$2: //p" "$1" | head -n 1; }
+# defect is the patch's "Defect:" text, which may run over several lines.
+defect() { sed -n '/^Defect: /,/^Test: /p' "$1" | sed '$d; s/^Defect: //' | tr '\n' ' ' | sed 's/ $//'; }
 
 declare -A tests # package -> |-separated test names
 caught=0
@@ -57,7 +59,7 @@ for p in "${patches[@]}"; do
 	fi
 	tests[$pkg]="${tests[$pkg]:+${tests[$pkg]}|}$test"
 	git -C "$tree" checkout -q -- .
-	echo "== $name: $(header "$p" Defect)"
+	echo "== $name: $(defect "$p")"
 	if ! git -C "$tree" apply "$p"; then
 		echo "   the patch no longer applies to HEAD: write it again against today's code"
 		missed+=("$name (does not apply)")
