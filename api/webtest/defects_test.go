@@ -177,10 +177,15 @@ func TestReloadedChecklistShowsPhotos(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	type counts struct {
+		Uploaded string `json:"uploaded"`
+		Sync     string `json:"sync"`
+	}
 	var got struct {
 		Tile        string   `json:"tile"`
 		Missing     []string `json:"missing"`
 		MissingText string   `json:"missingText"`
+		ZH, EN      counts
 	}
 	runDriver(t, f, "reloadedChecklist", map[string]any{"inspectionId": f.insp.ID, "withPhoto": codes[0]}, &got)
 	if got.Tile != photo.String() {
@@ -188,6 +193,14 @@ func TestReloadedChecklistShowsPhotos(t *testing.T) {
 	}
 	if !slices.Equal(got.Missing, []string{codes[1]}) {
 		t.Errorf("the submit bar names %v as missing a photo (%q), want exactly %s", got.Missing, got.MissingText, codes[1])
+	}
+	// The counters agree with the items: the page counted only the photos sent from
+	// this device, so a reloaded checklist said none were uploaded beside a photo.
+	if got.ZH.Uploaded != "1" || !strings.Contains(got.ZH.Sync, "共 1 张照片") {
+		t.Errorf("the page counts %s photos uploaded (%q), want the server's 1", got.ZH.Uploaded, got.ZH.Sync)
+	}
+	if got.EN.Uploaded != "1" || !strings.Contains(got.EN.Sync, "1 photo ") || oneWithPlural.MatchString(got.EN.Sync) {
+		t.Errorf("in English the page counts %s photos uploaded (%q), want 1 photo, in the singular", got.EN.Uploaded, got.EN.Sync)
 	}
 }
 

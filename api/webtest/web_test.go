@@ -123,6 +123,10 @@ var (
 
 // TestCatalogs: both catalogs hold the same messages with the same placeholders,
 // none empty, and every message the code asks for by name exists.
+// countThenPlural is a placeholder followed by a plural noun, perhaps after one
+// adjective ("{n} photos", "{n} new flags").
+var countThenPlural = regexp.MustCompile(`\{\w+\} (?:[a-z-]+ )?[a-z]+s\b`)
+
 func TestCatalogs(t *testing.T) {
 	load := func(name string) map[string]string {
 		b, err := os.ReadFile(filepath.Join("..", "web", "i18n", name))
@@ -165,6 +169,18 @@ func TestCatalogs(t *testing.T) {
 	for k := range en {
 		if _, ok := zh[k]; !ok {
 			t.Errorf("zh-CN.json lacks %q", k)
+		}
+	}
+	// English counts agree with their noun ("1 photo", never "1 photos"): a count
+	// followed by a plural needs the {n|one|other} form or a .one variant. The keys
+	// listed count what is never one, or what is not a count.
+	neverOne := []string{"flag.same_photo", "det.too_few", "plans.draw_line", "kpi.average", "photo.unsupported", "flag.meaning.flag", "because.cmp", "inspection.self_fail_help"}
+	for k, v := range en {
+		if strings.HasSuffix(k, ".one") || slices.Contains(neverOne, k) {
+			continue
+		}
+		if _, ok := en[k+".one"]; !ok && countThenPlural.MatchString(v) {
+			t.Errorf("en.json %q reads %q: a count of one would take the plural; use {n|one|other} or add %q", k, v, k+".one")
 		}
 	}
 	files, err := filepath.Glob(filepath.Join("..", "web", "js", "*.js"))

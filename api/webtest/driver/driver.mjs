@@ -633,7 +633,17 @@ const scenarios = {
     const missing = await page.$$eval('#missing-photos a[data-code]', (as) => as.map((a) => a.dataset.code));
     const missingText = (await page.locator('#missing-photos').count()) ? (await page.locator('#missing-photos').innerText()).trim() : '';
     await visit(page, 'inspector-checklist-reloaded');
-    return { tile: tile || '', missing, missingText };
+    // The page's count of photos: the server's as well as the device's.
+    const counts = async () => ({
+      uploaded: await page.locator('.inspection').getAttribute('data-uploaded'),
+      sync: (await page.locator('#sync-status').innerText()).trim(),
+    });
+    await page.waitForSelector('.inspection[data-pending="0"]', { timeout: 10000 }).catch(() => {});
+    const zh = await counts();
+    await setLang(page, 'en');
+    await page.waitForSelector('.inspection[data-pending="0"]', { timeout: 10000 }).catch(() => {});
+    const en = await counts();
+    return { tile: tile || '', missing, missingText, zh, en };
   },
 
   // A photo is taken; the AI's chip must follow the upload within seconds.
