@@ -57,7 +57,7 @@ for p in "${patches[@]}"; do
 		missed+=("$name (bad header)")
 		continue
 	fi
-	tests[$pkg]="${tests[$pkg]:+${tests[$pkg]}|}$test"
+	case "|${tests[$pkg]:-}|" in *"|$test|"*) ;; *) tests[$pkg]="${tests[$pkg]:+${tests[$pkg]}|}$test" ;; esac
 	git -C "$tree" checkout -q -- .
 	echo "== $name: $(defect "$p")"
 	if ! git -C "$tree" apply "$p"; then
