@@ -88,7 +88,7 @@ func setup(t *testing.T, web ...api.WebConfig) *fixture {
 	})
 	srv.MountV1(api.V1Config{Directory: store.Directory, Sites: store.Sites, Inspections: store.Inspections, Photos: store.Photos,
 		Hazards: store.Hazards, Flags: store.Flags, Notifications: store.Notifications, Policy: store.Policy, Determinations: store.Determinations,
-		Agencies: store.Agencies, Plans: store.Plans, LoginLimiter: storage.NewLoginAttempts(env.DB)})
+		Agencies: store.Agencies, Plans: store.Plans, Open311: store.Open311, LoginLimiter: storage.NewLoginAttempts(env.DB)})
 	srv.MountWeb(web...)
 	f.client = apitest.Serve(t, srv)
 	f.base = f.client.Base

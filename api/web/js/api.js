@@ -55,6 +55,7 @@ export const api = {
   get: (p, o) => request('GET', p, o),
   post: (p, json, o) => request('POST', p, { ...o, json: json ?? {} }),
   put: (p, json, o) => request('PUT', p, { ...o, json }),
+  del: (p, o) => request('DELETE', p, o),
   /** qs builds a query string from an object, skipping empty values. */
   qs(params) {
     const u = new URLSearchParams();

@@ -18,9 +18,27 @@ export function apiErrorText(e) {
     case 'too_many': return t('error.too_many', { wait: waitText(e.retryAfter) });
     case 'unavailable': return t('error.unavailable');
     case 'invalid':
-      return e.field ? t('error.invalid_field', { field: tOr(`field.${e.field}`, t('field.unknown')) }) : t('error.invalid');
+      return e.field ? t('error.invalid_field', { field: fieldName(e.field) }) : t('error.invalid');
     default: return e.status >= 500 ? t('error.server') : t('error.generic');
   }
+}
+
+/** fieldName names a field of an error in the user's language: its own message
+ * (field.sign_within), a policy's rectification limit by level and severity
+ * (rectify.grid.general), the n-th entry of a list (remind_before[1]), or "one
+ * field" for a field the catalogs do not know. */
+export function fieldName(field) {
+  const own = tOr(`field.${field}`, null);
+  if (own) return own;
+  const rectify = /^rectify\.(\w+)\.(\w+)$/.exec(field);
+  if (rectify) {
+    const level = tOr(`level.${rectify[1]}`, null);
+    const severity = tOr(`severity.${rectify[2]}`, null);
+    if (level && severity) return t('field.rectify_at', { level, severity });
+  }
+  const nth = /^(\w+)\[(\d+)\]$/.exec(field);
+  if (nth && tOr(`field.${nth[1]}`, null)) return t('field.nth', { field: tOr(`field.${nth[1]}`, ''), n: Number(nth[2]) + 1 });
+  return t('field.unknown');
 }
 
 /** waitText words a Retry-After in seconds as minutes or seconds. */

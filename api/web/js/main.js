@@ -14,6 +14,7 @@ import { hazardPage } from './hazard.js';
 import { mapView } from './map.js';
 import { assignView } from './assign.js';
 import { plansView } from './plans.js';
+import { settingsView } from './settings.js';
 import { paperView } from './paperwork.js';
 import { bellButton, startBell, stopBell, notificationsView } from './notifications.js';
 
@@ -30,6 +31,7 @@ const routes = [
   ['/office/map', mapView],
   ['/office/assign', assignView],
   ['/office/plans', plansView],
+  ['/office/settings', settingsView],
   ['/hazards/:id', hazardPage],
   ['/hazards/:id/print/:doc', paperView],
   ['/merchant', merchant.homeView],
@@ -39,8 +41,9 @@ const routes = [
   ['/notifications', notificationsView],
 ];
 
-/** ROLE_PREFIXES: the screens of one kind of user; others get "not allowed" at once. */
-const ROLE_PREFIXES = [['/office/', ['safety_officer', 'admin']], ['/inspector', ['inspector']], ['/inspections/', ['inspector', 'safety_officer', 'admin', 'merchant']], ['/merchant', ['merchant']], ['/agency', ['agency']]];
+/** ROLE_PREFIXES: the screens of one kind of user; others get "not allowed" at once
+ * (every prefix a path starts with must allow the role). */
+const ROLE_PREFIXES = [['/office/settings', ['admin']], ['/office/', ['safety_officer', 'admin']], ['/inspector', ['inspector']], ['/inspections/', ['inspector', 'safety_officer', 'admin', 'merchant']], ['/merchant', ['merchant']], ['/agency', ['agency']]];
 
 function homeFor(user) {
   switch (user?.role) {
@@ -80,7 +83,8 @@ function navFor(user) {
     case 'agency': return [link('/agency', 'nav.shared_hazards')];
     case 'safety_officer':
     case 'admin':
-      return [link('/office/flags', 'nav.review'), link('/office/hazards', 'nav.hazards'), link('/office/determinations', 'nav.determinations'), link('/office/map', 'nav.map'), link('/office/assign', 'nav.assign'), link('/office/plans', 'nav.plans'), link('/office/kpi', 'nav.kpi')];
+      return [link('/office/flags', 'nav.review'), link('/office/hazards', 'nav.hazards'), link('/office/determinations', 'nav.determinations'), link('/office/map', 'nav.map'), link('/office/assign', 'nav.assign'), link('/office/plans', 'nav.plans'), link('/office/kpi', 'nav.kpi'),
+        user.role === 'admin' ? link('/office/settings', 'nav.settings') : null];
   }
   return [];
 }

@@ -167,6 +167,126 @@ const scenarios = {
     return { id, ran, draw };
   },
 
+  // An admin's settings: the district's policy (a bad value named in words, then
+  // a change saved and applied, with the moves listed), an API key (its secret
+  // shown once, then revoked) and an AI score-level proposal accepted (it joins
+  // the history); the screen again in English. A safety officer has no link to
+  // it and gets "not allowed" at its address.
+  async adminSettings(ctx, page) {
+    await login(page, 'admin');
+    await page.click('nav.nav a[href="/office/settings"]');
+    await page.waitForSelector('#policy-form');
+    await page.waitForSelector('#key-form');
+    await page.waitForSelector('#thr-list, #thr-none');
+    await visit(page, 'settings', { fullPage: true });
+    const reasonsOf = () => page.$$eval('.thr-reason', (els) => els.map((e) => ({ reason: e.dataset.reason, text: e.textContent.trim() })));
+    const reasons = await reasonsOf();
+
+    // The policy: a limit past a year is refused and named; then a change saved.
+    await page.selectOption('#pol-district', String(cfg.districtId));
+    await page.waitForSelector('#policy-form');
+    const inForce = (await page.locator('.policy-field[data-field=sign_within]').innerText()).trim();
+    await page.fill('#pol-sign_within', '12');
+    await page.selectOption('#pol-sign_within-unit', 'h');
+    await page.fill('#pol-rectify-grid-general', '400');
+    await page.selectOption('#pol-rectify-grid-general-unit', 'd');
+    await page.click('#policy-save');
+    await page.waitForSelector('#policy-status[data-state=error]');
+    const invalid = (await page.locator('#policy-status').innerText()).trim();
+    const focused = await page.evaluate(() => document.activeElement?.id || '');
+    await visit(page, 'settings-policy-invalid', { keepScroll: true });
+    await page.fill('#pol-rectify-grid-general', '1');
+    await page.click('#policy-save');
+    await page.waitForSelector('#policy-status[data-state=saved]');
+    const saved = {
+      status: (await page.locator('#policy-status').innerText()).trim(),
+      signWithin: await page.inputValue('#pol-sign_within'),
+      unit: await page.inputValue('#pol-sign_within-unit'),
+      own: (await page.locator('.policy-field[data-field=sign_within] .chip').innerText()).trim(),
+    };
+    // Applying asks first; cancelling applies nothing.
+    await page.click('#policy-apply');
+    const question = (await page.locator('.policy-apply .confirm-step').innerText()).trim();
+    await page.click('.policy-apply .confirm-step button.link');
+    await page.waitForSelector('#policy-apply');
+    const afterCancel = await page.locator('#policy-moves, #policy-no-moves').count();
+    await page.click('#policy-apply');
+    await page.click('#policy-apply-confirm');
+    await page.waitForSelector('#policy-moves, #policy-no-moves');
+    const moves = await page.$$eval('#policy-moves > li', (els) => els.map((e) => ({
+      hazardId: Number(e.dataset.hazardId),
+      limits: [...e.querySelectorAll('li[data-limit]')].map((l) => ({ limit: l.dataset.limit, text: l.textContent.trim() })),
+    })));
+    await page.locator('#policy-moves-box').scrollIntoViewIfNeeded();
+    await visit(page, 'settings-policy-applied', { keepScroll: true });
+
+    // An API key: its secret is shown once, then never again.
+    await page.fill('#key-name', cfg.keyName);
+    await page.click('#key-form button[type=submit]');
+    await page.waitForSelector('#key-secret');
+    const secret = (await page.locator('#key-secret').innerText()).trim();
+    const onceText = (await page.locator('.secret-box').innerText()).trim();
+    await page.locator('.secret-box').scrollIntoViewIfNeeded();
+    await visit(page, 'settings-key-created', { keepScroll: true });
+    await page.reload();
+    await page.waitForSelector('#key-list li[data-key-id]');
+    const secretAgain = await page.evaluate((s) => document.documentElement.outerHTML.includes(s), secret);
+    const keyId = Number(await page.getAttribute('#key-list li[data-key-id]', 'data-key-id'));
+    await page.click(`button[data-action=revoke-key][data-key-id="${keyId}"]`);
+    const revokeQuestion = (await page.locator(`li[data-key-id="${keyId}"] .confirm-step`).innerText()).trim();
+    await page.click(`#key-revoke-confirm-${keyId}`);
+    await page.waitForSelector(`li[data-key-id="${keyId}"][data-revoked=true]`);
+    const revokedRow = (await page.locator(`li[data-key-id="${keyId}"]`).innerText()).trim();
+
+    // A score-level proposal: its evidence, accepted after a question; the history.
+    const card = `.thr-card[data-check="${cfg.check}"][data-location="${cfg.location}"]`;
+    await page.waitForSelector(`${card}[data-proposed=true]`);
+    const proposal = (await page.locator(`${card} .thr-proposal`).innerText()).trim();
+    const noHistory = await page.locator('#thr-history-none').count();
+    await page.click(`${card} button[data-action=accept-threshold]`);
+    const acceptQuestion = (await page.locator(`${card} .confirm-step`).innerText()).trim();
+    await page.click(`#thr-accept-confirm-${cfg.check}-${cfg.location}`);
+    await page.waitForSelector('#thr-history li[data-change-id]');
+    const history = (await page.locator('#thr-history li[data-change-id]').first().innerText()).trim();
+    const current = (await page.locator(`${card} dd`).first().innerText()).trim();
+    const acceptLeft = await page.locator(`${card} button[data-action=accept-threshold]`).count();
+    const inUse = (await page.locator(`${card} .thr-actions`).innerText()).trim();
+    await page.locator('#thr-history').scrollIntoViewIfNeeded();
+    await visit(page, 'settings-thresholds', { keepScroll: true });
+
+    // In English: the screen, and applying again moves nothing.
+    await setLang(page, 'en');
+    await page.waitForSelector('#policy-form');
+    await page.waitForSelector('#thr-history li[data-change-id]');
+    await page.click('#policy-apply');
+    await page.click('#policy-apply-confirm');
+    await page.waitForSelector('#policy-no-moves');
+    const nothingMoved = (await page.locator('#policy-no-moves').innerText()).trim();
+    await visit(page, 'settings-en', { fullPage: true });
+    const english = {
+      policy: (await page.locator('#policy-title').innerText()).trim(),
+      reasons: await reasonsOf(),
+      history: (await page.locator('#thr-history li[data-change-id]').first().innerText()).trim(),
+    };
+    await setLang(page, 'zh-CN');
+
+    // A safety officer: no link, and "not allowed" at the address.
+    await ctx.clearCookies();
+    await login(page, 'officer');
+    const officerLinks = await page.locator('nav.nav a[href="/office/settings"]').count();
+    await page.goto(`${cfg.base}/office/settings`);
+    await page.waitForSelector('#error-box, .settings');
+    const officerStatus = await page.evaluate(() => document.querySelector('#error-box')?.dataset.status || '');
+    const officerSections = await page.locator('.settings-section').count();
+    await visit(page, 'settings-officer');
+    return {
+      inForce, invalid, focused, saved, question, afterCancel, moves,
+      secret, onceText, secretAgain, keyId, revokeQuestion, revokedRow,
+      reasons, proposal, noHistory, acceptQuestion, history, current, acceptLeft, inUse, nothingMoved, english,
+      officerLinks, officerStatus, officerSections,
+    };
+  },
+
   // A hazard escalated to the officer's area waits for their signature (签收):
   // the hazard page says by when, and one tap signs.
   async signHazard(ctx, page) {
