@@ -101,6 +101,9 @@ type FlagService interface {
 // NotificationService is a user's in-app notifications.
 type NotificationService interface {
 	Notifications(ctx context.Context, p inspect.Principal, limit int, before int64) ([]inspect.Notification, error)
+	// UnreadNotifications counts the unread among the window newest and returns
+	// the newest one's id (0 without any): the bell's poll.
+	UnreadNotifications(ctx context.Context, p inspect.Principal, window int) (unread int, newestID int64, err error)
 	MarkNotificationRead(ctx context.Context, p inspect.Principal, id int64) error
 }
 
