@@ -846,10 +846,19 @@ const scenarios = {
   // The bell, for each role: the unread count on landing, the list, a tap opens
   // the hazard. Then, with the officer's page open, a colleague invites the
   // officer to a determination through the API; the bell shows it without a reload.
+  // Last, the tab is hidden, a second invitation arrives, and the tab comes back:
+  // the bell asks at once (its timer cannot: the page's clock is paused).
   async bells(ctx, page) {
     const out = {};
     let revalidated = 0;
-    page.on('response', (r) => { if (r.url().includes('/notifications/unread') && r.status() === 304) revalidated++; });
+    const asked = new Map(); // request → when it was sent
+    const answered = []; // the unread count's 200 answers: { sent, at }
+    page.on('request', (r) => { if (r.url().includes('/notifications/unread')) asked.set(r, Date.now()); });
+    page.on('response', (r) => {
+      if (!r.url().includes('/notifications/unread')) return;
+      if (r.status() === 304) revalidated++;
+      if (r.status() === 200) answered.push({ sent: asked.get(r.request()) ?? 0, at: Date.now() });
+    });
     const openFirst = async (role, name) => {
       await page.click('#bell');
       await page.waitForSelector('#bell-list li');
@@ -884,11 +893,53 @@ const scenarios = {
     const invitedAt = Date.now();
     await call('POST', `/api/v1/hazards/${cfg.live.hazardId}/determination`, { participants: cfg.live.participants, note: '请参加判定' }, token);
     await page.waitForFunction((n) => Number(document.querySelector('#bell')?.dataset.unread) > n, before, { timeout: 40000 });
-    const arrivedMs = Date.now() - invitedAt;
-    out.officer = { unread: before, arrivedMs, ...(await openFirst('officer', 'bell-officer')) };
+    const seenAt = Date.now();
+    const arrivedMs = seenAt - invitedAt;
+    // The poll that brought it: how long after the invitation it was sent (the
+    // wait for the timer's next tick) and how long it took.
+    const by = answered.filter((a) => a.sent >= invitedAt && a.at <= seenAt).pop();
+    const waitedMs = by ? by.sent - invitedAt : -1;
+    const pollMs = by ? by.at - by.sent : -1;
+    out.officer = { unread: before, arrivedMs, waitedMs, pollMs, ...(await openFirst('officer', 'bell-officer')) };
     // The next poll, with nothing new, is a 304 without a body.
     await page.waitForResponse((r) => r.url().includes('/notifications/unread') && r.status() === 304, { timeout: 25000 }).catch(() => {});
     out.revalidated = revalidated;
+
+    // The tab goes to the background and comes back. The page is loaded again
+    // under Playwright's clock, which is then paused: the bell's interval cannot
+    // fire, so only the visibilitychange handler can bring the second invitation.
+    // Headless Chromium keeps every tab visible, so hiding is simulated on the
+    // document (hidden, visibilityState and the event).
+    await page.clock.install();
+    const firstPoll = page.waitForResponse((r) => r.url().includes('/notifications/unread'), { timeout: 15000 });
+    await page.reload();
+    await firstPoll;
+    await page.clock.pauseAt(Date.now() + 1000);
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    await sleep(300); // the first answer drawn
+    const unreadNow = () => page.evaluate(() => Number(document.querySelector('#bell')?.dataset.unread));
+    const setHidden = (hidden) => page.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+    await setHidden(true);
+    const hiddenBefore = await unreadNow();
+    await call('POST', `/api/v1/hazards/${cfg.live.secondHazardId}/determination`, { participants: cfg.live.participants, note: '请参加第二次判定' }, token);
+    const pageTime = () => page.evaluate(() => Date.now());
+    const pausedAt = await pageTime();
+    await sleep(1500);
+    const hiddenAfter = await unreadNow(); // unchanged: nothing asked while hidden and paused
+    const clockPaused = (await pageTime()) === pausedAt; // so the bell's interval cannot fire
+    const shownAt = Date.now();
+    await setHidden(false);
+    let visibleMs = -1;
+    while (Date.now() - shownAt < 8000) {
+      if ((await unreadNow()) > hiddenBefore) { visibleMs = Date.now() - shownAt; break; }
+      await sleep(20);
+    }
+    await page.clock.resume();
+    out.tabBack = { hiddenBefore, hiddenAfter, clockPaused, visibleMs };
     return out;
   },
 
