@@ -197,8 +197,8 @@ func (s *NotificationService) Notifications(ctx context.Context, p inspect.Princ
 // UnreadNotifications counts the unread among the principal's window newest
 // in-app notifications (1 to 100) and returns the newest one's id (0 when there
 // is none): what the notification bell polls for. One query on the in-app index
-// that reads two columns of window rows at most, never the texts, so that a poll
-// with nothing new stays cheap.
+// that takes id and read_at of at most window rows and returns two numbers, never
+// the texts, so that a poll with nothing new stays cheap.
 func (s *NotificationService) UnreadNotifications(ctx context.Context, p inspect.Principal, window int) (unread int, newestID int64, err error) {
 	if window < 1 || window > maxNotificationPage {
 		return 0, 0, inspect.FieldErrorf("window", "must be from 1 to %d", maxNotificationPage)
