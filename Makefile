@@ -45,7 +45,7 @@ bench: .SHELLFLAGS := -o pipefail -c
 bench: devstack
 	@echo "load before: $$(uptime)"
 	$(BIN)/devstack --ephemeral --app-db= -- $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime 2s -timeout 30m ./checklists/ ./models/ ./api/ ./cmd/safegrid/ 2>&1 | tee $(CACHE)/bench.txt
-	@echo; echo "== issue #11 goals, each against its baseline from this run ($(CACHE)/bench.txt)"; \
+	@echo; echo "== goals, each against its baseline from this run ($(CACHE)/bench.txt)"; \
 	grep -ho 'GOAL .*' $(CACHE)/bench.txt | sed 's/^GOAL //'; echo "load after: $$(uptime)"
 
 ## defects: put each defect issue 17 found back into a scratch copy of the code, one at a time, and show that its test then fails (and passes on the code as it is); DEFECTS="01 08a" picks patches; not part of make test (about a minute a patch)

@@ -295,10 +295,21 @@ type screenAudit struct {
 		Word string `json:"word"`
 		Text string `json:"text"`
 	} `json:"foreign"`
+	OffScreen []struct {
+		What  string `json:"what"`
+		Left  int    `json:"left"`
+		Right int    `json:"right"`
+		Width int    `json:"width"`
+		At    string `json:"at"`
+	} `json:"offScreen"`
 }
 
+// At names the viewport a finding was made at, with the screen's language.
+func (s screenAudit) At(viewport string) string { return s.Lang + ", " + viewport }
+
 // checkScreens fails the test for every accessibility violation (serious or
-// critical) and every word of the other language on the screens visited.
+// critical), every word of the other language and every element out of reach
+// beyond the viewport's sides on the screens visited.
 func checkScreens(t *testing.T, screens []screenAudit) {
 	t.Helper()
 	for _, s := range screens {
@@ -307,6 +318,9 @@ func checkScreens(t *testing.T, screens []screenAudit) {
 		}
 		for _, f := range s.Foreign {
 			t.Errorf("screen %s in %s shows %q in the wrong language: %q", s.Screen, s.Lang, f.Word, f.Text)
+		}
+		for _, o := range s.OffScreen {
+			t.Errorf("screen %s (%s): %s spans %d…%d px of a %d px wide viewport, where no one can scroll to it", s.Screen, s.At(o.At), o.What, o.Left, o.Right, o.Width)
 		}
 	}
 }

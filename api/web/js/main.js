@@ -291,6 +291,7 @@ async function boot() {
     navigate(url.pathname + url.search);
   });
   addEventListener('popstate', render);
+  watchScrollables();
   addEventListener('online', renderBanner);
   addEventListener('offline', renderBanner);
   outbox.addEventListener('change', () => {
@@ -301,6 +302,24 @@ async function boot() {
   if (session.user) startBell();
   await render();
   document.body.dataset.ready = 'true';
+}
+
+// watchScrollables lets the keyboard reach a table wider than the screen: such a
+// table scrolls sideways inside itself (app.css), and a scrolling region takes the
+// focus so the arrow keys can scroll it. Checked once per frame after the page
+// changes or the window is resized.
+function watchScrollables() {
+  let queued = false;
+  const mark = () => {
+    queued = false;
+    for (const el of document.querySelectorAll('table.compact')) {
+      if (el.scrollWidth > el.clientWidth + 1) el.tabIndex = 0;
+      else el.removeAttribute('tabindex');
+    }
+  };
+  const queue = () => { if (!queued) { queued = true; requestAnimationFrame(mark); } };
+  new MutationObserver(queue).observe(document.body, { childList: true, subtree: true });
+  addEventListener('resize', queue);
 }
 
 // registerServiceWorker installs sw.js, which keeps the app shell on the phone so

@@ -82,6 +82,8 @@ export function bellButton(user, navigate) {
   btn.addEventListener('click', async () => {
     if (!panel.hidden) { close(); return; }
     panel.hidden = false;
+    // On a phone the panel is fixed across the screen: just below the bell.
+    if (getComputedStyle(panel).position === 'fixed') panel.style.top = `${Math.round(btn.getBoundingClientRect().bottom) + 4}px`;
     btn.setAttribute('aria-expanded', 'true');
     replace(panel, h('p', { class: 'muted' }, t('common.loading')));
     replace(panel, await notificationList(user, navigate, close));

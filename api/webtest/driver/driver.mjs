@@ -64,6 +64,36 @@ function foreignText(allowed) {
   return out;
 }
 
+/** offScreen lists the visible elements that stick out of the viewport's width
+ * where no one can scroll to them: a panel opened off the left edge, a row wider
+ * than the phone. Inside a container that scrolls or clips sideways (a wide
+ * table's wrapper, the map) an element may be wider; such containers are checked
+ * themselves. */
+function offScreen() {
+  const vw = document.documentElement.clientWidth;
+  const out = [];
+  const clips = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden' || o === 'clip') return true;
+    }
+    return false;
+  };
+  for (const el of document.body.querySelectorAll('*')) {
+    // The skip link waits off-screen until it has the focus, by design.
+    if (el.closest('.visually-hidden, .skip:not(:focus), script, style, svg, .leaflet-container')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+    if ((r.left < -1 || r.right > vw + 1) && !clips(el)) {
+      // Report the outermost offender only.
+      if (out.some((o) => o.el.contains(el))) continue;
+      const name = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/).join('.') : ''}`;
+      out.push({ el, what: name, left: Math.round(r.left), right: Math.round(r.right), width: vw });
+    }
+  }
+  return out.map(({ el, ...o }) => o);
+}
+
 /** visit records one screen: screenshots at 390×844 and 1440×900 (the page's
  * whole length with fullPage), axe-core's serious and critical violations and the
  * words in the wrong language. The page is left at the viewport it had. */
@@ -71,12 +101,13 @@ async function visit(page, name, opts = {}) {
   await page.waitForLoadState('domcontentloaded');
   await page.waitForFunction(() => !document.querySelector('#view[aria-busy]'), null, { timeout: 15000 }).catch(() => {});
   const before = page.viewportSize();
-  const rec = { screen: name, lang: await page.evaluate(() => document.documentElement.lang), axe: [], foreign: [] };
+  const rec = { screen: name, lang: await page.evaluate(() => document.documentElement.lang), axe: [], foreign: [], offScreen: [] };
   for (const [size, suffix] of [[PHONE, 'phone'], [DESKTOP, 'desktop']]) {
     await page.setViewportSize(size);
     await page.waitForTimeout(120);
     if (!opts.keepScroll) await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, `${name}-${suffix}`, { fullPage: !!opts.fullPage });
+    for (const o of await page.evaluate(offScreen)) if (!rec.offScreen.some((x) => x.what === o.what)) rec.offScreen.push({ ...o, at: suffix });
     if (AXE && suffix === 'phone') {
       if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
       const v = await page.evaluate(async () => {
@@ -90,7 +121,7 @@ async function visit(page, name, opts = {}) {
   rec.foreign = await page.evaluate(foreignText, ZH_ALLOWED);
   await page.setViewportSize(before);
   screens.push(rec);
-  log('visited', name, 'axe', rec.axe.map((x) => x.id).join(',') || 0, 'foreign', rec.foreign.map((x) => x.word).join(',') || 0);
+  log('visited', name, 'axe', rec.axe.map((x) => x.id).join(',') || 0, 'foreign', rec.foreign.map((x) => x.word).join(',') || 0, 'off-screen', rec.offScreen.map((x) => x.what).join(',') || 0);
   return rec;
 }
 
