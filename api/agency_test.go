@@ -120,6 +120,24 @@ func TestGasHazardSharedWithTheGasCompanyOnly(t *testing.T) {
 	if g, p := w.do(gas, "GET", photoPath, nil), w.do(power, "GET", photoPath, nil); g.Status != 200 || p.Status != 404 {
 		t.Errorf("GET %s: gas company %d, power company %d; want 200 and 404", photoPath, g.Status, p.Status)
 	}
+	// Whom to call about it: the gas company reads the hazard's people (the
+	// responsible inspector with a phone); the power company gets 404.
+	var people api.List[api.Person]
+	if st := w.call(gas, "GET", hazardPath+"/people", nil, &people); st != 200 {
+		t.Errorf("gas company GET %s/people: %d, want 200", hazardPath, st)
+	}
+	responsible := 0
+	for _, p := range people.Items {
+		if p.Responsible && p.ID == gasHazard.InspectorID && p.Phone != "" && p.DisplayName != "" {
+			responsible++
+		}
+	}
+	if responsible != 1 {
+		t.Errorf("the gas company sees the hazard's people %+v; want its inspector %d, named, with a phone", people.Items, gasHazard.InspectorID)
+	}
+	if r := w.do(power, "GET", hazardPath+"/people", nil); r.Status != 404 {
+		t.Errorf("power company GET %s/people: %d, want 404", hazardPath, r.Status)
+	}
 	if r := w.do(power, "POST", hazardPath+"/agency-actions", map[string]string{"action": "supply_cut_off"}); r.Status != 404 {
 		t.Errorf("power company acting on the gas hazard: %d %s, want 404", r.Status, r.Body)
 	}

@@ -20,7 +20,7 @@ func (h *v1) screenRoutes(p string) []Route {
 	return []Route{
 		route("GET", p+"/inspections/:id/photos", anyRole, "The photos of an inspection by checklist item, oldest first (a merchant: of their self-inspections)", h.inspectionPhotos),
 		raw[struct{}, UnreadCount]("GET", p+"/notifications/unread", everyone, "How many of the caller's in-app notifications are unread, and the newest one's id; 304 to a matching If-None-Match, so the bell can poll cheaply", h.unreadNotifications),
-		route("GET", p+"/hazards/:id/people", anyRole, "The people of a hazard the caller may read: its inspector (with a contact phone), the actors of its events and its determination panel", h.hazardPeople),
+		route("GET", p+"/hazards/:id/people", everyone, "The people of a hazard the caller may read (an agency: one shared with it): its inspector (with a contact phone), the actors of its events and its determination panel", h.hazardPeople),
 		route("POST", p+"/hazards/:id/acknowledgement", merchants, "The merchant signs the inspection record or the rectification notice: the drawn signature is stored as an event of the hazard", h.acknowledgeHazard),
 	}
 }

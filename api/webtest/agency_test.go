@@ -3,6 +3,7 @@ package webtest
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/safegrid/safegrid/checklists"
@@ -40,6 +41,8 @@ func TestAgencyRecordsActionOnSharedHazard(t *testing.T) {
 		Home       string   `json:"home"`
 		Listed     []int64  `json:"listed"`
 		Kinds      []string `json:"kinds"`
+		Events     []string `json:"events"`
+		Contact    string   `json:"contact"`
 		PageErrors []string `json:"pageErrors"`
 	}
 	runDriver(t, f, "agency", map[string]any{"username": staff.Username, "hazardId": shared.HazardID, "action": field.Actions[0].Name}, &got)
@@ -48,6 +51,14 @@ func TestAgencyRecordsActionOnSharedHazard(t *testing.T) {
 	}
 	if n := len(got.Kinds); n < 2 || got.Kinds[n-2] != inspect.EventAgencyAction || got.Kinds[n-1] != inspect.EventComment {
 		t.Errorf("the page's history %v, want it to end with agency_action, comment", got.Kinds)
+	}
+	// The agency sees who did what by name (it saw "用户 #3") and whom to call.
+	all := strings.Join(got.Events, "\n")
+	if !strings.Contains(all, f.inspector.DisplayName) || !strings.Contains(all, staff.DisplayName) || userNumber.MatchString(all) {
+		t.Errorf("the agency's history reads %q; want %s and %s by name, no user numbers", got.Events, f.inspector.DisplayName, staff.DisplayName)
+	}
+	if !strings.Contains(got.Contact, f.inspector.DisplayName) || !strings.Contains(got.Contact, f.inspector.Phone) {
+		t.Errorf("the agency's contact line reads %q; want the grid inspector %s with %s", got.Contact, f.inspector.DisplayName, f.inspector.Phone)
 	}
 	h := f.hazard(t, shared.HazardID)
 	if err := inspect.VerifyChain(h.Events); err != nil {

@@ -5,7 +5,7 @@
 import { h, replace } from './dom.js';
 import { api, items } from './api.js';
 import { t, text, dateTime } from './i18n.js';
-import { stateChip, deadlineChip, eventItem } from './hazard.js';
+import { stateChip, deadlineChip, eventItem, hazardPeople } from './hazard.js';
 import { apiErrorText } from './errors.js';
 
 async function ownAgency() {
@@ -28,20 +28,24 @@ export async function homeView() {
 
 export async function hazardView(ctx) {
   const id = Number(ctx.params.id);
-  const [agency, hz] = await Promise.all([ownAgency(), api.get(`/api/v1/hazards/${id}`)]);
+  const [agency, hz, names] = await Promise.all([ownAgency(), api.get(`/api/v1/hazards/${id}`), hazardPeople(id)]);
   const page = h('div', { class: 'page' });
   const titles = new Map((agency?.actions || []).map((a) => [a.name, text(a.title)]));
-  // An agency sees no directory: the office's people are shown by number.
-  const nameOf = (d) => new Map(d.events.map((ev) => [ev.actor, ev.actor === ctx.user.id ? (ctx.user.display_name || ctx.user.username) : t('event.user', { id: ev.actor })]));
+  // The hazard's people by name (the caller's own actions, recorded on this page,
+  // too), and whom to call: the responsible inspector.
+  if (!names.has(ctx.user.id)) names.set(ctx.user.id, ctx.user.display_name || ctx.user.username);
+  const who = names.responsible;
   const draw = (d) => replace(page,
     h('p', null, h('a', { href: '/agency' }, t('agency.back'))),
     h('h1', null, text(d.rule?.title) || d.rule_code),
     h('p', { class: 'muted', translate: 'no' }, `${d.site_name} · ${d.site_address}`),
     h('p', { class: 'row wrap' }, stateChip(d.state), deadlineChip(d), h('span', { class: 'muted' }, t('agency.found_at', { at: dateTime(d.created_at) }))),
+    who ? h('p', { id: 'agency-contact' }, t('agency.contact'), ' ', h('span', { translate: 'no' }, who.display_name),
+      who.phone ? [' · ', h('a', { href: `tel:${who.phone}`, translate: 'no' }, who.phone)] : null) : null,
     agency ? actionForm(agency, d, draw) : null,
     commentForm(d, draw),
     h('section', null, h('h2', null, t('agency.history')),
-      h('ol', { class: 'events' }, d.events.map((ev) => eventItem(ev, nameOf(d), titles)))));
+      h('ol', { class: 'events' }, d.events.map((ev) => eventItem(ev, names, titles)))));
   draw(hz);
   return page;
 }

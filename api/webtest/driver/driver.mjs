@@ -1176,7 +1176,9 @@ const scenarios = {
     await page.waitForSelector('li.event[data-kind="comment"]');
     await visit(page, 'agency-hazard', { fullPage: true });
     const kinds = await page.$$eval('li.event', (els) => els.map((e) => e.dataset.kind));
-    return { home, listed, kinds };
+    const events = await page.$$eval('li.event .event-head', (els) => els.map((e) => e.innerText.trim()));
+    const contact = (await page.locator('#agency-contact').count()) ? (await page.locator('#agency-contact').innerText()).trim() : '';
+    return { home, listed, kinds, events, contact };
   },
 
   // The merchant with a major hazard to fix and a general one the office has not
