@@ -71,16 +71,16 @@ for p in "${patches[@]}"; do
 	rc=$?
 	secs=$(($(date +%s) - start))
 	if [ $rc -eq 0 ]; then
-		if grep -q -- '--- SKIP' "$log"; then
+		if grep -aq -- '--- SKIP' "$log"; then
 			echo "   $test SKIPPED with the defect back (${secs}s): not shown"
-			grep -A2 -- '--- SKIP' "$log" | sed 's/^/   | /'
+			grep -a -A2 -- '--- SKIP' "$log" | sed 's/^/   | /'
 		else
 			echo "   $test PASSED with the defect back (${secs}s): the test does not catch it"
 		fi
 		missed+=("$name")
-	elif grep -qF -- "$expect" "$log"; then
+	elif grep -aqF -- "$expect" "$log"; then
 		echo "   $test fails with the defect back, as it should (${secs}s):"
-		grep -F -m 2 -- "$expect" "$log" | cut -c1-300 | sed 's/^[[:space:]]*/   | /'
+		grep -aF -m 2 -- "$expect" "$log" | cut -c1-300 | sed 's/^[[:space:]]*/   | /'
 		caught=$((caught + 1))
 	else
 		echo "   $test fails with the defect back (${secs}s), but not with \"$expect\": a build error or another failure"
@@ -94,10 +94,10 @@ echo "== the same tests on HEAD, unpatched"
 ok=1
 for pkg in "${!tests[@]}"; do
 	if (cd "$tree" && go test -count=1 -run "^(${tests[$pkg]})\$" -v "$pkg") >"$work/head.log" 2>&1; then
-		echo "   $pkg: $(grep -c -- '^--- PASS' "$work/head.log") passed (${tests[$pkg]})"
+		echo "   $pkg: $(grep -ac -- '^--- PASS' "$work/head.log") passed (${tests[$pkg]})"
 	else
 		echo "   $pkg FAILED on HEAD:"
-		grep -E -- '^(--- FAIL|FAIL|ok)|_test.go:[0-9]+:' "$work/head.log" | head -n 30 | sed 's/^/   | /'
+		grep -aE -- '^(--- FAIL|FAIL|ok)|_test.go:[0-9]+:' "$work/head.log" | head -n 30 | sed 's/^/   | /'
 		ok=0
 	fi
 done
