@@ -134,8 +134,17 @@ func TestMapWithoutTileServer(t *testing.T) {
 		Tiles    string `json:"tiles"`
 		Note     string `json:"note"`
 		LoadRows int    `json:"loadRows"`
+		InSight  map[string]struct {
+			Markers  int `json:"markers"`
+			Outlines int `json:"outlines"`
+		} `json:"inSight"`
 	}
 	runDriver(t, f, "map", map[string]any{}, &got)
+	for _, size := range []string{"phone", "desktop"} {
+		if s := got.InSight[size]; s.Markers != 3 || s.Outlines != 1 {
+			t.Errorf("on a %s the map shows %d of the 3 sites and %d of the grid's 1 outline whole", size, s.Markers, s.Outlines)
+		}
+	}
 	if got.Markers != 3 || got.Drawn != 3 || got.Outlines != 1 {
 		t.Errorf("the map plots %d sites (%d drawn) over %d grid outlines, want 3 over 1", got.Markers, got.Drawn, got.Outlines)
 	}

@@ -54,7 +54,7 @@ export async function mapView(ctx) {
     let L;
     try { L = await loadLeaflet(); } catch { replace(note, t('map.no_library')); return; }
     if (!mapEl.isConnected) return;
-    const map = L.map(mapEl, { preferCanvas: false, attributionControl: true, zoomControl: false, zoomSnap: 0.5 });
+    const map = L.map(mapEl, { preferCanvas: false, attributionControl: true, zoomControl: false, zoomSnap: 0.5, maxZoom: 19 });
     L.control.zoom({ zoomInTitle: t('map.zoom_in'), zoomOutTitle: t('map.zoom_out') }).addTo(map);
     map.attributionControl.setPrefix('<a href="https://leafletjs.com" translate="no">Leaflet</a>');
     ctx.cleanup(() => map.remove());
@@ -74,13 +74,14 @@ export async function mapView(ctx) {
     const byGrid = new Map();
     for (const s of placed) byGrid.set(s.grid_id, [...(byGrid.get(s.grid_id) || []), s]);
     let gi = 0;
+    const outlines = [];
     for (const [grid, list] of byGrid) {
       const lats = list.map((s) => s.lat), lngs = list.map((s) => s.lng);
       const pad = 0.0015;
       const color = GRID_COLORS[gi++ % GRID_COLORS.length];
-      L.rectangle([[Math.min(...lats) - pad, Math.min(...lngs) - pad], [Math.max(...lats) + pad, Math.max(...lngs) + pad]],
+      outlines.push(L.rectangle([[Math.min(...lats) - pad, Math.min(...lngs) - pad], [Math.max(...lats) + pad, Math.max(...lngs) + pad]],
         { color, weight: 2, fill: true, fillOpacity: 0.04, dashArray: '6 4', className: 'grid-outline' })
-        .bindTooltip(gridName.get(grid) || t('map.grid'), { sticky: true }).addTo(map);
+        .bindTooltip(gridName.get(grid) || t('map.grid'), { sticky: true }).addTo(map));
     }
     const markers = [];
     for (const s of placed) {
@@ -94,8 +95,20 @@ export async function mapView(ctx) {
       m.addTo(map);
       markers.push(m);
     }
-    if (markers.length) map.fitBounds(L.featureGroup(markers).getBounds().pad(0.15));
-    else map.setView([30.65, 104.06], 12);
+    // Show every grid's outline whole (a single site's outline is its padding, so
+    // the zoom stays finite), and again after the screen changes size (a phone
+    // turned, a window resized) until the user moves the map.
+    let fitting = false, userMoved = false;
+    const fit = () => {
+      fitting = true;
+      if (outlines.length) map.fitBounds(L.featureGroup(outlines).getBounds(), { padding: [12, 12], maxZoom: 17 });
+      else map.setView([30.65, 104.06], 12);
+      fitting = false;
+    };
+    fit();
+    map.on('dragstart', () => { userMoved = true; });
+    map.on('zoomstart', () => { if (!fitting) userMoved = true; });
+    map.on('resize', () => { if (!userMoved) fit(); });
     mapEl.dataset.markers = String(markers.length);
     mapEl.dataset.outlines = String(byGrid.size);
     mapEl.dataset.ready = 'true';

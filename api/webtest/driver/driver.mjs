@@ -984,6 +984,19 @@ const scenarios = {
     m.drawn = await page.locator('#map path.site-marker').count();
     m.note = (await page.locator('#map-tiles').innerText()).trim();
     await visit(page, 'office-map');
+    // Every site and grid outline in sight, on a phone and on a desktop: the map
+    // fits them again when the screen changes size.
+    const inSight = () => page.$eval('#map', (map) => {
+      const box = map.getBoundingClientRect();
+      const inside = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom; };
+      return { markers: [...map.querySelectorAll('path.site-marker')].filter(inside).length, outlines: [...map.querySelectorAll('path.grid-outline')].filter(inside).length };
+    });
+    m.inSight = {};
+    for (const [size, name] of [[PHONE, 'phone'], [DESKTOP, 'desktop']]) {
+      await page.setViewportSize(size);
+      await page.waitForTimeout(400);
+      m.inSight[name] = await inSight();
+    }
     await page.click('nav.nav a[href="/office/assign"]');
     await page.waitForSelector('#inspector-load');
     m.loadRows = await page.locator('#inspector-load tbody tr').count();
