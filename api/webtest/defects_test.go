@@ -272,6 +272,8 @@ var (
 	cjk             = regexp.MustCompile(`[\x{3000}-\x{303f}\x{3400}-\x{9fff}\x{ff00}-\x{ffef}]`)
 	oneWithPlural   = regexp.MustCompile(`\b1 (items|photos|answers|hazards|days|stars|flags)\b`)
 	missingPhotosEn = regexp.MustCompile(`^2 items still need a photo: .+, .+$`)
+	// noneWaiting is a count of nothing waiting to upload, said anyway ("0 photos and 1 answer").
+	noneWaiting = regexp.MustCompile(`\b0 (photos|answers)\b`)
 )
 
 // TestEnglishChecklistWording: the English UI said "1 photos" and "1 answers" and
@@ -304,8 +306,8 @@ func TestEnglishChecklistWording(t *testing.T) {
 	if cjk.MatchString(got.MissingText) || !missingPhotosEn.MatchString(got.MissingText) {
 		t.Errorf("the submit bar reads %q; want English only, like %q", got.MissingText, "2 items still need a photo: A, B")
 	}
-	if oneWithPlural.MatchString(got.SyncText) || cjk.MatchString(got.SyncText) || !strings.Contains(got.SyncText, "1 answer") {
-		t.Errorf("the sync status reads %q; want the singular for one answer", got.SyncText)
+	if oneWithPlural.MatchString(got.SyncText) || cjk.MatchString(got.SyncText) || !strings.Contains(got.SyncText, "1 answer") || noneWaiting.MatchString(got.SyncText) {
+		t.Errorf("the sync status reads %q; want the singular for one answer, and no count of nothing", got.SyncText)
 	}
 }
 

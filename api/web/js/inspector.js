@@ -128,6 +128,11 @@ export async function inspectionView(ctx) {
   const list = h('div', { class: 'items' });
   const itemEls = new Map();
 
+  /** waitingText says what waits to upload, naming only what there is ("1 张照片", not "1 张照片、0 个答案"). */
+  function waitingText(photos, answers) {
+    return [photos ? t('inspection.n_photos', { n: photos }) : '', answers ? t('inspection.n_answers', { n: answers }) : ''].filter(Boolean).join(t('common.list_sep'));
+  }
+
   async function refreshSummary() {
     const pend = await outbox.pending((r) => r.inspectionId === id);
     const local = new Map(pend.answers.map((a) => [a.code, a]));
@@ -148,7 +153,7 @@ export async function inspectionView(ctx) {
       h('p', null, t('inspection.progress', { done: answered, total: its.length })),
       h('p', { class: pend.total ? 'warn-text' : 'ok-text', id: 'sync-status' },
         pend.total
-          ? t(navigator.onLine === false ? 'inspection.sync_offline' : 'inspection.sync_pending', { photos: photosWaiting, answers: pend.answers.length })
+          ? t(navigator.onLine === false ? 'inspection.sync_offline' : 'inspection.sync_pending', { what: waitingText(photosWaiting, pend.answers.length) })
           : t('inspection.sync_done', { n: uploaded })),
       rejected ? h('p', { class: 'bad-text' }, t('inspection.photos_rejected', { n: rejected })) : null);
     summary.querySelector('.bar-fill').style.width = `${its.length ? (100 * answered) / its.length : 0}%`;
