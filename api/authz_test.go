@@ -125,6 +125,9 @@ func matrix() []matrixRoute {
 		{"POST /api/v1/inspections/:id/reassign", func(w *world, s *scope, n int) request {
 			return request{"POST", fmt.Sprintf("%s/inspections/%d/reassign", p, w.assigned(s).ID), api.ReassignInput{InspectorID: s.inspector.ID}}
 		}, [actors][2]int{same(200), ownOnly(200), same(403), same(403), same(401)}},
+		{"POST /api/v1/inspections/:id/reschedule", func(w *world, s *scope, n int) request {
+			return request{"POST", fmt.Sprintf("%s/inspections/%d/reschedule", p, w.assigned(s).ID), api.RescheduleInput{Due: time.Now().Add(72 * time.Hour)}}
+		}, [actors][2]int{same(200), ownOnly(200), same(403), same(403), same(401)}},
 		{"PUT /api/v1/photos/:uuid", func(w *world, s *scope, n int) request { // to a hazard
 			h, _ := w.hazard(s, inspect.ActionNotify)
 			return request{"PUT", fmt.Sprintf("%s/photos/%s?hazard_id=%d", p, uuid.New(), h.ID), jpegPhoto(w.t)}

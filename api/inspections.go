@@ -55,6 +55,16 @@ type ReassignInput struct {
 	Note        string `json:"note,omitempty"`
 }
 
+// RescheduleInput moves an inspection's due time.
+type RescheduleInput struct {
+	ID  int64     `path:"id" json:"-"`
+	Due time.Time `json:"due" required:"true"`
+}
+
+func (h *v1) rescheduleInspection(ctx context.Context, p inspect.Principal, in RescheduleInput) (inspect.Inspection, error) {
+	return h.cfg.Inspections.RescheduleInspection(ctx, p, in.ID, in.Due)
+}
+
 func (h *v1) listInspections(ctx context.Context, p inspect.Principal, q InspectionQuery) (List[inspect.Inspection], error) {
 	return listPage(q.Page, q.size(maxInspectionPage, maxInspectionPage), func(after int64, limit int) ([]inspect.Inspection, error) {
 		return h.cfg.Inspections.Inspections(ctx, p, inspect.InspectionFilter{Status: q.Status, SiteID: q.SiteID, AfterID: after, Limit: limit})

@@ -92,6 +92,7 @@ func (h *v1) routes() []Route {
 		route("POST", p+"/inspections/:id/submit", anyRole, "Submit: every item answered, every photo there (assigned inspector, or the merchant of a self-inspection)", h.submitInspection),
 		route("POST", p+"/inspections/:id/return", managers, "Return a submitted inspection for correction", h.returnInspection),
 		route("POST", p+"/inspections/:id/reassign", managers, "Give an inspection that has not started to another inspector", h.reassignInspection),
+		route("POST", p+"/inspections/:id/reschedule", managers, "Move the due time of an inspection not yet submitted (ahead of now, within a year)", h.rescheduleInspection),
 
 		raw[PhotoUpload, inspect.Photo]("PUT", p+"/photos/:uuid", anyRole, "Upload a photo under a client-generated UUID, for an inspection item or a hazard", h.putPhoto).upload(),
 		route("GET", p+"/photos/:uuid", everyone, "A photo's metadata", h.getPhoto),

@@ -54,6 +54,7 @@ type InspectionService interface {
 	SubmitInspection(ctx context.Context, p inspect.Principal, id int64) (inspect.Inspection, error)
 	ReturnInspection(ctx context.Context, p inspect.Principal, id int64, reason string) (inspect.Inspection, error)
 	ReassignInspection(ctx context.Context, p inspect.Principal, id, inspectorID int64) (inspect.Inspection, error)
+	RescheduleInspection(ctx context.Context, p inspect.Principal, id int64, due time.Time) (inspect.Inspection, error)
 	RequestVisit(ctx context.Context, p inspect.Principal, siteID int64, kind inspect.VisitKind, note string) (inspect.VisitRequest, error)
 	VisitRequests(ctx context.Context, p inspect.Principal, afterID int64, limit int) ([]inspect.VisitRequest, error)
 	SelfInspect(ctx context.Context, p inspect.Principal, siteID int64) (inspect.InspectionDetail, error)

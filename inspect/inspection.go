@@ -87,6 +87,30 @@ func (i Inspection) Reassign(s Site, inspector User, by int64) (Inspection, erro
 	return i, nil
 }
 
+// maxAhead is how far ahead an inspection may be due: a date further out is a
+// slip of the keyboard (2062 for 2026), not a plan.
+const maxAhead = 366 * 24 * time.Hour
+
+// Reschedule moves the inspection's due time, as the office that assigned it
+// decides (by: who). An inspection already submitted keeps its due time: it was
+// done, on time or not. The new time must be ahead of now and within a year.
+func (i Inspection) Reschedule(due, now time.Time, by int64) (Inspection, error) {
+	if i.Status == InspectionSubmitted {
+		return i, Errorf(ECONFLICT, "inspection %d is submitted; its due time stays as it was", i.ID)
+	}
+	switch {
+	case due.IsZero():
+		return i, FieldErrorf("due", "is required")
+	case due.Before(now):
+		return i, FieldErrorf("due", "is in the past (%s)", due.UTC().Format(time.RFC3339))
+	case due.After(now.Add(maxAhead)):
+		return i, FieldErrorf("due", "is more than a year ahead (%s)", due.UTC().Format(time.RFC3339))
+	}
+	i.Due = due
+	i.AssignedBy = by
+	return i, nil
+}
+
 // Start marks the inspection in progress and stores the checklist generated from
 // ruleVersion. Starting an inspection already in progress is a conflict, so that a
 // retried request does not regenerate the checklist under the inspector's answers.

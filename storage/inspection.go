@@ -404,3 +404,18 @@ func (s *InspectionService) ReassignInspection(ctx context.Context, p inspect.Pr
 		return insp, err
 	})
 }
+
+// RescheduleInspection moves the due time of an inspection not yet submitted; the
+// caller becomes the one who assigned it.
+func (s *InspectionService) RescheduleInspection(ctx context.Context, p inspect.Principal, id int64, due time.Time) (inspect.Inspection, error) {
+	may := func(_ inspect.Inspection, site inspect.Site) bool { return p.CanAssign(site) }
+	why := fmt.Sprintf("only admins and safety officers of its area reschedule inspection %d", id)
+	return s.changeInspection(ctx, p, id, may, why, func(tx pgx.Tx, insp inspect.Inspection, _ inspect.Site) (inspect.Inspection, error) {
+		insp, err := insp.Reschedule(due, s.now(), p.User.ID)
+		if err != nil {
+			return insp, err
+		}
+		_, err = tx.Exec(ctx, `UPDATE inspections SET due = $2, assigned_by = $3 WHERE id = $1`, id, insp.Due, insp.AssignedBy)
+		return insp, err
+	})
+}

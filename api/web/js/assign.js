@@ -1,10 +1,10 @@
 // Assigning inspections: each inspector's load (open inspections, by due day), a
-// form to give a site to an inspector with a due date, and the open inspections
-// that have not started, which can go to another inspector.
+// form to give a site to an inspector with a due date, and the open inspections:
+// each can move to another day, and one not yet started to another inspector.
 
 import { h, replace } from './dom.js';
 import { api, items } from './api.js';
-import { t, dateTime } from './i18n.js';
+import { t } from './i18n.js';
 import { apiErrorText } from './errors.js';
 
 const OPEN = ['assigned', 'in_progress', 'returned'];
@@ -45,7 +45,7 @@ export async function assignView(ctx) {
   h('div', { class: 'field' }, h('label', { for: 'a-due' }, t('assign.due')), due),
   h('button', { type: 'submit', class: 'primary' }, t('assign.submit')), msg);
 
-  const waiting = open.filter((i) => i.status === 'assigned').sort((a, b) => new Date(a.due) - new Date(b.due));
+  const waiting = open.slice().sort((a, b) => new Date(a.due) - new Date(b.due));
   return h('div', { class: 'page wide-page' },
     h('h1', null, t('assign.title')),
     ctx.query.get('done') ? h('p', { class: 'ok-text', role: 'status' }, t('assign.done')) : null,
@@ -55,12 +55,46 @@ export async function assignView(ctx) {
         h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('assign.inspector')), h('th', { scope: 'col' }, t('assign.open')))),
         h('tbody', null, inspectors.map((u) => h('tr', { dataset: { inspectorId: u.id } }, h('td', { translate: 'no' }, name(u)), h('td', null, String(load.get(u.id)))))))),
     h('section', { class: 'card' }, h('h2', null, t('assign.waiting'), ' ', h('span', { class: 'count' }, waiting.length)),
-      waiting.length ? h('table', { class: 'table compact' },
-        h('thead', null, h('tr', null, [t('assign.site'), t('assign.due'), t('assign.inspector')].map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', null, waiting.map((i) => {
-          const sel = h('select', { id: `re-${i.id}`, 'aria-label': t('assign.reassign_to'), onchange: async () => {
-            try { await api.post(`/api/v1/inspections/${i.id}/reassign`, { inspector_id: Number(sel.value) }); ctx.navigate('/office/assign?done=1', { replace: true }); } catch (ex) { alert(apiErrorText(ex)); }
-          } }, inspectorOptions(i.inspector_id));
-          return h('tr', null, h('td', { translate: 'no' }, siteName.get(i.site_id) || ''), h('td', null, dateTime(i.due)), h('td', null, sel));
-        }))) : h('p', { class: 'muted' }, t('assign.none_waiting'))));
+      h('p', { class: 'muted small-text' }, t('assign.waiting_help')),
+      waiting.length ? h('table', { class: 'table compact', id: 'open-inspections' },
+        h('thead', null, h('tr', null, [t('assign.site'), t('assign.due'), t('assign.inspector'), ''].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', null, waiting.map((i) => openRow(ctx, i, siteName, inspectorOptions, inspectors, name)))) : h('p', { class: 'muted' }, t('assign.none_waiting'))));
+}
+
+/** localDate is a time's day on this device, as a date input reads it. */
+function localDate(d) {
+  const z = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${z(d.getMonth() + 1)}-${z(d.getDate())}`;
+}
+
+/** openRow is one open inspection: its due day can move; one not yet started can
+ * also go to another inspector. Nothing changes until Save. */
+function openRow(ctx, i, siteName, inspectorOptions, inspectors, name) {
+  const was = new Date(i.due);
+  const due = h('input', { type: 'date', id: `due-${i.id}`, value: localDate(was), required: true, 'aria-label': t('assign.due') });
+  const who = i.status === 'assigned'
+    ? h('select', { id: `re-${i.id}`, 'aria-label': t('assign.reassign_to') }, inspectorOptions(i.inspector_id))
+    : h('span', { translate: 'no' }, name(inspectors.find((u) => u.id === i.inspector_id) || { username: '' }), ' ', h('span', { class: 'chip' }, t(`inspection.status.${i.status}`)));
+  const status = h('span', { role: 'status', class: 'small-text' });
+  const save = h('button', { type: 'button', class: 'small', id: `save-${i.id}`, onclick: async () => {
+    replace(status);
+    // The new day at the time of day it was due.
+    const [y, m, d] = due.value.split('-').map(Number);
+    const at = new Date(was);
+    at.setFullYear(y, m - 1, d);
+    const moves = [];
+    if (who.tagName === 'SELECT' && Number(who.value) !== i.inspector_id) moves.push(['reassign', { inspector_id: Number(who.value) }]);
+    if (due.value && due.value !== localDate(was)) moves.push(['reschedule', { due: at.toISOString() }]);
+    if (!moves.length) { status.className = 'muted small-text'; replace(status, t('assign.nothing_changed')); return; }
+    save.disabled = true;
+    try {
+      for (const [what, body] of moves) await api.post(`/api/v1/inspections/${i.id}/${what}`, body);
+      ctx.navigate('/office/assign?done=1', { replace: true });
+    } catch (ex) {
+      status.className = 'form-error small-text';
+      replace(status, apiErrorText(ex));
+      save.disabled = false;
+    }
+  } }, t('assign.save'));
+  return h('tr', { dataset: { inspectionId: i.id } }, h('td', { translate: 'no' }, siteName.get(i.site_id) || ''), h('td', null, due), h('td', null, who), h('td', null, save, ' ', status));
 }

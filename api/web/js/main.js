@@ -304,16 +304,20 @@ async function boot() {
   document.body.dataset.ready = 'true';
 }
 
-// watchScrollables lets the keyboard reach a table wider than the screen: such a
-// table scrolls sideways inside itself (app.css), and a scrolling region takes the
-// focus so the arrow keys can scroll it. Checked once per frame after the page
-// changes or the window is resized.
+// watchScrollables marks a table wider than its place: it then scrolls sideways
+// inside itself (app.css, class scrolls) and takes the keyboard focus, so the
+// arrow keys can scroll it. Checked once per frame after the page changes or the
+// window is resized.
 function watchScrollables() {
   let queued = false;
   const mark = () => {
     queued = false;
     for (const el of document.querySelectorAll('table.compact')) {
-      if (el.scrollWidth > el.clientWidth + 1) el.tabIndex = 0;
+      const wide = el.classList.contains('scrolls')
+        ? el.scrollWidth > el.clientWidth + 1
+        : el.getBoundingClientRect().width > (el.parentElement?.clientWidth ?? Infinity) + 1;
+      el.classList.toggle('scrolls', wide);
+      if (wide) el.tabIndex = 0;
       else el.removeAttribute('tabindex');
     }
   };

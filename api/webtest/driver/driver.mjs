@@ -1004,6 +1004,25 @@ const scenarios = {
     return m;
   },
 
+  // The office moves an open inspection to another day and another inspector on
+  // the assignment screen; the load table follows.
+  async reschedule(ctx, page) {
+    await login(page, 'officer');
+    await page.goto(`${cfg.base}/office/assign`);
+    const id = cfg.inspectionId;
+    await page.waitForSelector(`#open-inspections tr[data-inspection-id="${id}"]`);
+    await page.fill(`#due-${id}`, cfg.day);
+    await page.selectOption(`#re-${id}`, String(cfg.inspectorId));
+    await visit(page, 'office-assign-editing');
+    await page.click(`#save-${id}`);
+    await page.waitForURL((u) => u.search.includes('done=1'));
+    await page.waitForSelector('#inspector-load');
+    const load = Object.fromEntries(await page.$$eval('#inspector-load tbody tr', (trs) => trs.map((tr) => [tr.dataset.inspectorId, Number(tr.cells[1].innerText)])));
+    const shownDay = await page.inputValue(`#due-${id}`);
+    await visit(page, 'office-assign-saved');
+    return { load, shownDay };
+  },
+
   // An inspector marks by hand a hazard the model cannot see on a photo.
   async manualFlag(ctx, page) {
     const code = cfg.item;
