@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -43,7 +44,7 @@ func TestOldDefectPatchesApply(t *testing.T) {
 		cmd.Dir = string(root[:len(root)-1])
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("%s no longer applies to the code (write it again against today's code, then run make defects DEFECTS=%s): %v\n%s",
-				filepath.Base(p), filepath.Base(p)[:2], err, out)
+				filepath.Base(p), strings.SplitN(filepath.Base(p), "-", 2)[0], err, out)
 		}
 	}
 }
