@@ -46,6 +46,10 @@ type AIFlag struct {
 	RejectReason string    `json:"reject_reason,omitempty"`
 	HazardID     int64     `json:"hazard_id,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
+	// RecordedHazardID is the hazard of the same rule the photo already shows: the
+	// one the inspector recorded on the item the photo answers, or the hazard a
+	// proof photo was sent for. Confirming the flag joins it; it is no new sighting.
+	RecordedHazardID int64 `json:"recorded_hazard_id,omitempty"`
 }
 
 // CheckReview validates a decision on flag f: only pending flags are decided, and a

@@ -144,28 +144,33 @@ func (s *FlagService) AddManualFlag(ctx context.Context, p inspect.Principal, ph
 
 const flagColumns = `f.id, f.photo_id, f.site_id, f.rule_code, f.code, f.status, f.score, f.boxes, f.reason, f.manual,
 	f.model_name, f.model_sha256, f.review, COALESCE(f.reviewed_by, 0) AS reviewed_by,
-	COALESCE(f.reviewed_at, 'epoch') AS reviewed_at, f.reject_reason, COALESCE(f.hazard_id, 0) AS hazard_id, f.created_at`
+	COALESCE(f.reviewed_at, 'epoch') AS reviewed_at, f.reject_reason, COALESCE(f.hazard_id, 0) AS hazard_id, f.created_at,
+	COALESCE((SELECT h.id FROM photos ph
+		LEFT JOIN inspection_items ii ON ii.inspection_id = ph.inspection_id AND ii.code = ph.item_code
+		JOIN hazards h ON h.id = COALESCE(ph.hazard_id, ii.hazard_id)
+		WHERE ph.id = f.photo_id AND h.rule_code = f.rule_code), 0) AS recorded_hazard_id`
 
 // flagRow scans boxes from jsonb.
 type flagRow struct {
-	ID           int64
-	PhotoID      uuid.UUID
-	SiteID       int64
-	RuleCode     string
-	Code         string
-	Status       string
-	Score        float32
-	Boxes        []inspect.FlagBox
-	Reason       string
-	Manual       bool
-	ModelName    string
-	ModelSHA256  string
-	Review       string
-	ReviewedBy   int64
-	ReviewedAt   time.Time
-	RejectReason string
-	HazardID     int64
-	CreatedAt    time.Time
+	ID               int64
+	PhotoID          uuid.UUID
+	SiteID           int64
+	RuleCode         string
+	Code             string
+	Status           string
+	Score            float32
+	Boxes            []inspect.FlagBox
+	Reason           string
+	Manual           bool
+	ModelName        string
+	ModelSHA256      string
+	Review           string
+	ReviewedBy       int64
+	ReviewedAt       time.Time
+	RejectReason     string
+	HazardID         int64
+	CreatedAt        time.Time
+	RecordedHazardID int64
 }
 
 func (r flagRow) flag() inspect.AIFlag {

@@ -145,10 +145,15 @@ func TestConfirmedFlagOnOwnPhotoIsNoSecondSighting(t *testing.T) {
 	photo := f.uploadPhoto(t, f.inspector, img[0], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+code)
 	flag := f.insertFlag(t, photo.String(), code, "two_wheeler_indoor", 0.88)
 	var got struct {
-		Href  string   `json:"href"`
-		Kinds []string `json:"kinds"`
+		Href     string   `json:"href"`
+		Kinds    []string `json:"kinds"`
+		Recorded string   `json:"recorded"`
 	}
 	runDriver(t, f, "confirmOwn", map[string]any{"flagId": flag}, &got)
+	// Before the decision, the card links the hazard the inspector recorded.
+	if want := "/hazards/" + strconv.FormatInt(item.HazardID, 10); got.Recorded != want {
+		t.Errorf("the pending flag's card links %q as the hazard already recorded, want %s", got.Recorded, want)
+	}
 	h := f.hazard(t, item.HazardID)
 	if h.Observations != 1 || slices.Contains(got.Kinds, inspect.EventObservation) {
 		t.Errorf("after confirming the flag on the hazard's own photo: observed %d times, events %v; want once, no %s",

@@ -82,6 +82,10 @@ function flagCard(f, onChange) {
         send('reject', { reason: reason.value.trim() }, rejectBtn);
       });
       body.push(
+        // The inspector already recorded this on the photo's item: confirming joins
+        // that hazard (no second sighting).
+        f.recorded_hazard_id ? h('p', { class: 'recorded', dataset: { hazardId: f.recorded_hazard_id } }, t('flag.recorded_before'), ' ',
+          h('a', { href: `/hazards/${f.recorded_hazard_id}`, class: 'recorded-link' }, t('flag.hazard_link', { id: f.recorded_hazard_id })), t('flag.recorded_joins')) : null,
         h('div', { class: 'decide' },
           h('label', { for: `confirm-note-${f.id}` }, t('flag.confirm_note')), note,
           h('div', { class: 'row' }, confirmBtn),

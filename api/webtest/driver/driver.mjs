@@ -760,6 +760,9 @@ const scenarios = {
     await login(page, 'officer');
     await page.goto(`${cfg.base}/office/flags`);
     await page.waitForSelector(`#flag-${cfg.flagId}`);
+    // Before deciding, the card links the hazard the inspector recorded.
+    const recorded = (await page.locator(`#flag-${cfg.flagId} .recorded-link`).count()) ? await page.locator(`#flag-${cfg.flagId} .recorded-link`).getAttribute('href') : '';
+    await visit(page, 'review-queue-recorded');
     await page.click(`#flag-${cfg.flagId} button[data-action=confirm]`);
     await page.waitForSelector(`#flag-${cfg.flagId} .hazard-link`);
     const href = await page.locator(`#flag-${cfg.flagId} .hazard-link`).getAttribute('href');
@@ -767,7 +770,7 @@ const scenarios = {
     await page.waitForSelector('.hazard[data-hazard-id] #hazard-events li');
     const kinds = await page.$$eval('#hazard-events li', (els) => els.map((e) => e.dataset.kind));
     await visit(page, 'hazard-after-own-flag');
-    return { href, kinds };
+    return { href, kinds, recorded };
   },
 
   // A checklist reloaded from the server: its photos show as thumbnails, and the
