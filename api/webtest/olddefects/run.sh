@@ -20,6 +20,11 @@ tree="$work/tree"
 cleanup() { git -C "$root" worktree remove --force "$tree" >/dev/null 2>&1; rm -rf "$work"; }
 trap cleanup EXIT
 
+# The test photos: the environment's, else the shared folder beside the checkout (as make does).
+if [ -z "${SAFEGRID_TEST_IMAGES:-}" ] && [ -f "$root/../shared/images/SOURCES.md" ]; then
+	SAFEGRID_TEST_IMAGES=$(cd "$root/../shared/images" && pwd)
+	export SAFEGRID_TEST_IMAGES
+fi
 if [ -z "${SAFEGRID_TEST_IMAGES:-}" ]; then
 	echo "defects: SAFEGRID_TEST_IMAGES is not set; the browser tests need the test photos (make sets it when ../shared/images exists)" >&2
 	exit 2
