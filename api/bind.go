@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -231,12 +233,42 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 		if errors.As(err, &appErr) {
 			return appErr
 		}
-		return inspect.Errorf(inspect.EINVALID, "the request body is not a valid JSON object: %s", strings.TrimPrefix(err.Error(), "json: "))
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		if field := failingField(body, v); field != "" {
+			return inspect.FieldErrorf(field, "%s", msg)
+		}
+		return inspect.Errorf(inspect.EINVALID, "the request body is not a valid JSON object: %s", msg)
 	}
 	if dec.More() {
 		return inspect.Errorf(inspect.EINVALID, "unexpected data after the JSON object")
 	}
 	return nil
+}
+
+// failingField names the top-level field of body that v's type cannot take, for
+// the errors encoding/json reports without one (a time that does not parse, a
+// value a field's own UnmarshalJSON refuses): each field is decoded alone into a
+// fresh value of v's type. "" when none fails alone. Only on the error path.
+func failingField(body []byte, v any) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return ""
+	}
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer {
+		return ""
+	}
+	names := slices.Sorted(maps.Keys(fields))
+	for _, name := range names {
+		one, err := json.Marshal(map[string]json.RawMessage{name: fields[name]})
+		if err != nil {
+			continue
+		}
+		if json.Unmarshal(one, reflect.New(t.Elem()).Interface()) != nil {
+			return name
+		}
+	}
+	return ""
 }
 
 // queryID reads an optional positive integer query parameter (0 when absent).

@@ -33,6 +33,8 @@ func TestRescheduleInspection(t *testing.T) {
 		"in the past":          api.RescheduleInput{Due: time.Now().Add(-time.Hour)},
 		"more than a year out": api.RescheduleInput{Due: time.Now().AddDate(2, 0, 0)},
 		"missing":              map[string]string{},
+		"not a time":           map[string]string{"due": "tomorrow"},
+		"a number":             map[string]int{"due": 1764547200},
 	} {
 		r := w.do(officer, "POST", path, body)
 		if e := r.ErrorBody(t); r.Status != 400 || e.Field != "due" {
