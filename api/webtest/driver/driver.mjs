@@ -1370,6 +1370,201 @@ const scenarios = {
   },
 };
 
+
+/** walkScenarios are the inspector's screens walked as a grid inspector would
+ * (uxinsp): each step is photographed; a step that fails is noted and the walk goes on. */
+const walkScenarios = {
+  async inspectorWalk(ctx, page) {
+    const [a, b, c, d, e] = cfg.items;
+    const out = { steps: {} };
+    const step = async (name, fn) => {
+      if (cfg.steps?.length && !cfg.steps.includes(name)) return;
+      try { out.steps[name] = (await fn()) ?? 'ok'; } catch (err) { out.steps[name] = `FAILED: ${String(err?.message || err).slice(0, 300)}`; log('step', name, 'failed', err); await shot(page, `walk-fail-${name}`, { fullPage: true }).catch(() => {}); }
+    };
+    const photoPUTs = (url) => url.pathname.startsWith('/api/v1/photos/');
+    const itemPUT = (url) => url.pathname.endsWith(`/items/${e}`);
+    const focusInfo = () => page.evaluate(() => { const el = document.activeElement; return el ? `${el.tagName.toLowerCase()}#${el.id}.${el.className}[${el.dataset?.action || ''}]` : ''; });
+    await login(page, 'inspector');
+    await step('today', async () => { await page.waitForSelector(`a[data-inspection-id="${cfg.inspectionId}"]`); await visit(page, 'walk-today', { fullPage: true }); });
+    await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+    await page.waitForSelector('.item');
+    await step('top', () => visit(page, 'walk-checklist-top'));
+    await step('answers', async () => {
+      await page.click(`#item-${a} button[data-answer=pass]`);
+      await page.setInputFiles(`#cam-${a}`, cfg.images[0]);
+      await answerFail(page, b, 'hazard', '二楼走道停放电动车 2 辆，正在充电');
+      await page.setInputFiles(`#cam-${b}`, cfg.images[1]);
+      await answerFail(page, c, 'fixed_on_spot', '灭火器压力不足，已当场更换');
+      await page.setInputFiles(`#cam-${c}`, cfg.images[2]);
+      await waitUploaded(page, 4, 45000);
+      await page.locator(`#item-${b}`).scrollIntoViewIfNeeded();
+      await visit(page, 'walk-failed-items', { keepScroll: true });
+    });
+    // A note typed in the fail panel while a photo of that item uploads.
+    await step('noteDuringUpload', async () => {
+      await page.click(`#item-${d} button[data-answer=fail]`);
+      await page.fill(`#note-${d}`, '消防通道被');
+      await page.focus(`#note-${d}`);
+      await page.setInputFiles(`#cam-${d}`, cfg.images[3]);
+      await page.waitForSelector(`#item-${d} .photo[data-state=uploaded]`, { timeout: 30000 });
+      await page.waitForTimeout(500);
+      const focus = await focusInfo();
+      await page.keyboard.type('货车占用');
+      const note = await page.inputValue(`#note-${d}`);
+      await page.locator(`#item-${d}`).scrollIntoViewIfNeeded();
+      await visit(page, 'walk-note-during-upload', { keepScroll: true });
+      return { focus, note };
+    });
+    await step('longTitle', async () => {
+      await page.locator(`#item-${cfg.long}`).scrollIntoViewIfNeeded();
+      await visit(page, 'walk-long-title', { keepScroll: true });
+      return (await page.locator(`#item-${cfg.long} h3`).innerText()).trim();
+    });
+    await step('tooLarge', async () => {
+      await page.setInputFiles(`#cam-${cfg.long}`, cfg.huge);
+      await page.waitForSelector(`#item-${cfg.long} .photo[data-state=rejected]`, { timeout: 30000 });
+      await page.locator(`#item-${cfg.long}`).scrollIntoViewIfNeeded();
+      await visit(page, 'walk-photo-too-large', { keepScroll: true });
+      return {
+        tile: (await page.locator(`#item-${cfg.long} .photo[data-state=rejected] figcaption`).innerText()).trim(),
+        buttons: await page.$$eval(`#item-${cfg.long} .photo[data-state=rejected] button`, (bs) => bs.map((x) => x.textContent.trim())),
+        submitBar: (await page.locator('.submit-bar').innerText()).trim(),
+        summary: (await page.locator('#inspection-summary').innerText()).trim(),
+      };
+    });
+    await step('proxy413', async () => {
+      await page.route(photoPUTs, (route) => route.request().method() === 'PUT'
+        ? route.fulfill({ status: 413, contentType: 'text/html', body: '<html><body><h1>413 Request Entity Too Large</h1></body></html>' }) : route.continue());
+      await page.setInputFiles(`#cam-${e}`, cfg.images[0]);
+      await page.waitForSelector(`#item-${e} .photo[data-state=rejected]`, { timeout: 30000 });
+      await page.locator(`#item-${e}`).scrollIntoViewIfNeeded();
+      await visit(page, 'walk-photo-proxy-413', { keepScroll: true });
+      return (await page.locator(`#item-${e} .photo[data-state=rejected] figcaption`).innerText()).trim();
+    });
+    await page.unroute(photoPUTs).catch(() => {});
+    await step('unsupported', async () => {
+      await page.setInputFiles(`#cam-${e}`, { name: '现场.gif', mimeType: 'image/gif', buffer: Buffer.from('GIF89a') });
+      await page.waitForTimeout(300);
+      return (await page.locator(`#item-${e} .form-error`).innerText()).trim();
+    });
+    await step('answerRejected', async () => {
+      await page.route(itemPUT, (route) => route.request().method() === 'PUT'
+        ? route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: 'conflict', message: 'item locked' }) }) : route.continue());
+      await page.click(`#item-${e} button[data-answer=pass]`);
+      await page.waitForSelector(`#item-${e} .item-status.bad-text`, { timeout: 15000 });
+      await page.locator(`#item-${e}`).scrollIntoViewIfNeeded();
+      await visit(page, 'walk-answer-rejected', { keepScroll: true });
+      const before = (await page.locator(`#item-${e} .item-status`).innerText()).trim();
+      await page.click(`#item-${e} .item-status button`);
+      await page.waitForTimeout(800);
+      const after = { answer: await page.getAttribute(`#item-${e}`, 'data-answer'), status: await page.locator(`#item-${e} .item-status`).count() ? (await page.locator(`#item-${e} .item-status`).innerText()).trim() : '' };
+      return { before, after };
+    });
+    await page.unroute(itemPUT).catch(() => {});
+    await step('offline', async () => {
+      await ctx.setOffline(true);
+      await page.waitForSelector('#offline:not([hidden])');
+      await page.click(`#item-${e} button[data-answer=na]`);
+      await page.waitForTimeout(500);
+      await visit(page, 'walk-offline-top');
+      const sync = (await page.locator('#sync-status').innerText()).trim();
+      await ctx.setOffline(false);
+      await page.waitForSelector('.inspection[data-pending]:not([data-pending="0"])', { timeout: 3000 }).catch(() => {});
+      return sync;
+    });
+    await step('submitBar', async () => {
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await visit(page, 'walk-submit-bar', { keepScroll: true });
+      const text = (await page.locator('.submit-bar').innerText()).trim();
+      // The inspector taps to find the item still to answer.
+      let jumped = null;
+      if (await page.locator('#next-unanswered').count()) {
+        await page.click('#next-unanswered');
+        await page.waitForTimeout(400);
+        jumped = await page.evaluate(() => {
+          const item = document.activeElement?.closest('.item');
+          const r = item?.getBoundingClientRect();
+          return item ? { code: item.dataset.code, answer: item.dataset.answer, inView: r.top >= 0 && r.top < innerHeight, first: [...document.querySelectorAll('.item')].find((x) => !x.dataset.answer)?.dataset.code } : null;
+        });
+        await visit(page, 'walk-next-unanswered', { keepScroll: true });
+      }
+      return { text, jumped, summary: (await page.locator('#inspection-summary').innerText()).trim() };
+    });
+    await step('manualDialog', async () => {
+      const btn = page.locator(`#item-${a} button[data-action=manual-flag]`).first();
+      await btn.scrollIntoViewIfNeeded();
+      await btn.click();
+      await page.waitForSelector('#manual-flag[open]');
+      await visit(page, 'walk-manual-flag-dialog', { keepScroll: true });
+      await page.check('#manual-combustibles_stacked');
+      await page.click('#manual-submit');
+      await page.waitForSelector('#manual-flag', { state: 'detached' });
+      await page.waitForSelector(`#item-${a} .flag-chip[data-code=combustibles_stacked]`);
+      await page.waitForTimeout(300);
+      return { focusAfter: await focusInfo() };
+    });
+    await step('quickFlag', async () => {
+      const q = page.locator(`#item-${b} button[data-action=quick-flag]`).first();
+      await q.scrollIntoViewIfNeeded();
+      await q.focus();
+      const code = await q.getAttribute('data-code');
+      await q.press('Enter');
+      await page.waitForSelector(`#item-${b} .flag-chip[data-code=${code}]`);
+      await page.waitForTimeout(300);
+      return { focusAfter: await focusInfo() };
+    });
+    await step('submit', async () => {
+      await markRestNA(page);
+      // Every answer on the server: what waits on the phone is the refused photos only.
+      await page.waitForFunction(() => document.querySelector('.inspection')?.dataset.pending === String(document.querySelectorAll('.photo[data-state=rejected]').length), null, { timeout: 20000 });
+      await page.waitForTimeout(300);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await visit(page, 'walk-refused-only', { keepScroll: true });
+      // Everything answered; only the refused photos are left on the phone.
+      const refused = { bar: (await page.locator('.submit-bar').innerText()).trim(), sync: (await page.locator('#sync-status').innerText()).trim(),
+        badge: (await page.locator('#outbox-badge').innerText()).trim(),
+        links: await page.$$eval('#refused-photos a[data-code]', (as) => as.map((x) => x.dataset.code)) };
+      page.on('dialog', (dl) => dl.accept());
+      while (await page.locator('.photo[data-state=rejected] button.danger').count()) {
+        await page.locator('.photo[data-state=rejected] button.danger').first().click();
+        await page.waitForTimeout(300);
+      }
+      await submitInspection(page);
+      await visit(page, 'walk-submitted');
+      return { refused };
+    });
+    await step('hazard', async () => {
+      await page.goto(`${cfg.base}/hazards/${cfg.hazardId}`);
+      await page.waitForSelector('.hazard[data-hazard-id] #hazard-events li');
+      await visit(page, 'walk-hazard', { fullPage: true });
+      await page.setInputFiles('#hazard-cam', { name: '复查.gif', mimeType: 'image/gif', buffer: Buffer.from('GIF89a') });
+      await page.waitForTimeout(500);
+      const unsupported = (await page.locator('section.actions').innerText()).trim();
+      await page.setInputFiles('#hazard-cam', cfg.images[3]);
+      await page.waitForSelector('section.actions .photo[data-state=uploaded]', { timeout: 30000 });
+      await page.click('button[data-action=reinspect_fixed]');
+      await page.locator('section.actions').scrollIntoViewIfNeeded();
+      await visit(page, 'walk-hazard-confirm', { keepScroll: true });
+      const links = await page.$$eval('.paperwork-links a', (as) => as.map((x) => x.textContent.trim()));
+      return { unsupported: unsupported.slice(0, 300), links };
+    });
+    await step('english', async () => {
+      await setLang(page, 'en');
+      await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+      await page.waitForSelector('.item');
+      await visit(page, 'walk-checklist-en');
+      await page.goto(`${cfg.base}/hazards/${cfg.hazardId}`);
+      await page.waitForSelector('.hazard[data-hazard-id]');
+      await visit(page, 'walk-hazard-en', { fullPage: true });
+      await page.goto(`${cfg.base}/inspector`);
+      await page.waitForSelector('main h1');
+      await visit(page, 'walk-today-en');
+    });
+    return out;
+  },
+};
+Object.assign(scenarios, walkScenarios);
+
 async function main() {
   const scenario = scenarios[cfg.scenario];
   if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);

@@ -1,0 +1,141 @@
+package webtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/safegrid/safegrid/inspect"
+)
+
+// hugePNG writes a small PNG file whose header declares 30000×30000 pixels: the
+// server refuses it as too large (413), as it would a panorama from a phone.
+func hugePNG(t *testing.T) string {
+	t.Helper()
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(kind string, data []byte) {
+		_ = binary.Write(&b, binary.BigEndian, uint32(len(data)))
+		b.WriteString(kind)
+		b.Write(data)
+		_ = binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(kind), data...)))
+	}
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], 30000)
+	binary.BigEndian.PutUint32(ihdr[4:], 30000)
+	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
+	chunk("IHDR", ihdr)
+	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
+	chunk("IEND", nil)
+	p := filepath.Join(t.TempDir(), "panorama.png")
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// longestTitled returns the code of the checklist item with the longest Chinese
+// title among those not in skip.
+func (f *fixture) longestTitled(skip ...string) string {
+	best, n := "", 0
+outer:
+	for _, it := range f.checklist.Items {
+		for _, s := range skip {
+			if s == it.Code {
+				continue outer
+			}
+		}
+		if l := utf8.RuneCountInString(it.Title.ZH); l > n {
+			best, n = it.Code, l
+		}
+	}
+	return best
+}
+
+// walkFixture is the inspector's morning: the checklist started, one hazard
+// recorded earlier with a photo and notified by the office.
+type walkFixture struct {
+	codes  []string
+	long   string
+	hazard int64
+	images []string
+}
+
+func (f *fixture) walkWorld(t *testing.T) walkFixture {
+	t.Helper()
+	codes := f.startInspection(t, 6)
+	images := testImages(t, 5, "bicycle", "corridor", "boxes", "motorcycle", "cluttered")
+	item := f.hazardAt(t, codes[5], inspect.OutcomeHazard, "楼道内堆放纸箱，堵住一半通道")
+	f.uploadPhoto(t, f.inspector, images[4], "inspection_id="+strconv.FormatInt(f.insp.ID, 10)+"&item_code="+codes[5])
+	if _, err := f.store.Hazards.HazardAction(context.Background(), f.principal(t, f.officer), item.HazardID, inspect.ActionNotify, inspect.HazardActionInput{Note: "请三日内清理"}); err != nil {
+		t.Fatal(err)
+	}
+	return walkFixture{codes: codes[:5], long: f.longestTitled(codes...), hazard: item.HazardID, images: images[:4]}
+}
+
+// walk runs the inspector's walk (driver scenario inspectorWalk), only the steps
+// named (all when none), and decodes each step's data into the value given for it.
+func (f *fixture) walk(t *testing.T, w walkFixture, into map[string]any) {
+	t.Helper()
+	steps := make([]string, 0, len(into))
+	for name := range into {
+		steps = append(steps, name)
+	}
+	var got struct {
+		Steps      map[string]json.RawMessage `json:"steps"`
+		PageErrors []string                   `json:"pageErrors"`
+	}
+	runDriver(t, f, "inspectorWalk", map[string]any{
+		"inspectionId": f.insp.ID, "items": w.codes, "long": w.long, "hazardId": w.hazard,
+		"images": w.images, "huge": hugePNG(t), "steps": steps,
+	}, &got)
+	if len(got.PageErrors) > 0 {
+		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
+	}
+	for name, v := range into {
+		raw, ok := got.Steps[name]
+		if !ok {
+			t.Fatalf("the walk did not reach step %s", name)
+		}
+		var failed string
+		if json.Unmarshal(raw, &failed) == nil && strings.HasPrefix(failed, "FAILED") {
+			t.Fatalf("walk step %s %s", name, failed)
+		}
+		if v != nil {
+			if err := json.Unmarshal(raw, v); err != nil {
+				t.Fatalf("walk step %s: %v (%s)", name, err, raw)
+			}
+		}
+	}
+}
+
+// walkSteps are every step of the walk, in the order the driver takes them.
+var walkSteps = []string{"today", "top", "answers", "noteDuringUpload", "longTitle", "tooLarge", "proxy413", "unsupported",
+	"answerRejected", "offline", "submitBar", "manualDialog", "quickFlag", "submit", "hazard", "english"}
+
+// TestInspectorWalk walks the inspector's screens as a grid inspector would on a
+// phone, in Chinese and in English: today's list, the checklist with items
+// failed, photos (one refused as too large, one by a proxy), an item with a long
+// title, an answer refused, an offline moment, the manual-flag dialog, the
+// submit bar, the hazard page with its re-inspection and paperwork links. Every
+// state is photographed and checked (axe, words, off-screen); every step must work.
+func TestInspectorWalk(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	into := map[string]any{}
+	for _, s := range walkSteps {
+		into[s] = nil
+	}
+	f.walk(t, f.walkWorld(t), into)
+	if st := f.inspectionStatus(t); st != inspect.InspectionSubmitted {
+		t.Errorf("after the walk the inspection is %s, want submitted", st)
+	}
+}
