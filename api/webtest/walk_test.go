@@ -139,3 +139,25 @@ func TestInspectorWalk(t *testing.T) {
 		t.Errorf("after the walk the inspection is %s, want submitted", st)
 	}
 }
+
+// TestDiscardedAnswerRedraws: the server refused an answer; the inspector taps
+// 撤销 (discard). The item kept showing the refusal and the refused answer until
+// the page was reloaded. It shows the item as the server has it (unanswered).
+func TestDiscardedAnswerRedraws(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var got struct {
+		Before string `json:"before"`
+		After  struct {
+			Answer string `json:"answer"`
+			Status string `json:"status"`
+		} `json:"after"`
+	}
+	f.walk(t, f.walkWorld(t), map[string]any{"answerRejected": &got})
+	if got.Before == "" {
+		t.Fatal("the refused answer was never shown")
+	}
+	if got.After.Answer != "" || got.After.Status != "" {
+		t.Errorf("after discarding the refused answer the item still shows answer %q and %q; want it unanswered, the refusal gone", got.After.Answer, got.After.Status)
+	}
+}

@@ -145,8 +145,10 @@ class Outbox extends EventTarget {
   }
 
   async discardAnswer(key) {
+    // The item goes with the notice, so the checklist draws it as the server has it.
+    const rec = await this.tx(['answers'], 'readonly', (tx) => promisify(tx.objectStore('answers').get(key)));
     await this.tx(['answers'], 'readwrite', (tx) => promisify(tx.objectStore('answers').delete(key)));
-    this.notify({ kind: 'answer' });
+    this.notify({ kind: 'answer', inspectionId: rec?.inspectionId, code: rec?.code });
   }
 
   /** retryNow clears waiting times (and a rejected photo's refusal) and tries again. */
