@@ -161,3 +161,20 @@ func TestDiscardedAnswerRedraws(t *testing.T) {
 		t.Errorf("after discarding the refused answer the item still shows answer %q and %q; want it unanswered, the refusal gone", got.After.Answer, got.After.Status)
 	}
 }
+
+// TestNoteKeepsFocusDuringUpload: the inspector types the note of a failed item
+// while its photo uploads. The upload redrew the item and threw the keyboard out
+// of the note: the next words typed went nowhere. They land in the note.
+func TestNoteKeepsFocusDuringUpload(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	w := f.walkWorld(t)
+	var got struct {
+		Focus string `json:"focus"`
+		Note  string `json:"note"`
+	}
+	f.walk(t, w, map[string]any{"noteDuringUpload": &got})
+	if want := "消防通道被货车占用"; got.Note != want || !strings.HasPrefix(got.Focus, "textarea#note-"+w.codes[3]) {
+		t.Errorf("typing on after the photo uploaded: the note reads %q with the focus on %q; want %q, the note still focused", got.Note, got.Focus, want)
+	}
+}

@@ -321,6 +321,10 @@ export async function inspectionView(ctx) {
     }
 
     const needPhoto = needsPhotoNow(it);
+    // A redraw (a photo uploaded, a flag arrived) keeps the keyboard where it was:
+    // a note being typed goes on in the same box.
+    const focused = el.contains(document.activeElement) && document.activeElement.id ? document.activeElement : null;
+    const caret = focused && 'selectionStart' in focused ? [focused.selectionStart, focused.selectionEnd] : null;
     replace(el,
       h('header', null,
         h('span', { class: 'code', translate: 'no' }, it.code),
@@ -341,6 +345,11 @@ export async function inspectionView(ctx) {
         null),
       photoErr,
       photosEl);
+    const refocus = focused && document.getElementById(focused.id);
+    if (refocus && refocus !== document.activeElement) {
+      refocus.focus({ preventScroll: true });
+      if (caret) try { refocus.setSelectionRange(...caret); } catch { /* not a text field */ }
+    }
     el.classList.toggle('needs-photo', needPhoto && it.photo_count === 0 && !hasLocalPhoto(it.code) && !serverOnly.length);
     pollFlags([...serverOnly, ...local], it);
     return el;
