@@ -178,3 +178,23 @@ func TestNoteKeepsFocusDuringUpload(t *testing.T) {
 		t.Errorf("typing on after the photo uploaded: the note reads %q with the focus on %q; want %q, the note still focused", got.Note, got.Focus, want)
 	}
 }
+
+// TestPhotoTooLargeSaysRetake: a photo the server (413 too_large) or a proxy in
+// front of it (413 with an HTML page) refuses for its size. The tile read "没有成功。
+// 请检查填写的内容后重试" or "文件太大。" and offered 重试, which sends the same bytes to
+// the same refusal. It says to retake the photo smaller and offers no retry.
+func TestPhotoTooLargeSaysRetake(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var server struct {
+		Tile    string   `json:"tile"`
+		Buttons []string `json:"buttons"`
+	}
+	var proxy string
+	f.walk(t, f.walkWorld(t), map[string]any{"tooLarge": &server, "proxy413": &proxy})
+	for _, c := range []struct{ who, tile string }{{"the server", server.Tile}, {"a proxy", proxy}} {
+		if !strings.Contains(c.tile, "重拍") || strings.Contains(c.tile, "重试") {
+			t.Errorf("a photo refused as too large by %s reads %q; want it to say to retake it (重拍), with no retry", c.who, c.tile)
+		}
+	}
+}

@@ -266,7 +266,8 @@ class Outbox extends EventTarget {
       return;
     }
     r.state = 'rejected';
-    r.error = err.code || `http_${err.status}`;
+    // A proxy in front of the server answers 413 or 415 with its own page, no code.
+    r.error = err.code || { 413: 'too_large', 415: 'unsupported' }[err.status] || `http_${err.status}`;
     r.errorField = err.field || '';
   }
 

@@ -39,6 +39,9 @@ export async function queuePhotos(files, target, extra) {
   return problems;
 }
 
+/** PHOTO_REFUSAL words the refusals a retry cannot change, saying what to do instead. */
+const PHOTO_REFUSAL = { too_large: 'photo.refused.too_large', unsupported: 'photo.refused.unsupported' };
+
 const STATE_CLASS = { queued: 'wait', uploading: 'busy', uploaded: 'ok', failed: 'warn', rejected: 'bad' };
 
 /** photoState is the visible label of a photo's upload state. */
@@ -59,7 +62,10 @@ export function photoTile(p, { flags, onManualFlag } = {}) {
   const src = p.state === 'uploaded' ? thumbURL(p.id) : outbox.objectURL(p);
   const img = src ? h('img', { src, alt: t('photo.alt'), loading: 'lazy', width: 96, height: 96 }) : h('span', { class: 'noimg' }, '—');
   const actions = [];
-  if (p.state === 'failed' || p.state === 'rejected') {
+  // The same bytes sent again are refused again for their size or kind: only a
+  // new photo helps, so those offer no retry.
+  const hopeless = p.state === 'rejected' && PHOTO_REFUSAL[p.error];
+  if ((p.state === 'failed' || p.state === 'rejected') && !hopeless) {
     actions.push(h('button', { type: 'button', class: 'small', onclick: () => outbox.retryNow(p.id) }, t('photo.retry')));
   }
   if (p.state === 'rejected') {
@@ -85,7 +91,7 @@ export function photoTile(p, { flags, onManualFlag } = {}) {
     p.state === 'uploaded' ? h('button', { type: 'button', class: 'zoom-open', 'aria-label': t('photo.open'), onclick: () => openViewer(p.id, { staff: !!onManualFlag }) }, img) : img,
     h('figcaption', null,
       h('span', { class: `chip ${STATE_CLASS[p.state] || ''}`, role: 'status' }, photoState(p)),
-      p.state === 'rejected' && p.error ? h('span', { class: 'small-text' }, apiErrorText({ code: p.error, field: p.errorField })) : null,
+      p.state === 'rejected' && p.error ? h('span', { class: 'small-text' }, hopeless ? t(PHOTO_REFUSAL[p.error]) : apiErrorText({ code: p.error, field: p.errorField })) : null,
       flags?.length ? h('span', { class: 'flags' }, flags.map(flagChip)) : null,
       actions),
   );
