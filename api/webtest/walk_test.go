@@ -198,3 +198,30 @@ func TestPhotoTooLargeSaysRetake(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedPhotoDoesNotWaitForUpload: every item answered, only a refused
+// photo left on the phone. The summary said "正在上传：" with nothing after it, the
+// header "2 项待上传", and the submit bar "等待上传完成后才能提交", a wait that never ends. It says which
+// items' photos were refused, and the inspection is submitted once they are deleted.
+func TestRefusedPhotoDoesNotWaitForUpload(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	w := f.walkWorld(t)
+	var got struct {
+		Refused struct {
+			Bar   string   `json:"bar"`
+			Sync  string   `json:"sync"`
+			Badge string   `json:"badge"`
+			Links []string `json:"links"`
+		} `json:"refused"`
+	}
+	f.walk(t, w, map[string]any{"tooLarge": nil, "proxy413": nil, "submit": &got})
+	r := got.Refused
+	if strings.Contains(r.Sync, "正在上传") || strings.Contains(r.Bar, "等待上传") || strings.Contains(r.Badge, "待上传") || len(r.Links) != 2 {
+		t.Errorf("only refused photos left: summary %q, header %q, submit bar %q naming items %v; want no upload waited for, the two items (%s, %s) named",
+			r.Sync, r.Badge, r.Bar, r.Links, w.long, w.codes[4])
+	}
+	if st := f.inspectionStatus(t); st != inspect.InspectionSubmitted {
+		t.Errorf("after deleting the refused photos the inspection is %s, want submitted", st)
+	}
+}

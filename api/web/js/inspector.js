@@ -140,6 +140,9 @@ export async function inspectionView(ctx) {
     const answered = its.filter((it) => ['pass', 'fail', 'na'].includes(local.get(it.code)?.body.answer || it.answer)).length;
     const photosWaiting = pend.photos.filter((p) => p.state !== 'rejected').length;
     const rejected = pend.photos.filter((p) => p.state === 'rejected').length;
+    // What is still on its way; a refused photo or answer waits for a person, not the network.
+    const answersWaiting = pend.answers.filter((a) => a.state !== 'rejected').length;
+    const waiting = photosWaiting + answersWaiting;
     // One count of photos for the page: the server's and the device's, each photo once.
     const allLocalPhotos = (await outbox.allPhotos()).filter((p) => p.inspectionId === id);
     const ids = new Set([...state.server.values()].flat());
@@ -151,16 +154,19 @@ export async function inspectionView(ctx) {
       h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': its.length, 'aria-valuenow': answered, 'aria-label': t('inspection.progress_label') },
         h('span', { class: 'bar-fill', style: undefined })),
       h('p', null, t('inspection.progress', { done: answered, total: its.length })),
-      h('p', { class: pend.total ? 'warn-text' : 'ok-text', id: 'sync-status' },
-        pend.total
-          ? t(navigator.onLine === false ? 'inspection.sync_offline' : 'inspection.sync_pending', { what: waitingText(photosWaiting, pend.answers.length) })
+      h('p', { class: waiting ? 'warn-text' : 'ok-text', id: 'sync-status' },
+        waiting
+          ? t(navigator.onLine === false ? 'inspection.sync_offline' : 'inspection.sync_pending', { what: waitingText(photosWaiting, answersWaiting) })
           : t('inspection.sync_done', { n: uploaded })),
       rejected ? h('p', { class: 'bad-text' }, t('inspection.photos_rejected', { n: rejected })) : null);
     summary.querySelector('.bar-fill').style.width = `${its.length ? (100 * answered) / its.length : 0}%`;
-    renderSubmit(answered, its.length, pend.total);
+    renderSubmit(answered, its.length, waiting, pend.photos.filter((p) => p.state === 'rejected'));
   }
 
-  function renderSubmit(answered, total, pending) {
+  /** itemLinks names items, each a link that scrolls to it. */
+  const itemLinks = (list) => list.map((it, i) => [i ? t('common.list_sep') : '', h('a', { href: `#item-${it.code}`, dataset: { code: it.code }, onclick: (e) => { e.preventDefault(); e.stopPropagation(); itemEls.get(it.code)?.scrollIntoView({ block: 'center' }); } }, text(it.rule?.title) || it.code)]);
+
+  function renderSubmit(answered, total, pending, refused = []) {
     if (!editable) {
       replace(submitBox, h('p', { class: 'ok-text', id: state.detail.status === 'submitted' ? 'submitted' : undefined, role: 'status' },
         state.detail.status === 'submitted' ? t('inspection.submitted_at', { at: dateTime(state.detail.submitted_at) }) : t(`inspection.status.${state.detail.status}`)));
@@ -171,8 +177,12 @@ export async function inspectionView(ctx) {
     if (answered < total) why = t('inspection.submit_unanswered', { n: total - answered });
     else if (missingPhoto.length) {
       // Say which: each item that still needs a photo, linked.
-      why = h('span', { id: 'missing-photos' }, t('inspection.submit_photos_missing', { n: missingPhoto.length }), ' ',
-        missingPhoto.map((it, i) => [i ? t('common.list_sep') : '', h('a', { href: `#item-${it.code}`, dataset: { code: it.code }, onclick: (e) => { e.preventDefault(); e.stopPropagation(); itemEls.get(it.code)?.scrollIntoView({ block: 'center' }); } }, text(it.rule?.title) || it.code)]));
+      why = h('span', { id: 'missing-photos' }, t('inspection.submit_photos_missing', { n: missingPhoto.length }), ' ', itemLinks(missingPhoto));
+    } else if (refused.length) {
+      // A refused photo never uploads by waiting: say so, and where it is.
+      const codes = new Set(refused.map((p) => p.itemCode));
+      why = h('span', { id: 'refused-photos' }, t('inspection.submit_photos_refused', { n: refused.length }), ' ',
+        itemLinks((state.detail.items || []).filter((it) => codes.has(it.code))));
     } else if (pending) why = t('inspection.submit_wait_sync');
     const btn = h('button', { type: 'button', class: 'primary wide', id: 'submit-inspection', disabled: !!why }, t('inspection.submit'));
     const err = h('p', { class: 'form-error', role: 'alert' });
@@ -213,7 +223,7 @@ export async function inspectionView(ctx) {
       outbox.answers(id).then((l) => l.find((a) => a.code === it.code)),
       devicePhotos(itemTarget(id, it.code)),
     ]);
-    if (local.length) localPhotoCodes.add(it.code);
+    if (local.some((p) => p.state !== 'rejected')) localPhotoCodes.add(it.code);
     else localPhotoCodes.delete(it.code); // a photo not sent was deleted
     const choice = pendAnswer ? { ...pendAnswer.body } : { answer: it.answer, outcome: it.outcome, severity: it.severity, note: it.note, deadline: it.deadline };
     it._local = pendAnswer ? pendAnswer.body : null;

@@ -98,9 +98,12 @@ const shell = {
 async function outboxBadge(el) {
   if (!session.user || session.user.role === 'safety_officer' || session.user.role === 'admin') { replace(el); return; }
   const { photos, answers } = await outbox.pending();
-  const n = photos.length + answers.length;
+  // What the server refused never uploads by waiting: it is counted apart.
+  const refused = [...photos, ...answers].filter((r) => r.state === 'rejected').length;
+  const n = photos.length + answers.length - refused;
   el.dataset.pending = String(n);
-  replace(el, n ? h('span', { class: 'badge warn' }, t('outbox.badge', { n })) : h('span', { class: 'badge ok' }, t('outbox.all_synced')));
+  replace(el, n ? h('span', { class: 'badge warn' }, t('outbox.badge', { n })) : refused ? null : h('span', { class: 'badge ok' }, t('outbox.all_synced')),
+    refused ? h('span', { class: 'badge bad' }, t('outbox.refused', { n: refused })) : null);
 }
 
 function renderHeader() {
