@@ -225,3 +225,24 @@ func TestRefusedPhotoDoesNotWaitForUpload(t *testing.T) {
 		t.Errorf("after deleting the refused photos the inspection is %s, want submitted", st)
 	}
 }
+
+// TestFindUnansweredItem: the submit bar said "还有 22 项未回答" over a list of 27
+// items with no way to find them but scrolling. A tap takes the inspector (and
+// the keyboard) to the first unanswered item.
+func TestFindUnansweredItem(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var got struct {
+		Text   string `json:"text"`
+		Jumped *struct {
+			Code   string `json:"code"`
+			Answer string `json:"answer"`
+			InView bool   `json:"inView"`
+			First  string `json:"first"`
+		} `json:"jumped"`
+	}
+	f.walk(t, f.walkWorld(t), map[string]any{"answers": nil, "submitBar": &got})
+	if j := got.Jumped; j == nil || j.Code != j.First || j.Answer != "" || !j.InView {
+		t.Errorf("submit bar %q: the jump to an unanswered item landed on %+v; want the first unanswered item, focused and in view", got.Text, j)
+	}
+}

@@ -174,7 +174,15 @@ export async function inspectionView(ctx) {
     }
     const missingPhoto = (state.detail.items || []).filter((it) => needsPhotoNow(it) && it.photo_count === 0 && !hasLocalPhoto(it.code));
     let why = '';
-    if (answered < total) why = t('inspection.submit_unanswered', { n: total - answered });
+    if (answered < total) {
+      // In a list of thirty items the one skipped is hard to find: a tap goes there.
+      why = h('span', { id: 'unanswered' }, t('inspection.submit_unanswered', { n: total - answered }), ' ',
+        h('button', { type: 'button', class: 'link', id: 'next-unanswered', onclick: () => {
+          const el = [...list.querySelectorAll('.item')].find((x) => !x.dataset.answer);
+          el?.scrollIntoView({ block: 'center' });
+          el?.querySelector('button[data-answer]')?.focus({ preventScroll: true });
+        } }, t('inspection.next_unanswered')));
+    }
     else if (missingPhoto.length) {
       // Say which: each item that still needs a photo, linked.
       why = h('span', { id: 'missing-photos' }, t('inspection.submit_photos_missing', { n: missingPhoto.length }), ' ', itemLinks(missingPhoto));
