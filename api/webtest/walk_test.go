@@ -246,3 +246,20 @@ func TestFindUnansweredItem(t *testing.T) {
 		t.Errorf("submit bar %q: the jump to an unanswered item landed on %+v; want the first unanswered item, focused and in view", got.Text, j)
 	}
 }
+
+// TestFlagKeepsFocus: marking a hazard on a photo (one tap, or the dialog) redrew
+// the item and left the keyboard on the page's body: a screen-reader user had to
+// find the photo again. The focus stays on the photo's "mark" button.
+func TestFlagKeepsFocus(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var dialog, quick struct {
+		FocusAfter string `json:"focusAfter"`
+	}
+	f.walk(t, f.walkWorld(t), map[string]any{"answers": nil, "manualDialog": &dialog, "quickFlag": &quick})
+	for _, c := range []struct{ how, focus string }{{"the dialog", dialog.FocusAfter}, {"one tap", quick.FocusAfter}} {
+		if !strings.HasSuffix(c.focus, "[manual-flag]") {
+			t.Errorf("after marking a hazard by %s the focus is on %q; want the photo's mark button", c.how, c.focus)
+		}
+	}
+}

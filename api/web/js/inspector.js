@@ -320,7 +320,11 @@ export async function inspectionView(ctx) {
         replace(photoErr, apiErrorText(ex));
         return;
       }
-      if (f) { state.flags.set(p.id, [...(state.flags.get(p.id) || []), f]); renderItem(it); }
+      if (!f) return;
+      state.flags.set(p.id, [...(state.flags.get(p.id) || []), f]);
+      await renderItem(it);
+      // The button tapped is gone with the redraw: the keyboard stays on the photo.
+      el.querySelector(`.photo[data-photo-id="${p.id}"] [data-action=manual-flag]`)?.focus();
     } : null);
     const camId = `cam-${it.code}`;
     const citations = (rule.citations || []).map((c) => h('li', null,
