@@ -263,3 +263,17 @@ func TestFlagKeepsFocus(t *testing.T) {
 		}
 	}
 }
+
+// TestReinspectionPhotoRefusedSaysWhy: on the hazard page a file that is not a
+// photo was dropped without a word. It says why.
+func TestReinspectionPhotoRefusedSaysWhy(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var got struct {
+		Unsupported string `json:"unsupported"`
+	}
+	f.walk(t, f.walkWorld(t), map[string]any{"hazard": &got})
+	if !strings.Contains(got.Unsupported, "复查.gif") {
+		t.Errorf("after choosing a GIF for the re-inspection the actions read %q; want the file named as refused", got.Unsupported)
+	}
+}
