@@ -213,10 +213,14 @@ func TestRefusedPhotoDoesNotWaitForUpload(t *testing.T) {
 			Sync  string   `json:"sync"`
 			Badge string   `json:"badge"`
 			Links []string `json:"links"`
+			Card  string   `json:"card"`
 		} `json:"refused"`
 	}
 	f.walk(t, w, map[string]any{"tooLarge": nil, "proxy413": nil, "submit": &got})
 	r := got.Refused
+	if strings.Contains(r.Card, "待上传") || !strings.Contains(r.Card, "2 项被拒收") {
+		t.Errorf("today's list shows the inspection as %q; want the 2 refused photos counted apart, nothing waiting to upload", r.Card)
+	}
 	if strings.Contains(r.Sync, "正在上传") || strings.Contains(r.Bar, "等待上传") || strings.Contains(r.Badge, "待上传") || len(r.Links) != 2 {
 		t.Errorf("only refused photos left: summary %q, header %q, submit bar %q naming items %v; want no upload waited for, the two items (%s, %s) named",
 			r.Sync, r.Badge, r.Bar, r.Links, w.long, w.codes[4])

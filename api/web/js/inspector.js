@@ -33,17 +33,22 @@ export async function todayView(ctx) {
     else if (due < tomorrow) groups.today.push(i);
     else groups.later.push(i);
   }
-  const pendingBy = (id) => pend.photos.filter((p) => p.inspectionId === id).length + pend.answers.filter((a) => a.inspectionId === id).length;
+  // What waits to upload, and apart from it what the server refused (those wait
+  // for the inspector, not for a connection).
+  const waitingBy = (id) => pend.photos.filter((p) => p.inspectionId === id && p.state !== 'rejected').length + pend.answers.filter((a) => a.inspectionId === id && a.state !== 'rejected').length;
+  const refusedBy = (id) => pend.photos.filter((p) => p.inspectionId === id && p.state === 'rejected').length + pend.answers.filter((a) => a.inspectionId === id && a.state === 'rejected').length;
   const card = (i) => {
     const s = sites.get(i.site_id);
-    const n = pendingBy(i.id);
+    const n = waitingBy(i.id);
+    const refused = refusedBy(i.id);
     return h('li', null, h('a', { class: 'task card', href: `/inspections/${i.id}`, dataset: { inspectionId: i.id } },
       h('span', { class: 'task-title', translate: s?.name ? 'no' : undefined }, s?.name || t('site.unknown', { id: i.site_id })),
       h('span', { class: 'muted' }, s ? [tOr(`site.type.${s.type}`, ''), ' · ', h('span', { translate: 'no' }, s.address)] : ''),
       h('span', { class: 'row' },
         h('span', { class: `chip ${i.status === 'returned' ? 'warn' : ''}` }, t(`inspection.status.${i.status}`)),
         h('span', { class: 'muted' }, t('inspection.due', { at: dateTime(i.due) })),
-        n ? h('span', { class: 'chip warn' }, t('outbox.badge', { n })) : null),
+        n ? h('span', { class: 'chip warn' }, t('outbox.badge', { n })) : null,
+        refused ? h('span', { class: 'chip bad', dataset: { refused } }, t('outbox.refused', { n: refused })) : null),
       i.return_reason ? h('span', { class: 'note' }, t('inspection.returned_because', { reason: i.return_reason })) : null));
   };
   const section = (key, arr) => arr.length ? h('section', null, h('h2', null, t(key), ' ', h('span', { class: 'count' }, arr.length)), h('ul', { class: 'tasks' }, arr.map(card))) : null;

@@ -1524,6 +1524,12 @@ const walkScenarios = {
       const refused = { bar: (await page.locator('.submit-bar').innerText()).trim(), sync: (await page.locator('#sync-status').innerText()).trim(),
         badge: (await page.locator('#outbox-badge').innerText()).trim(),
         links: await page.$$eval('#refused-photos a[data-code]', (as) => as.map((x) => x.dataset.code)) };
+      // Today's list counts them apart too: refused, not waiting to upload.
+      await page.goto(`${cfg.base}/inspector`);
+      await page.waitForSelector(`a.task[data-inspection-id="${cfg.inspectionId}"]`);
+      refused.card = (await page.locator(`a.task[data-inspection-id="${cfg.inspectionId}"]`).innerText()).trim();
+      await page.goto(`${cfg.base}/inspections/${cfg.inspectionId}`);
+      await page.waitForSelector('.photo[data-state=rejected] button.danger');
       page.on('dialog', (dl) => dl.accept());
       while (await page.locator('.photo[data-state=rejected] button.danger').count()) {
         await page.locator('.photo[data-state=rejected] button.danger').first().click();
