@@ -367,7 +367,7 @@ export async function inspectionView(ctx) {
       h('div', { class: 'photo-row' },
         editable ? cameraButton({ id: camId, label: needPhoto ? t('photo.take_required') : t('photo.take'), onFiles: async (files) => {
           const probs = await queuePhotos(files, itemTarget(id, it.code), { inspectionId: id, itemCode: it.code });
-          replace(photoErr, probs.join(' '));
+          replace(photoErr, probs.map((p) => [p, ' ']));
         } }) : null,
         null),
       photoErr,

@@ -31,9 +31,22 @@ async function merchantHazards() {
   return items(await api.get(`/api/v1/merchant/hazards${api.qs({ lang: ruleLang() })}`));
 }
 
+/** merchantStateChip names a hazard's state by what it means for the owner
+ * ("passed to a higher office: still to fix"), not by the workflow's name for it. */
+function merchantStateChip(state) {
+  const chip = stateChip(state);
+  const own = tOr(`merchant.state.${state}`, '');
+  if (own) replace(chip, own);
+  return chip;
+}
+
+/** toFix reports whether the owner still has to fix the hazard and send proof:
+ * proof already sent waits for the re-inspection (more may be added). */
+const toFix = (m) => m.can_submit_proof && m.state !== 'rectification_submitted';
+
 /** needsMe says what the merchant has to do about a hazard now, or ''. */
 function needsMe(m) {
-  if (m.can_submit_proof) return m.overdue ? 'merchant.do_overdue' : 'merchant.do_proof';
+  if (toFix(m)) return m.overdue ? 'merchant.do_overdue' : 'merchant.do_proof';
   if (m.can_rate) return 'merchant.do_rate';
   return '';
 }
@@ -59,13 +72,13 @@ export async function homeView(ctx) {
     h('span', { class: 'task-title' }, problemTitle(m)),
     m.finding ? h('span', { class: 'muted small-text' }, t('merchant.requirement', { title: m.title })) : null,
     h('span', { class: 'muted', translate: 'no' }, m.site_name),
-    h('span', { class: 'row wrap' }, stateChip(m.state), m.severity === 'major' ? h('span', { class: 'chip bad' }, t('severity.major')) : null,
+    h('span', { class: 'row wrap' }, merchantStateChip(m.state), m.severity === 'major' ? h('span', { class: 'chip bad' }, t('severity.major')) : null,
       needsMe(m) ? h('span', { class: `chip ${m.overdue ? 'bad' : 'warn'} do`, dataset: { todo: needsMe(m) } }, t(needsMe(m))) : null),
     CLOSED.includes(m.state) ? null : countdownEl(m, ctx)));
   // What needs doing leads: overdue first, then the nearest deadline; then the
   // ratings asked for. The rest (waiting for the office) follows.
-  const todo = list.filter((m) => m.can_submit_proof).sort((a, b) => (b.overdue - a.overdue) || (new Date(a.deadline) - new Date(b.deadline)));
-  const rate = list.filter((m) => !m.can_submit_proof && m.can_rate);
+  const todo = list.filter(toFix).sort((a, b) => (b.overdue - a.overdue) || (new Date(a.deadline) - new Date(b.deadline)));
+  const rate = list.filter((m) => !toFix(m) && m.can_rate);
   const mine = [...todo, ...rate];
   const waiting = list.filter((m) => !mine.includes(m) && !CLOSED.includes(m.state));
   const closed = list.filter((m) => !mine.includes(m) && CLOSED.includes(m.state));
@@ -102,15 +115,24 @@ export async function hazardView(ctx) {
   if (m.can_submit_proof) {
     const photosEl = h('div', { class: 'photos', id: 'proof-photos' });
     const note = h('textarea', { id: 'proof-note', rows: 3, placeholder: t('merchant.proof_note_ph') });
+    // The note is kept on the phone as it is typed: the camera app or a call may
+    // take the page away before it is sent.
+    const draftKey = `safegrid.proof-note.${id}`;
+    const keepDraft = (v) => { try { if (v) localStorage.setItem(draftKey, v); else localStorage.removeItem(draftKey); } catch { /* private mode */ } };
+    try { note.value = localStorage.getItem(draftKey) || ''; } catch { /* private mode */ }
+    note.addEventListener('input', () => keepDraft(note.value));
     const err = h('p', { class: 'form-error', role: 'alert' });
+    const photoErr = h('p', { class: 'form-error', role: 'alert', id: 'proof-photo-error' });
     const status = h('p', { class: 'muted', id: 'proof-status', role: 'status' });
     const submit = h('button', { type: 'button', class: 'primary wide', id: 'submit-proof', disabled: true }, t('merchant.submit_proof'));
     const refresh = async () => {
       const local = await renderDevicePhotos(photosEl, target);
       const up = local.filter((p) => p.state === 'uploaded');
       const waiting = local.filter((p) => p.state !== 'uploaded' && p.state !== 'rejected');
+      const refused = local.length - up.length - waiting.length;
       submit.disabled = !up.length || waiting.length > 0;
-      replace(status, !local.length ? t('merchant.proof_none') : waiting.length ? t(navigator.onLine === false ? 'merchant.proof_waiting_offline' : 'merchant.proof_waiting', { n: waiting.length }) : t('merchant.proof_ready', { n: up.length }));
+      replace(status, waiting.length ? t(navigator.onLine === false ? 'merchant.proof_waiting_offline' : 'merchant.proof_waiting', { n: waiting.length })
+        : up.length ? t('merchant.proof_ready', { n: up.length }) : refused ? t('merchant.proof_refused', { n: refused }) : t('merchant.proof_none'));
       root.dataset.uploaded = String(up.length);
     };
     ctx.on(outbox, 'change', (e) => { if (e.detail?.kind === 'photo') refresh(); });
@@ -123,17 +145,23 @@ export async function hazardView(ctx) {
       try {
         await api.post(`/api/v1/merchant/hazards/${id}/proof`, { note: note.value.trim(), photo_ids: local.map((p) => p.id) });
         for (const p of local) await outbox.discardPhoto(p.id);
+        keepDraft('');
         ctx.navigate(`/merchant/hazards/${id}`, { replace: true });
       } catch (e) {
         replace(err, e.network ? t('error.network_submit') : apiErrorText(e));
         submit.disabled = false;
       }
     });
+    // A photo the button cannot take (an iPhone's HEIC) is named, with what to do.
+    const onFiles = async (files) => {
+      const problems = await queuePhotos(files, target, { hazardId: id });
+      replace(photoErr, problems.length ? [problems.map((p) => [p, h('br')]), t('merchant.proof_unsupported_help')] : null);
+    };
     proof = h('section', { class: 'card proof' },
-      h('h2', null, t('merchant.proof_title')),
+      h('h2', null, t(m.state === 'rectification_submitted' ? 'merchant.proof_more_title' : 'merchant.proof_title')),
       h('p', { class: 'proof-needed' }, h('strong', null, t('merchant.proof_needed')), ' ', m.proof_needed),
-      cameraButton({ id: 'proof-cam', label: t('merchant.take_proof'), onFiles: (files) => queuePhotos(files, target, { hazardId: id }) }),
-      photosEl, status,
+      cameraButton({ id: 'proof-cam', label: t('merchant.take_proof'), onFiles }),
+      photoErr, photosEl, status,
       h('label', { for: 'proof-note' }, t('merchant.proof_note')), note, err, submit);
     refresh();
   }
@@ -166,6 +194,13 @@ export async function hazardView(ctx) {
 
   const events = (detail.events || []).slice().sort((a, b) => a.seq - b.seq);
   const pl = (ev) => { try { return typeof ev.payload === 'string' ? JSON.parse(ev.payload) : (ev.payload || {}); } catch { return {}; } };
+  // The re-inspection found it not fixed since the last proof: say why, first.
+  const back = events.filter((ev) => ev.kind === 'reinspect_present').pop();
+  const lastProof = events.filter((ev) => ev.kind === 'submit_proof').pop();
+  const sentBack = back && toFix(m) && (!lastProof || back.seq > lastProof.seq) ? h('section', { class: 'card bad-card', id: 'merchant-sent-back' },
+    h('h2', null, t('merchant.sent_back_title')),
+    pl(back).note ? h('blockquote', { class: 'note', translate: 'no' }, pl(back).note) : null,
+    h('p', null, t('merchant.sent_back_todo'))) : null;
   const instruction = events.filter((ev) => ev.kind === 'notify' && pl(ev).note).map((ev) => pl(ev).note).pop() || '';
   const inspector = people.responsible;
   const det = detail.determination;
@@ -191,12 +226,13 @@ export async function hazardView(ctx) {
       h('p', { class: 'muted' }, h('span', { translate: 'no' }, m.site_name), ' · ', h('span', { translate: 'no' }, m.site_address)),
       h('h1', null, problemTitle(m)),
       m.finding ? h('p', { class: 'muted', id: 'merchant-requirement' }, t('merchant.requirement', { title: m.title })) : null,
-      h('p', { class: 'row wrap' }, stateChip(m.state), m.severity !== 'general' ? h('span', { class: 'chip bad' }, t(`severity.${m.severity}`)) : null)),
+      h('p', { class: 'row wrap' }, merchantStateChip(m.state), m.severity !== 'general' ? h('span', { class: 'chip bad' }, t(`severity.${m.severity}`)) : null)),
+    m.state === 'rectification_submitted' ? h('p', { class: 'card ok-text', id: 'proof-submitted', role: 'status' }, t('merchant.proof_submitted')) : null,
+    sentBack,
     CLOSED.includes(m.state) ? null : h('section', { class: 'card deadline' }, h('h2', null, t('merchant.deadline')), countdownEl(m, ctx)),
     finding,
     major,
     proof,
-    m.state === 'rectification_submitted' ? h('p', { class: 'card ok-text', id: 'proof-submitted', role: 'status' }, t('merchant.proof_submitted')) : null,
     evidenceSection(detail),
     paperworkLinks(id),
     h('section', { class: 'card' }, h('h2', null, t('merchant.what')), h('p', null, m.explanation)),

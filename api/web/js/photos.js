@@ -29,11 +29,16 @@ function cameraIcon() {
     svg('circle', { cx: 12, cy: 13, r: 4, fill: 'none', stroke: 'currentColor', 'stroke-width': 2 }));
 }
 
-/** queuePhotos stores each file in the outbox for target; it returns the problems found. */
+/** queuePhotos stores each file in the outbox for target; it returns the problems
+ * found, as elements (a file's name is no word of the app's language). */
 export async function queuePhotos(files, target, extra) {
   const problems = [];
   for (const f of files) {
-    if (f.type && !ACCEPTED.includes(f.type)) { problems.push(t('photo.unsupported', { name: f.name })); continue; }
+    if (f.type && !ACCEPTED.includes(f.type)) {
+      const [before, after = ''] = t('photo.unsupported', { name: '\u0001' }).split('\u0001');
+      problems.push(h('span', null, before, h('span', { translate: 'no' }, f.name), after));
+      continue;
+    }
     await outbox.addPhoto(f, target, { ...extra, id: uuid4() });
   }
   return problems;

@@ -1238,6 +1238,117 @@ const scenarios = {
     return { home, hazard };
   },
 
+  // A shop owner's walk (merchantwalk_test.go): the login, the home screen with a
+  // week's hazards, each hazard's page in its state, the proof's failure paths
+  // (a HEIC photo, one too large, no signal), the proof sent, the bell and the
+  // paperwork, in Chinese and in English.
+  async merchantWalk(ctx, page) {
+    const w = cfg.world;
+    const out = {};
+    page.on('dialog', (d) => d.accept());
+    const text = async (sel) => ((await page.locator(sel).count()) ? (await page.locator(sel).first().innerText()).trim() : '');
+    // Which list of the home screen each hazard is in, and its state chip's words.
+    const home = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('a[data-hazard-id]')].map((a) => [a.dataset.hazardId,
+      { list: a.closest('ul')?.id || '', state: a.querySelector('.chip[data-state]')?.textContent.trim() || '' }])));
+    await page.goto(cfg.base + '/');
+    await page.waitForSelector('#login');
+    await visit(page, 'mw-login');
+    await login(page, 'merchant');
+    await page.waitForSelector('a[data-hazard-id]');
+    out.home = await home();
+    await visit(page, 'mw-home', { fullPage: true });
+    const open = async (id, name) => {
+      await page.goto(`${cfg.base}/merchant/hazards/${id}`);
+      await page.waitForSelector('.merchant-hazard');
+      await visit(page, name, { fullPage: true });
+      return { state: await text('.merchant-hazard header .chip[data-state]'), sentBack: await text('#merchant-sent-back') };
+    };
+    out.pages = {};
+    for (const [k, name] of [['Notified', 'mw-notified'], ['Overdue', 'mw-overdue'], ['Returned', 'mw-returned'], ['Rate', 'mw-rate'], ['Major', 'mw-major'], ['Waiting', 'mw-waiting']]) {
+      out.pages[k] = await open(w[k], name);
+    }
+
+    // Proof on the notified hazard: an iPhone's HEIC photo, one too large, then
+    // a photo taken without signal.
+    const proofSaid = () => page.$$eval('.proof [role=alert], #proof-status', (els) => els.map((e) => e.textContent.trim()).filter(Boolean).join(' | '));
+    await page.goto(`${cfg.base}/merchant/hazards/${w.Notified}`);
+    await page.waitForSelector('#proof-cam');
+    await page.locator('.proof').scrollIntoViewIfNeeded();
+    await page.setInputFiles('#proof-cam', cfg.heic);
+    await page.waitForTimeout(1500);
+    out.afterHeic = await proofSaid();
+    await visit(page, 'mw-proof-heic', { keepScroll: true });
+    await page.setInputFiles('#proof-cam', cfg.huge);
+    await page.waitForSelector('#proof-photos .photo[data-state="rejected"]', { timeout: 30000 });
+    await page.waitForTimeout(300);
+    out.afterHuge = await proofSaid();
+    out.hugeRetry = await page.locator('#proof-photos .photo[data-state="rejected"] button', { hasText: /^(重试|Retry)$/ }).count();
+    await page.locator('#proof-photos').scrollIntoViewIfNeeded();
+    await visit(page, 'mw-proof-huge', { keepScroll: true });
+    await page.click('#proof-photos .photo[data-state="rejected"] button.danger');
+    await page.waitForSelector('#proof-photos .photo[data-state="rejected"]', { state: 'detached' });
+    await ctx.setOffline(true);
+    await page.evaluate(() => window.dispatchEvent(new Event('offline')));
+    await page.setInputFiles('#proof-cam', cfg.photo);
+    await page.waitForTimeout(1500);
+    out.offline = await proofSaid();
+    await page.locator('#proof-photos').scrollIntoViewIfNeeded();
+    await visit(page, 'mw-proof-offline', { keepScroll: true });
+    // The owner types the note, then the phone's camera app (or a call) takes
+    // the page away; the note must still be there on coming back.
+    await page.fill('#proof-note', cfg.note);
+    await page.waitForTimeout(600);
+    await ctx.setOffline(false);
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await page.waitForSelector('#proof-photos .photo[data-state="uploaded"]', { timeout: 30000 });
+    await page.goto(`${cfg.base}/merchant`);
+    await page.waitForSelector('a[data-hazard-id]');
+    await page.goto(`${cfg.base}/merchant/hazards/${w.Notified}`);
+    await page.waitForSelector('#proof-note');
+    out.noteAfterLeaving = await page.inputValue('#proof-note');
+    if (!out.noteAfterLeaving) await page.fill('#proof-note', cfg.note);
+    await page.waitForFunction(() => { const b = document.querySelector('#submit-proof'); return b && !b.disabled; }, null, { timeout: 30000 });
+    await page.locator('#submit-proof').scrollIntoViewIfNeeded();
+    await visit(page, 'mw-proof-ready', { keepScroll: true });
+    await page.click('#submit-proof');
+    await page.waitForSelector('#proof-submitted', { timeout: 15000 });
+    // What the owner sees first after sending: that it is done and what comes next.
+    out.submitted = await page.evaluate(() => {
+      const done = document.querySelector('#proof-submitted');
+      const form = document.querySelector('.merchant-hazard .proof');
+      return { text: done?.textContent.trim() || '', beforeForm: !form || !!(done && (done.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING)) };
+    });
+    await visit(page, 'mw-proof-submitted', { fullPage: true });
+    await page.goto(`${cfg.base}/merchant`);
+    await page.waitForSelector('a[data-hazard-id]');
+    out.homeAfter = await home();
+    await visit(page, 'mw-home-after', { fullPage: true });
+
+    // The bell.
+    await page.waitForSelector('#bell[data-unread]');
+    await page.click('#bell');
+    await page.waitForSelector('#bell-panel:not([hidden])');
+    out.bell = await text('#bell-panel');
+    await visit(page, 'mw-bell', { keepScroll: true });
+    await page.click('#bell');
+
+    // The notice to sign, of the returned hazard.
+    await page.goto(`${cfg.base}/hazards/${w.Returned}/print/notice`);
+    await page.waitForSelector('#sig-canvas');
+    await visit(page, 'mw-paper', { fullPage: true });
+
+    // English.
+    await page.goto(`${cfg.base}/merchant`);
+    await page.waitForSelector('a[data-hazard-id]');
+    await setLang(page, 'en');
+    await page.waitForSelector('a[data-hazard-id]');
+    out.homeEn = await home();
+    await visit(page, 'mw-home-en', { fullPage: true });
+    out.pagesEn = { Overdue: await open(w.Overdue, 'mw-overdue-en'), Returned: await open(w.Returned, 'mw-returned-en'), Major: await open(w.Major, 'mw-major-en') };
+    await setLang(page, 'zh-CN');
+    return out;
+  },
+
   // Actions that deserve a second look: the inspector's "rest not applicable"
   // asks first and can be undone until the inspection is submitted; the
   // merchant's star is chosen, then confirmed.
