@@ -52,7 +52,7 @@ var schemaEnums = map[reflect.Type][]string{
 	reflect.TypeFor[inspect.InspectionStatus](): {string(inspect.InspectionAssigned), string(inspect.InspectionInProgress), string(inspect.InspectionSubmitted), string(inspect.InspectionReturned)},
 	reflect.TypeFor[inspect.Vote]():             {string(inspect.VoteMajor), string(inspect.VoteGeneral)},
 	reflect.TypeFor[inspect.NotificationKind](): {string(inspect.KindHazardNotified), string(inspect.KindDeadlineReminder), string(inspect.KindReinspectionDue),
-		string(inspect.KindEscalated), string(inspect.KindDeterminationRequested), string(inspect.KindDeterminationConcluded)},
+		string(inspect.KindEscalated), string(inspect.KindDeterminationRequested), string(inspect.KindDeterminationConcluded), string(inspect.KindNotFixed)},
 }
 
 // schemaOverrides are the types with their own JSON encoding.

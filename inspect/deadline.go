@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -113,6 +114,20 @@ func EscalatedMessage(h Hazard, siteName string) HazardMessage {
 		Kind:   KindEscalated,
 		TextZH: fmt.Sprintf("【隐患升级】%s 的隐患（%s，编号 %d）已升级至%s层级处理%s，新整改期限 %s。", siteName, h.RuleCode, h.ID, levelZH[h.Level], zh, clock(h.Deadline)),
 		TextEN: fmt.Sprintf("Hazard %d (%s) at %s was escalated to your %s%s; new deadline %s.", h.ID, h.RuleCode, siteName, h.Level, en, clock(h.Deadline)),
+	}
+}
+
+// NotFixedMessage tells the merchant that the re-inspection found h not fixed,
+// with the inspector's reason (why, when given) and h's new deadline.
+func NotFixedMessage(h Hazard, siteName, why string) HazardMessage {
+	zh, en := "", ""
+	if why = truncate(strings.TrimSpace(why), 200); why != "" {
+		zh, en = "："+why, " ("+why+")"
+	}
+	return HazardMessage{
+		Kind:   KindNotFixed,
+		TextZH: fmt.Sprintf("【复查未通过】%s 的隐患（编号 %d）复查时仍未整改好%s。请重新整改，于 %s 前再上传整改照片。", siteName, h.ID, zh, clock(h.Deadline)),
+		TextEN: fmt.Sprintf("Hazard %d at %s is not fixed yet at the re-inspection%s. Please fix it and upload new photos by %s.", h.ID, siteName, en, clock(h.Deadline)),
 	}
 }
 

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -184,7 +185,8 @@ func TakeAction(r ActionRequest) (ActionOutcome, error) {
 }
 
 // noticesAfter is who action a on h (recorded as event e) tells: the merchants
-// of the notice and of the deadline after a determination of general; the
+// of the notice, of the deadline after a determination of general and of a
+// re-inspection that found the hazard not fixed; the
 // inspector of the re-inspection task; the safety officers of the unit a hazard
 // was escalated to.
 func noticesAfter(h Hazard, a Action, e Event, site string) []Notice {
@@ -197,7 +199,13 @@ func noticesAfter(h Hazard, a Action, e Event, site string) []Notice {
 			return nil
 		}
 		return []Notice{{To: ToUsers, UserIDs: []int64{h.InspectorID}, Message: ReinspectionMessage(h, site, h.Deadline), DedupKey: DeadlineDueKey(h.ID, h.Deadline)}}
-	case ActionReinspectPresent, ActionEscalate, ActionDetermineMajor:
+	case ActionReinspectPresent:
+		// The merchant, who sent proof and waits, learns it was not enough and why.
+		var p TransitionPayload
+		_ = json.Unmarshal(e.Payload, &p) // an unreadable payload only loses the reason
+		return []Notice{{To: ToUnitOfficers, UnitID: h.UnitID, Message: EscalatedMessage(h, site), DedupKey: key},
+			{To: ToSiteMerchants, SiteID: h.SiteID, Message: NotFixedMessage(h, site, p.Note), DedupKey: key}}
+	case ActionEscalate, ActionDetermineMajor:
 		return []Notice{{To: ToUnitOfficers, UnitID: h.UnitID, Message: EscalatedMessage(h, site), DedupKey: key}}
 	}
 	return nil

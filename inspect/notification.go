@@ -53,13 +53,16 @@ const (
 	// KindDeterminationConcluded tells the participants and the merchant the outcome
 	// of a determination.
 	KindDeterminationConcluded NotificationKind = "determination_concluded"
+	// KindNotFixed tells a merchant that the re-inspection found the hazard not
+	// fixed: why, and the new deadline for the next proof.
+	KindNotFixed NotificationKind = "not_fixed"
 )
 
 // Valid reports whether k is a known kind.
 func (k NotificationKind) Valid() bool {
 	switch k {
 	case KindHazardNotified, KindDeadlineReminder, KindReinspectionDue, KindEscalated,
-		KindDeterminationRequested, KindDeterminationConcluded:
+		KindDeterminationRequested, KindDeterminationConcluded, KindNotFixed:
 		return true
 	}
 	return false

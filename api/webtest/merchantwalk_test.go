@@ -157,6 +157,11 @@ func TestMerchantWalk(t *testing.T) {
 	if got.Pages["Notified"].SentBack != "" {
 		t.Errorf("a hazard never sent back shows a returned-proof notice %q", got.Pages["Notified"].SentBack)
 	}
+	// The owner waiting for the re-inspection is told when it finds the hazard
+	// not fixed, and why, in the bell.
+	if !strings.Contains(got.Bell, "复查未通过") || !strings.Contains(got.Bell, w.ReturnNote) {
+		t.Errorf("the bell reads %q: the merchant was not told that the re-inspection found hazard %d not fixed, or why (%q)", got.Bell, w.Returned, w.ReturnNote)
+	}
 	// A photo the proof button cannot take is named, with what to do instead.
 	if !strings.Contains(got.AfterHeic, "IMG_0001.heic") {
 		t.Errorf("after choosing an iPhone HEIC photo the proof box says %q: it said nothing about the HEIC photo it dropped", got.AfterHeic)
