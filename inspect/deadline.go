@@ -85,12 +85,17 @@ func ReminderMessage(h Hazard, siteName string, before Duration) HazardMessage {
 	}
 }
 
-// NotifiedMessage tells the merchant of hazard h and its deadline.
+// NotifiedMessage tells the merchant of hazard h and its deadline, with what the
+// inspector found in their words: a rule's code means nothing to a shop owner.
 func NotifiedMessage(h Hazard, siteName string) HazardMessage {
+	zh, en := "", ""
+	if found := truncate(strings.TrimSpace(h.Note), 100); found != "" {
+		zh, en = "："+found, ": "+found
+	}
 	return HazardMessage{
 		Kind:   KindHazardNotified,
-		TextZH: fmt.Sprintf("【隐患整改通知】%s 发现隐患（%s，编号 %d），请于 %s 前整改并上传整改照片。", siteName, h.RuleCode, h.ID, clock(h.Deadline)),
-		TextEN: fmt.Sprintf("Hazard %d (%s) was found at %s. Please rectify it by %s and upload photos of the fix.", h.ID, h.RuleCode, siteName, clock(h.Deadline)),
+		TextZH: fmt.Sprintf("【隐患整改通知】%s 发现隐患（编号 %d）%s。请于 %s 前整改并上传整改照片。", siteName, h.ID, zh, clock(h.Deadline)),
+		TextEN: fmt.Sprintf("Hazard %d was found at %s%s. Please rectify it by %s and upload photos of the fix.", h.ID, siteName, en, clock(h.Deadline)),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,6 +162,10 @@ func TestMerchantWalk(t *testing.T) {
 	// not fixed, and why, in the bell.
 	if !strings.Contains(got.Bell, "复查未通过") || !strings.Contains(got.Bell, w.ReturnNote) {
 		t.Errorf("the bell reads %q: the merchant was not told that the re-inspection found hazard %d not fixed, or why (%q)", got.Bell, w.Returned, w.ReturnNote)
+	}
+	// The notice names the problem as found, not the rule's code (EXIT-005).
+	if code := regexp.MustCompile(`[A-Z]{2,}-\d{3}`).FindString(got.Bell); code != "" || !strings.Contains(got.Bell, "门口停放电动车") {
+		t.Errorf("the bell reads %q: the merchant's notice shows the rule code %q, or not the problem found (门口停放电动车)", got.Bell, code)
 	}
 	// A photo the proof button cannot take is named, with what to do instead.
 	if !strings.Contains(got.AfterHeic, "IMG_0001.heic") {
