@@ -103,3 +103,41 @@ type Session struct {
 	TokenHash []byte
 	ExpiresAt time.Time
 }
+
+// officeOnly are the event kinds of the office's and its partners' own work on a
+// hazard: a finding returned to the inspector and sent again, a change of
+// inspector, comments and agencies' records. A merchant does not read them.
+var officeOnly = map[string]bool{
+	string(ActionReturnForCorrection): true, string(ActionResubmit): true,
+	EventReassigned: true, EventComment: true, EventAgencyAction: true,
+}
+
+// noteOnlyForOffice are the event kinds a merchant reads without their note: the
+// note opening a determination is addressed to the panel.
+var noteOnlyForOffice = map[string]bool{string(ActionOpenDetermination): true}
+
+// ForMerchant is d as a merchant of its site reads it: the events of what
+// happened at their premises and to their hazard, without the office's internal
+// deliberation (officeOnly, noteOnlyForOffice); the determination's is left out
+// by Determination.Public.
+func (d HazardDetail) ForMerchant() HazardDetail {
+	events := make([]Event, 0, len(d.Events))
+	for _, e := range d.Events {
+		if officeOnly[e.Kind] {
+			continue
+		}
+		if noteOnlyForOffice[e.Kind] {
+			var p map[string]any
+			if json.Unmarshal(e.Payload, &p) == nil && p["note"] != nil {
+				delete(p, "note")
+				if b, err := json.Marshal(p); err == nil {
+					e.Payload = b
+				}
+			}
+		}
+		events = append(events, e)
+	}
+	d.Events = events
+	d.ProofChecks = nil
+	return d
+}

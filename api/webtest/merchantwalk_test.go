@@ -69,8 +69,15 @@ func (f *fixture) merchantWeek(t *testing.T) merchantWorld {
 
 	w.Major = f.majorHazard(t, codes[3], "地下室存放液化气钢瓶", "立即清出地下室全部液化气钢瓶，改用管道天然气", time.Now().AddDate(0, 0, 10))
 	w.Waiting = f.hazardAt(t, codes[4], inspect.OutcomeHazard, "厨房油烟管道油污较多").HazardID
+	// The office's own back and forth with the inspector over the finding.
+	act(f.officer, w.Waiting, inspect.ActionReturnForCorrection, inspect.HazardActionInput{Note: officeNote})
+	act(f.inspector, w.Waiting, inspect.ActionResubmit, inspect.HazardActionInput{Note: "已补拍油烟管道"})
 	return w
 }
+
+// officeNote is the office's note returning a finding to its inspector: its
+// internal deliberation, which the merchant never reads.
+const officeNote = "证据不足，请网格员再核实是否属实，暂不通知商户"
 
 // walkFiles are the files a shop owner's phone may hand the proof button: a
 // photo, an iPhone's HEIC photo, and a photo too large for the server.
@@ -190,7 +197,15 @@ func TestMerchantWalk(t *testing.T) {
 	if h := got.HomeAfter[id(w.Notified)]; h.List == "merchant-todo-list" {
 		t.Errorf("after sending the proof the home screen still asks to fix hazard %d (%+v); want it among those waiting", w.Notified, h)
 	}
-	// Nobody else's premises and nothing of the panel's deliberation.
+	// Nothing of the office's deliberation reaches the merchant, not even in the
+	// API's answer the page reads.
+	for _, hid := range []int64{w.Waiting, w.Major} {
+		status, body := f.call(t, f.merchant, "GET", "/api/v1/hazards/"+id(hid), nil, "")
+		if status != 200 || strings.Contains(string(body), officeNote) || strings.Contains(string(body), "return_for_correction") {
+			t.Errorf("the merchant's GET /hazards/%d: %d, and it hands the merchant the office's internal deliberation (%q): %s", hid, status, officeNote, body)
+		}
+	}
+	// Nobody else's premises.
 	for _, h := range []map[string]walkHazard{got.Home, got.HomeEn} {
 		if len(h) != 6 {
 			t.Errorf("the home screen lists %d hazards, want the guesthouse's 6: %v", len(h), h)
