@@ -134,6 +134,7 @@ func TestMerchantWalk(t *testing.T) {
 			Text       string `json:"text"`
 			BeforeForm bool   `json:"beforeForm"`
 		} `json:"submitted"`
+		StarsTop   int      `json:"starsTop"`
 		Bell       string   `json:"bell"`
 		PageErrors []string `json:"pageErrors"`
 	}
@@ -173,6 +174,10 @@ func TestMerchantWalk(t *testing.T) {
 	// The notice names the problem as found, not the rule's code (EXIT-005).
 	if code := regexp.MustCompile(`[A-Z]{2,}-\d{3}`).FindString(got.Bell); code != "" || !strings.Contains(got.Bell, "门口停放电动车") {
 		t.Errorf("the bell reads %q: the merchant's notice shows the rule code %q, or not the problem found (门口停放电动车)", got.Bell, code)
+	}
+	// The rating the home screen asks for is on the phone's first screen.
+	if got.StarsTop <= 0 || got.StarsTop > 844 {
+		t.Errorf("the rating's stars end %d px down the closed hazard's page, below the phone's 844 px screen: the owner asked to rate must hunt for them", got.StarsTop)
 	}
 	// A photo the proof button cannot take is named, with what to do instead.
 	if !strings.Contains(got.AfterHeic, "IMG_0001.heic") {

@@ -229,6 +229,8 @@ export async function hazardView(ctx) {
       h('p', { class: 'row wrap' }, merchantStateChip(m.state), m.severity !== 'general' ? h('span', { class: 'chip bad' }, t(`severity.${m.severity}`)) : null)),
     m.state === 'rectification_submitted' ? h('p', { class: 'card ok-text', id: 'proof-submitted', role: 'status' }, t('merchant.proof_submitted')) : null,
     sentBack,
+    // The rating asked for on the home screen is the first thing on the page.
+    m.can_rate ? rating : null,
     CLOSED.includes(m.state) ? null : h('section', { class: 'card deadline' }, h('h2', null, t('merchant.deadline')), countdownEl(m, ctx)),
     finding,
     major,
@@ -238,7 +240,7 @@ export async function hazardView(ctx) {
     h('section', { class: 'card' }, h('h2', null, t('merchant.what')), h('p', null, m.explanation)),
     h('section', { class: 'card' }, h('h2', null, t('merchant.legal_basis')),
       m.legal_basis?.length ? h('ul', { class: 'basis-list' }, m.legal_basis.map((b) => h('li', { translate: 'no' }, b))) : h('p', { class: 'muted' }, t('merchant.no_basis'))),
-    rating,
+    m.can_rate ? null : rating,
     h('section', { class: 'card' }, h('h2', null, t('merchant.progress')),
       h('ol', { class: 'timeline' }, events.map((ev) => h('li', { class: 'event' }, h('strong', null, tOr(`event.kind.${ev.kind}`, t('event.kind.other'))), ' · ', h('time', { datetime: ev.at }, dateTime(ev.at)))))));
   return root;

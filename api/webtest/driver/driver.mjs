@@ -1267,6 +1267,10 @@ const scenarios = {
     for (const [k, name] of [['Notified', 'mw-notified'], ['Overdue', 'mw-overdue'], ['Returned', 'mw-returned'], ['Rate', 'mw-rate'], ['Major', 'mw-major'], ['Waiting', 'mw-waiting']]) {
       out.pages[k] = await open(w[k], name);
     }
+    // The stars asked for on the home screen, without scrolling on the phone.
+    await page.goto(`${cfg.base}/merchant/hazards/${w.Rate}`);
+    await page.waitForSelector('.rating .star');
+    out.starsTop = await page.evaluate(() => Math.round(document.querySelector('.rating .star').getBoundingClientRect().bottom));
 
     // Proof on the notified hazard: an iPhone's HEIC photo, one too large, then
     // a photo taken without signal.
