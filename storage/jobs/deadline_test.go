@@ -347,9 +347,11 @@ func TestDeadlineEscalatesUpFourLevels(t *testing.T) {
 		t.Errorf("events %v, want %v", got, wantEvents)
 	}
 	// ...the outbox per user, kind and channel (three deadlines reminded 24 h and 2
-	// h before, to the merchant and the inspector, in-app and by SMS)...
+	// h before, to the merchant and the inspector, in-app and by SMS; the merchant
+	// told each of the three times the re-inspection found it not fixed)...
 	want := map[string]map[string]int{
-		"merchant":         {"hazard_notified/in_app": 1, "hazard_notified/sms": 1, "deadline_reminder/in_app": 6, "deadline_reminder/sms": 6},
+		"merchant": {"hazard_notified/in_app": 1, "hazard_notified/sms": 1, "deadline_reminder/in_app": 6, "deadline_reminder/sms": 6,
+			"not_fixed/in_app": 3, "not_fixed/sms": 3},
 		"inspector":        {"deadline_reminder/in_app": 6, "deadline_reminder/sms": 6, "reinspection_due/in_app": 3, "reinspection_due/sms": 3},
 		"gridofficer":      {},
 		"communityofficer": {"escalated/in_app": 1, "escalated/sms": 1},
@@ -368,9 +370,9 @@ func TestDeadlineEscalatesUpFourLevels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 7 to the merchant, 9 to the inspector, 1 to each of the three officers.
-	if len(sms) != 19 {
-		t.Errorf("%d text messages sent, want 19", len(sms))
+	// 10 to the merchant, 9 to the inspector, 1 to each of the three officers.
+	if len(sms) != 22 {
+		t.Errorf("%d text messages sent, want 22", len(sms))
 	}
 	for _, n := range sms {
 		if w.smsSent[n] != 1 {
