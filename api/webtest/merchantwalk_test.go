@@ -130,6 +130,8 @@ func TestMerchantWalk(t *testing.T) {
 		HugeRetry               int    `json:"hugeRetry"`
 		Offline                 string `json:"offline"`
 		NoteAfterLeaving        string `json:"noteAfterLeaving"`
+		DraftKept               int    `json:"draftKept"`
+		DraftsAfterLogout       int    `json:"draftsAfterLogout"`
 		Submitted               struct {
 			Text       string `json:"text"`
 			BeforeForm bool   `json:"beforeForm"`
@@ -189,6 +191,10 @@ func TestMerchantWalk(t *testing.T) {
 	}
 	if !strings.Contains(got.Offline, "联网后自动上传") {
 		t.Errorf("a photo taken offline: the proof box says %q, want that it uploads once online", got.Offline)
+	}
+	// The draft stays on the phone only while its owner is logged in.
+	if got.DraftKept != 1 || got.DraftsAfterLogout != 0 {
+		t.Errorf("proof-note drafts on the phone: %d while typing, %d after logout; want 1, then none", got.DraftKept, got.DraftsAfterLogout)
 	}
 	// A note typed and the page left (the camera app, a call) is still there.
 	if got.NoteAfterLeaving != note {

@@ -86,10 +86,15 @@ export function recall(path) {
   } catch { return undefined; }
 }
 
-/** forgetAll drops every remembered answer (at logout or when the session ends). */
+/** DRAFT prefixes what a user typed and has not sent (a proof's note): theirs
+ * alone, so it goes at logout with the remembered answers. */
+export const DRAFT = 'safegrid.draft:';
+
+/** forgetAll drops every remembered answer and unsent draft (at logout or when
+ * the session ends). */
 export function forgetAll() {
   try {
-    for (const k of Object.keys(localStorage)) if (k.startsWith(SAVED)) localStorage.removeItem(k);
+    for (const k of Object.keys(localStorage)) if (k.startsWith(SAVED) || k.startsWith(DRAFT)) localStorage.removeItem(k);
   } catch { /* nothing kept */ }
 }
 

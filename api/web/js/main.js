@@ -120,7 +120,7 @@ function renderHeader() {
           type: 'button', class: 'link', lang: currentLang() === 'en' ? 'zh-CN' : 'en',
           onclick: async () => { await setLang(currentLang() === 'en' ? 'zh-CN' : 'en'); const sk = document.querySelector('.skip'); if (sk) sk.textContent = t('skip.link'); render(); },
         }, t('lang.switch')),
-        user ? h('button', { type: 'button', class: 'link', onclick: logout }, t('nav.logout')) : null,
+        user ? h('button', { type: 'button', class: 'link', id: 'logout', onclick: logout }, t('nav.logout')) : null,
       ),
     ),
   );

@@ -3,7 +3,7 @@
 // upload (through the outbox, so a weak signal loses nothing) and the rating.
 
 import { h, replace } from './dom.js';
-import { api, items, ApiError } from './api.js';
+import { api, items, ApiError, DRAFT } from './api.js';
 import { t, tOr, ruleLang, dateTime, countdown } from './i18n.js';
 import { outbox, hazardTarget } from './outbox.js';
 import { cameraButton, queuePhotos, renderDevicePhotos } from './photos.js';
@@ -117,7 +117,7 @@ export async function hazardView(ctx) {
     const note = h('textarea', { id: 'proof-note', rows: 3, placeholder: t('merchant.proof_note_ph') });
     // The note is kept on the phone as it is typed: the camera app or a call may
     // take the page away before it is sent.
-    const draftKey = `safegrid.proof-note.${id}`;
+    const draftKey = `${DRAFT}proof-note.${id}`;
     const keepDraft = (v) => { try { if (v) localStorage.setItem(draftKey, v); else localStorage.removeItem(draftKey); } catch { /* private mode */ } };
     try { note.value = localStorage.getItem(draftKey) || ''; } catch { /* private mode */ }
     note.addEventListener('input', () => keepDraft(note.value));

@@ -1328,6 +1328,19 @@ const scenarios = {
     out.homeAfter = await home();
     await visit(page, 'mw-home-after', { fullPage: true });
 
+    // A note typed and not sent is the owner's alone: it goes at logout (a shop's
+    // phone passes between hands).
+    await page.goto(`${cfg.base}/merchant/hazards/${w.Overdue}`);
+    await page.waitForSelector('#proof-note');
+    await page.fill('#proof-note', '已清空通道，请复查');
+    await page.waitForTimeout(600);
+    out.draftKept = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('proof-note')).length);
+    await page.click('#logout');
+    await page.waitForSelector('#login');
+    out.draftsAfterLogout = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('proof-note')).length);
+    await login(page, 'merchant');
+    await page.waitForSelector('a[data-hazard-id]');
+
     // The bell.
     await page.waitForSelector('#bell[data-unread]');
     await page.click('#bell');
