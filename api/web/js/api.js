@@ -118,6 +118,19 @@ export function items(data) {
   return data?.items ?? [];
 }
 
+/** pages reads a list page after page, following its next cursor, until the
+ * list ends or at least max items are read; more says the list goes on past them. */
+export async function pages(path, params, max) {
+  const list = [];
+  let cursor = '';
+  for (;;) {
+    const data = await api.get(`${path}${api.qs({ ...params, cursor })}`);
+    list.push(...items(data));
+    if (!data?.next || list.length >= max) return { list, more: !!data?.next };
+    cursor = data.next;
+  }
+}
+
 const siteCache = new Map();
 /** site returns a site by id, fetched once per page load. */
 export function site(id) {

@@ -11,6 +11,7 @@ import { cameraButton, queuePhotos, renderDevicePhotos, serverPhotos } from './p
 import { evidenceSection } from './evidence.js';
 import { paperworkLinks, dossierLink } from './paperwork.js';
 import { determinationPanel } from './determination.js';
+import { officeListHref } from './office.js';
 
 /**
  * Actions offered per role and state; the server decides in the end. A
@@ -32,6 +33,9 @@ const ACTIONS = {
   },
 };
 const NEEDS_NOTE = new Set(['return_for_correction', 'withdraw', 'reinspect_present']);
+/** ASK_FIRST: actions that cannot be taken back (the hazard goes up a level, or
+ * closes as no hazard) ask once more on the same button before they are sent. */
+const ASK_FIRST = new Set(['escalate', 'withdraw']);
 const WITH_PHOTOS = new Set(['reinspect_fixed', 'reinspect_present']);
 
 /** people returns the names (and the responsible inspector's contact) of
@@ -156,6 +160,12 @@ export async function hazardPage(ctx) {
           return;
         }
       }
+      if (ASK_FIRST.has(a) && btn.dataset.confirming !== 'true') {
+        btn.dataset.confirming = 'true';
+        btn.textContent = t(`hazard.confirm.${a}`);
+        btn.id = `confirm-${a}`;
+        return;
+      }
       btn.disabled = true;
       try {
         const body = { note: note.value.trim() };
@@ -187,7 +197,7 @@ export async function hazardPage(ctx) {
   const events = (hz.events || []).slice().sort((a, b) => a.seq - b.seq);
   replace(root,
     h('header', { class: 'page-head' },
-      h('a', { href: role === 'inspector' ? '/inspector' : '/office/hazards', class: 'back' }, t('nav.back')),
+      h('a', { href: role === 'inspector' ? '/inspector' : officeListHref(), class: 'back' }, t('nav.back')),
       h('p', { class: 'muted' }, t('hazard.number', { id }), ' · ', h('span', { translate: 'no' }, hz.rule_code)),
       h('h1', null, text(rule.title) || hz.rule_code),
       h('p', { class: 'row wrap' }, stateChip(hz.state), severityChip(hz.severity), deadlineChip(hz),

@@ -3,7 +3,7 @@
 
 import { apiErrorText } from './errors.js';
 import { h, replace, svg } from './dom.js';
-import { api, items, site, hasRoute } from './api.js';
+import { api, items, pages, site, hasRoute } from './api.js';
 import { t, tOr, text, checkCodes, dateTime, percent, number, dateOnly } from './i18n.js';
 import { thumbURL, originalURL, flagScore, scoreMeaning, boxLabel } from './photos.js';
 import { stateChip, severityChip, deadlineChip } from './hazard.js';
@@ -69,8 +69,9 @@ function flagCard(f, onChange) {
           const updated = await api.post(`/api/v1/flags/${f.id}/${action}`, payload);
           Object.assign(f, updated);
           card.dataset.review = f.review;
-          draw();
+          await draw();
           onChange?.();
+          focusAfterDecision(card);
         } catch (e) {
           replace(err, apiErrorText(e));
           btn.disabled = false;
@@ -95,11 +96,11 @@ function flagCard(f, onChange) {
           h('div', { class: 'row' }, rejectBtn)),
         err);
     } else {
-      body.push(h('p', { class: f.review === 'confirmed' ? 'ok-text' : 'muted', role: 'status' },
+      body.push(h('p', { class: f.review === 'confirmed' ? 'ok-text decided' : 'muted decided', role: 'status', tabindex: '-1' },
         t(`flag.review.${f.review}`),
         f.reviewed_at ? ` · ${dateTime(f.reviewed_at)}` : '',
         f.hazard_id ? [' · ', h('a', { href: `/hazards/${f.hazard_id}`, class: 'hazard-link' }, t('flag.hazard_link', { id: f.hazard_id }))] : null,
-        f.reject_reason ? [' · ', h('q', null, f.reject_reason)] : null));
+        f.reject_reason ? [' · ', h('q', { translate: 'no' }, f.reject_reason)] : null));
     }
     replace(card,
       photoWithBoxes(f),
@@ -115,8 +116,17 @@ function flagCard(f, onChange) {
         flagReason(f),
         body));
   };
-  draw();
+  card.drawn = draw();
   return card;
+}
+
+/** focusAfterDecision moves the keyboard on to the next flag still pending after
+ * card (its note), or else to card's result, so a decision never drops the focus
+ * to the top of the page. */
+function focusAfterDecision(card) {
+  const next = [...document.querySelectorAll('article.flag[data-review=pending]')]
+    .find((c) => card.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING);
+  (next?.querySelector('input') || card.querySelector('.decided'))?.focus();
 }
 
 /** byPhoto groups the flags of one photo together, in the queue's order. */
@@ -142,9 +152,11 @@ export async function flagsView(ctx) {
           h('td', null, s.precision?.value === null || s.precision?.value === undefined ? '—' : `${percent(s.precision.value)} (${s.precision.num}/${s.precision.den})`))))) : null);
     } catch { replace(statsEl); }
   };
-  let list;
+  let list, next;
   try {
-    list = items(await api.get(`/api/v1/flags${api.qs({ review, code, limit: 50 })}`));
+    const first = await api.get(`/api/v1/flags${api.qs({ review, code, limit: 50 })}`);
+    list = items(first);
+    next = first?.next;
   } catch (err) {
     if (err.status === 404 && !(await hasRoute('/api/v1/flags'))) {
       return h('div', { class: 'page' }, h('h1', null, t('flag.queue_title')), h('p', { class: 'empty', id: 'not-available' }, t('common.not_available_yet')));
@@ -157,13 +169,34 @@ export async function flagsView(ctx) {
     h('option', { value: '' }, t('flag.all_codes')),
     checkCodes().map((c) => h('option', { value: c, selected: c === code }, tOr(`flag.code.${c}`, t('flag.unknown_code')))));
   loadStats();
+  const groups = (flags) => byPhoto(flags).map((group) => (group.length > 1
+    ? h('section', { class: 'photo-flags', dataset: { photoId: group[0].photo_id } }, h('h2', { class: 'group' }, t('flag.same_photo', { n: group.length })), group.map((f) => flagCard(f, loadStats)))
+    : flagCard(group[0], loadStats)));
+  const listEl = h('div', { class: 'flag-list', id: 'flag-list' }, groups(list));
+  // The queue comes 50 flags at a time: the next ones on request, the keyboard
+  // on the first of them.
+  const moreErr = h('p', { class: 'form-error', role: 'alert' });
+  const more = h('button', { type: 'button', id: 'flags-more', hidden: !next }, t('flag.more'));
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    replace(moreErr);
+    try {
+      const page = await api.get(`/api/v1/flags${api.qs({ review, code, limit: 50, cursor: next })}`);
+      const added = groups(items(page));
+      listEl.append(...added);
+      next = page?.next;
+      more.hidden = !next;
+      const firstNew = added[0]?.matches('article.flag') ? added[0] : added[0]?.querySelector('article.flag');
+      await firstNew?.drawn;
+      (firstNew?.querySelector('input') || firstNew?.querySelector('a, button'))?.focus();
+    } catch (e) { replace(moreErr, apiErrorText(e)); }
+    more.disabled = false;
+  });
   replace(root,
     h('h1', null, t('flag.queue_title')),
     h('p', { class: 'muted' }, t('flag.queue_intro')),
     h('div', { class: 'toolbar' }, tabs, h('label', { for: 'flag-code', class: 'inline' }, t('flag.code_label'), ' ', codeSel)),
-    list.length ? h('div', { class: 'flag-list', id: 'flag-list' }, byPhoto(list).map((group) => group.length > 1
-      ? h('section', { class: 'photo-flags', dataset: { photoId: group[0].photo_id } }, h('h2', { class: 'group' }, t('flag.same_photo', { n: group.length })), group.map((f) => flagCard(f, loadStats)))
-      : flagCard(group[0], loadStats))) : h('p', { class: 'empty', id: 'queue-empty' }, t(review === 'pending' ? 'flag.queue_empty' : 'flag.none')),
+    list.length ? [listEl, h('div', { class: 'row' }, more), moreErr] : h('p', { class: 'empty', id: 'queue-empty' }, t(review === 'pending' ? 'flag.queue_empty' : 'flag.none')),
     statsEl);
   return root;
 }
@@ -231,7 +264,16 @@ function hazardTable(list, { sort, sortHref } = {}) {
       h('td', { 'data-label': t('hazard.col.deadline') }, dateTime(hz.deadline), ' ', deadlineChip(hz))))));
 }
 
+/** LAST_LIST keeps, for this tab, the address of the office's list a hazard was
+ * opened from (its filters, search and sort), where the hazard page's back goes. */
+const LAST_LIST = 'safegrid.office-list';
+function rememberList() { try { sessionStorage.setItem(LAST_LIST, location.pathname + location.search); } catch { /* back goes to the list's default */ } }
+/** officeListHref is the address of the office list last shown in this tab. */
+export function officeListHref() { try { return sessionStorage.getItem(LAST_LIST) || '/office/hazards'; } catch { return '/office/hazards'; } }
+
 const SAVED_FILTERS = 'safegrid.saved-filters';
+/** HAZARD_LIST_MAX is the most hazards the list shows; the exports hold them all. */
+const HAZARD_LIST_MAX = 5000;
 function savedFilters() { try { return JSON.parse(localStorage.getItem(SAVED_FILTERS) || '[]'); } catch { return []; } }
 
 /** exportLinks are the CSV and Excel download buttons of a screen: href has
@@ -250,10 +292,13 @@ export async function hazardsView(ctx) {
   const f = { unit_id: q.get('unit_id') || '', state: q.get('state') ?? OPEN, severity: q.get('severity') || '', overdue: q.get('overdue') === 'true' };
   const search = q.get('q') || '';
   const sort = q.get('sort') || 'deadline';
+  rememberList();
   // The server searches (site, address, rule, number), so the search reaches past
   // the first page and the exports take it too.
   const apiFilter = { ...f, state: f.state === 'all' ? '' : f.state, q: search };
-  const [unitList, all] = await Promise.all([units().catch(() => []), api.get(`/api/v1/hazards${api.qs({ ...apiFilter, limit: 500 })}`).then(items)]);
+  // Every page of the list (the server pages by 500), so the count and the sort
+  // are of every hazard selected; past HAZARD_LIST_MAX the list says it is cut.
+  const [unitList, { list: all, more }] = await Promise.all([units().catch(() => []), pages('/api/v1/hazards', { ...apiFilter, limit: 500 }, HAZARD_LIST_MAX)]);
   const list = sortHazards(all, sort);
   const here = (over) => `/office/hazards${api.qs({ ...Object.fromEntries(q), ...over })}`;
   const unitSel = h('select', { id: 'f-unit', name: 'unit_id' }, h('option', { value: '' }, t('filter.all_units')), unitOptions(unitList, f.unit_id));
@@ -299,15 +344,17 @@ export async function hazardsView(ctx) {
     h('h1', null, t('hazard.list_title')),
     form,
     savedEl,
-    h('div', { class: 'row wrap' }, h('p', { class: 'muted', role: 'status', id: 'hazard-count' }, t('hazard.count', { n: list.length })),
+    h('div', { class: 'row wrap' }, h('p', { class: more ? 'warn-text' : 'muted', role: 'status', id: 'hazard-count', dataset: { more: String(more) } },
+      t(more ? 'hazard.count_more' : 'hazard.count', { n: list.length })),
       exportLinks('hazard', `/api/v1/hazards/export.{format}${api.qs(apiFilter)}`, t('filter.export_help'), 'export')),
     list.length ? hazardTable(list, { sort, sortHref: (s) => here({ sort: s }) }) : h('p', { class: 'empty' }, t('hazard.none')));
 }
 
 export async function determinationsView() {
+  rememberList();
   const [possible, under] = await Promise.all([
-    api.get(`/api/v1/hazards${api.qs({ severity: 'possibly_major', state: 'open,notified,reinspection_due,escalated', limit: 100 })}`).then(items),
-    api.get(`/api/v1/hazards${api.qs({ state: 'under_determination', limit: 100 })}`).then(items),
+    pages('/api/v1/hazards', { severity: 'possibly_major', state: 'open,notified,reinspection_due,escalated', limit: 500 }, HAZARD_LIST_MAX).then((r) => r.list),
+    pages('/api/v1/hazards', { state: 'under_determination', limit: 500 }, HAZARD_LIST_MAX).then((r) => r.list),
   ]);
   return h('div', { class: 'page wide-page' },
     h('h1', null, t('det.title')),
@@ -395,8 +442,10 @@ export async function kpiView(ctx) {
     replace(body, errorBox(err, () => ctx.navigate(location.pathname + location.search, { replace: true })));
     return root;
   }
+  // Each tile says what it counts, of what (the domain's definitions, inspect/kpi.go).
   const tile = (key, main, sub, cls = '') => h('div', { class: `kpi card ${cls}`, dataset: { kpi: key } },
-    h('div', { class: 'kpi-label' }, t(`kpi.${key}`)), h('div', { class: 'kpi-value' }, main), h('div', { class: 'muted' }, sub));
+    h('div', { class: 'kpi-label' }, t(`kpi.${key}`)), h('div', { class: 'kpi-value' }, main), h('div', { class: 'muted' }, sub),
+    h('p', { class: 'kpi-help small-text muted' }, t(`kpi.help.${key}`)));
   const rateTile = (key, r) => tile(key, r.value === null ? '—' : percent(r.value), r.den ? t('kpi.of', { num: number(r.num), den: number(r.den) }) : t('kpi.no_data'));
   const children = unitList.filter((u) => String(u.parent_id) === String(unit));
   const compare = h('section', { class: 'card' }, h('h2', null, t('kpi.by_unit')), h('p', { class: 'muted' }, t('common.loading')));
