@@ -1451,6 +1451,146 @@ const scenarios = {
     return { all, bySite, exported, byNumber, sorted, saved, reopened, groups };
   },
 
+  // The office's hazard list of every state in a district with hundreds of hazards.
+  async hazardListLong(ctx, page) {
+    await login(page, 'officer');
+    await page.goto(`${cfg.base}/office/hazards?state=all`);
+    await page.waitForSelector('#hazard-table', { timeout: 30000 });
+    const rows = await page.$$eval('#hazard-table tbody tr', (trs) => trs.map((tr) => Number(tr.dataset.hazardId)));
+    const count = (await page.locator('#hazard-count').innerText()).trim();
+    await visit(page, 'hazard-list-long');
+    return { rows, count };
+  },
+
+  // The review queue with more pending flags than one page holds.
+  async flagQueueLong(ctx, page) {
+    await login(page, 'officer');
+    await page.waitForSelector('#flag-list');
+    const cards = () => page.locator('article.flag').count();
+    const first = await cards();
+    if (await page.locator('#flags-more:visible').count()) {
+      await page.focus('#flags-more');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction((n) => document.querySelectorAll('article.flag').length > n, first);
+      await page.waitForFunction(() => document.activeElement && document.activeElement !== document.body && document.activeElement.id !== 'flags-more', null, { timeout: 5000 }).catch(() => {});
+    }
+    const focus = await page.evaluate(() => document.activeElement?.id || '');
+    await page.locator('#flag-list > :last-child').scrollIntoViewIfNeeded();
+    await visit(page, 'flag-queue-more', { keepScroll: true });
+    return { first, after: await cards(), moreLeft: await page.locator('#flags-more:visible').count(), focus };
+  },
+
+  // The safety office's day, walked by a district clerk at a desktop (every visit
+  // also photographs the phone): the review queue, a long hazard list filtered,
+  // sorted and left for a hazard and back, a hazard's actions, determinations,
+  // the map, assignment, plans and the KPIs; then the same screens in English.
+  async officeWalk(ctx, page) {
+    const out = { steps: [] };
+    const note = (k, v) => { out[k] = v; log(k, JSON.stringify(v)); };
+    const focus = () => page.evaluate(() => { const e = document.activeElement; return e ? `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''}` : ''; });
+    await login(page, 'officer');
+    const [first, second] = cfg.flags;
+    await page.waitForSelector(`#flag-${first}`);
+    await visit(page, 'walk-flags');
+    // Confirm a flag by keyboard: the note, Tab to the button, Enter.
+    await page.focus(`#confirm-note-${first}`);
+    await page.keyboard.type('走道内两辆电动车');
+    await page.keyboard.press('Tab');
+    note('tabAfterConfirmNote', await focus());
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`#flag-${first}:not([data-review=pending])`);
+    note('focusAfterConfirm', await focus());
+    await visit(page, 'walk-flags-confirmed', { keepScroll: true });
+    await page.click(`#flag-${second} .quick button >> nth=1`);
+    await page.click(`#flag-${second} button[data-action=reject]`);
+    await page.waitForSelector(`#flag-${second}[data-review=rejected]`);
+    note('focusAfterReject', await focus());
+    await visit(page, 'walk-flags-rejected', { keepScroll: true });
+    await page.click('nav.tabs a >> nth=3');
+    await page.waitForSelector('#flag-list, #queue-empty');
+    await visit(page, 'walk-flags-all', { fullPage: true });
+
+    // The hazard list: default, then every state and overdue, sorted by deadline.
+    await page.click('nav.nav a[href="/office/hazards"]');
+    await page.waitForSelector('#hazard-table, .empty');
+    note('listDefault', { rows: await page.locator('#hazard-table tbody tr').count(), count: await page.locator('#hazard-count').innerText() });
+    await visit(page, 'walk-hazards');
+    await page.selectOption('#f-state', 'all');
+    await page.check('#f-overdue');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForURL((u) => u.search.includes('overdue=true'));
+    await page.waitForSelector('#hazard-table, .empty');
+    await page.click('th a[data-sort=deadline]');
+    await page.waitForSelector('th[aria-sort=descending] a[data-sort=deadline]');
+    const listURL = page.url();
+    note('listFiltered', { url: listURL, rows: await page.locator('#hazard-table tbody tr').count(), count: await page.locator('#hazard-count').innerText() });
+    await visit(page, 'walk-hazards-overdue');
+
+    // A hazard due for re-inspection: escalate.
+    await page.goto(`${cfg.base}/office/hazards?state=all&overdue=true&sort=-deadline`);
+    await page.waitForSelector('#hazard-table');
+    await page.click(`tr[data-hazard-id="${cfg.reinspectId}"] td a >> nth=0`);
+    await page.waitForSelector('.hazard[data-hazard-id]');
+    await visit(page, 'walk-hazard-reinspection', { fullPage: true });
+    let posts = 0;
+    const countPosts = (r) => { if (r.method() === 'POST' && r.url().includes('/actions/')) posts++; };
+    page.on('request', countPosts);
+    await page.click('.actions button[data-action=escalate]');
+    await page.waitForTimeout(800);
+    note('afterOneEscalateClick', { posts, state: await page.getAttribute('.hazard[data-hazard-id]', 'data-state'), asks: (await page.locator('#confirm-escalate').count()) ? (await page.locator('#confirm-escalate').innerText()).trim() : '' });
+    await visit(page, 'walk-hazard-escalate-click', { keepScroll: true });
+    if (await page.locator('#confirm-escalate').count()) {
+      await page.click('#confirm-escalate');
+      await page.waitForSelector('.hazard[data-state=escalated]');
+    }
+    page.off('request', countPosts);
+    note('afterEscalate', { posts, state: await page.getAttribute('.hazard[data-hazard-id]', 'data-state') });
+    await visit(page, 'walk-hazard-escalated', { fullPage: true });
+    await page.click('header.page-head a.back');
+    await page.waitForSelector('#hazard-table, .empty');
+    note('backTo', new URL(page.url()).pathname + new URL(page.url()).search);
+
+    // An open hazard: notify with an instruction.
+    await page.goto(`${cfg.base}/hazards/${cfg.openId}`);
+    await page.waitForSelector('.actions button[data-action=notify]');
+    await page.fill('#action-note', '请于三日内更换灭火器并拍照上传');
+    await visit(page, 'walk-hazard-open', { fullPage: true });
+    await page.click('.actions button[data-action=notify]');
+    await page.waitForSelector('.hazard[data-state=notified]');
+    note('afterNotify', { focus: await focus(), events: await page.locator('#hazard-events li').count() });
+    await visit(page, 'walk-hazard-notified', { fullPage: true });
+
+    await page.click('nav.nav a[href="/office/determinations"]');
+    await page.waitForSelector('main h1');
+    await visit(page, 'walk-determinations', { fullPage: true });
+    await page.click('nav.nav a[href="/office/map"]');
+    await page.waitForSelector('#map[data-ready=true], .empty', { timeout: 30000 }).catch(() => {});
+    await visit(page, 'walk-map');
+    await page.click('nav.nav a[href="/office/assign"]');
+    await page.waitForSelector('#assign-form');
+    await visit(page, 'walk-assign', { fullPage: true });
+    await page.click('nav.nav a[href="/office/plans"]');
+    await page.waitForSelector('main h1');
+    await visit(page, 'walk-plans');
+    await page.click('nav.nav a[href="/office/kpi"]');
+    await page.waitForSelector('.kpi-grid');
+    await page.waitForSelector('#kpi-trend svg');
+    await page.waitForSelector('#kpi-inspectors table, #kpi-inspectors p:not(.muted)');
+    note('kpiTiles', await page.$$eval('.kpi', (els) => els.map((e) => ({ kpi: e.dataset.kpi, help: e.querySelector('.kpi-help')?.textContent.trim() || '' }))));
+    await visit(page, 'walk-kpi', { fullPage: true });
+
+    await setLang(page, 'en');
+    for (const [path, name, sel] of [['/office/flags?review=all', 'walk-en-flags', '#flag-list, #queue-empty'], ['/office/hazards', 'walk-en-hazards', '#hazard-table, .empty'],
+      [`/hazards/${cfg.reinspectId}`, 'walk-en-hazard', '.hazard'], ['/office/determinations', 'walk-en-determinations', 'main h1'], ['/office/kpi', 'walk-en-kpi', '#kpi-trend svg']]) {
+      await page.goto(cfg.base + path);
+      await page.waitForSelector(sel);
+      await page.waitForTimeout(300);
+      await visit(page, name, { fullPage: true });
+    }
+    await setLang(page, 'zh-CN');
+    return out;
+  },
+
   // Evidence by keyboard: the inspector deletes a photo not yet sent and retakes
   // it; the uploaded photo opens in the app's viewer with Enter and closes with
   // Escape, the focus back on the photo. The hazard page shows the three labelled
@@ -1702,7 +1842,7 @@ Object.assign(scenarios, walkScenarios);
 async function main() {
   const scenario = scenarios[cfg.scenario];
   if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
-  const desktop = ['plans', 'officeAtWork', 'reviewer', 'determination', 'hazardListAll', 'exportHazards', 'exportKPI', 'confirmOwn', 'map', 'language', 'proofCheck'].includes(cfg.scenario);
+  const desktop = ['plans', 'officeAtWork', 'reviewer', 'determination', 'hazardListAll', 'exportHazards', 'exportKPI', 'confirmOwn', 'map', 'language', 'proofCheck', 'officeWalk', 'hazardListLong', 'flagQueueLong'].includes(cfg.scenario);
   const ctx = await chromium.launchPersistentContext(cfg.profileDir, {
     executablePath: cfg.chromium,
     headless: true,
