@@ -3,7 +3,7 @@
 // each can move to another day, and one not yet started to another inspector.
 
 import { h, replace } from './dom.js';
-import { api, items } from './api.js';
+import { api, items, pages } from './api.js';
 import { t } from './i18n.js';
 import { apiErrorText } from './errors.js';
 
@@ -12,8 +12,10 @@ const OPEN = ['assigned', 'in_progress', 'returned'];
 export async function assignView(ctx) {
   const [users, sites, inspections] = await Promise.all([
     api.get('/api/v1/users').then(items),
-    api.get('/api/v1/sites?limit=500').then(items),
-    api.get('/api/v1/inspections?limit=500').then(items),
+    // Every site and inspection, page after page: a site past the first page
+    // must still be assignable, and each inspector's load count them all.
+    pages('/api/v1/sites', { limit: 500 }, Infinity).then((r) => r.list),
+    pages('/api/v1/inspections', { limit: 500 }, Infinity).then((r) => r.list),
   ]);
   const inspectors = users.filter((u) => u.role === 'inspector');
   const open = inspections.filter((i) => OPEN.includes(i.status));

@@ -5,7 +5,7 @@
 // their grids (the box around each grid's sites).
 
 import { h, replace } from './dom.js';
-import { api, items } from './api.js';
+import { api, items, pages } from './api.js';
 import { t } from './i18n.js';
 import { dossierLink } from './paperwork.js';
 
@@ -33,8 +33,9 @@ const GRID_COLORS = ['#0f4c81', '#1e7b3c', '#8a5a00', '#6b2d8c', '#b3261e', '#00
 export async function mapView(ctx) {
   const [cfg, sites, hazards, units] = await Promise.all([
     appConfig(),
-    api.get('/api/v1/sites?limit=500').then(items),
-    api.get('/api/v1/hazards?state=open,returned,notified,rectification_submitted,reinspection_due,escalated,under_determination&limit=500').then(items),
+    // Every site and open hazard, page after page (a district has thousands).
+    pages('/api/v1/sites', { limit: 500 }, Infinity).then((r) => r.list),
+    pages('/api/v1/hazards', { state: 'open,returned,notified,rectification_submitted,reinspection_due,escalated,under_determination', limit: 500 }, Infinity).then((r) => r.list),
     api.get('/api/v1/units').then(items).catch(() => []),
   ]);
   const gridName = new Map(units.map((u) => [u.id, u.name]));
