@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -200,6 +201,35 @@ func TestReviewQueuePastFifty(t *testing.T) {
 	}
 	if want := fmt.Sprintf("confirm-note-%d", flags[50]); got.Focus != want {
 		t.Errorf("after showing more the focus is on %q, want the first new flag's note (%s)", got.Focus, want)
+	}
+	if len(got.PageErrors) > 0 {
+		t.Errorf("uncaught errors in the page: %v", got.PageErrors)
+	}
+}
+
+// TestAssignAndMapPastFiveHundredSites: with 510 more sites in the district, the
+// assignment screen offered the first 500 sites (the newest could not be given
+// to an inspector at all) and the map plotted 500.
+func TestAssignAndMapPastFiveHundredSites(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var newest int64
+	if err := f.db.Pool.QueryRow(context.Background(), `WITH added AS (INSERT INTO sites (name, type, address, lat, lng, grid_id, profile)
+		SELECT '商铺' || i, 'restaurant', '玉林北路 ' || i || ' 号', 30.62 + i * 0.00002, 104.04 + i * 0.00002, $1, '{}'
+		FROM generate_series(1, 510) AS i RETURNING id) SELECT max(id) FROM added`, f.grid.ID).Scan(&newest); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Sites      []int64  `json:"sites"`
+		Markers    int      `json:"markers"`
+		PageErrors []string `json:"pageErrors"`
+	}
+	runDriver(t, f, "sitesLong", map[string]any{}, &got)
+	if len(got.Sites) != 511 || !slices.Contains(got.Sites, newest) {
+		t.Errorf("the assignment screen offers %d sites (the newest, %d, offered: %v); want all 511", len(got.Sites), newest, slices.Contains(got.Sites, newest))
+	}
+	if got.Markers != 511 {
+		t.Errorf("the map plots %d sites, want all 511", got.Markers)
 	}
 	if len(got.PageErrors) > 0 {
 		t.Errorf("uncaught errors in the page: %v", got.PageErrors)

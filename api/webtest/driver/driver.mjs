@@ -1480,6 +1480,18 @@ const scenarios = {
     return { first, after: await cards(), moreLeft: await page.locator('#flags-more:visible').count(), focus };
   },
 
+  // The assignment screen and the map of a district with more sites than one page holds.
+  async sitesLong(ctx, page) {
+    await login(page, 'officer');
+    await page.goto(`${cfg.base}/office/assign`);
+    await page.waitForSelector('#a-site');
+    const sites = await page.$$eval('#a-site option', (os) => os.map((o) => Number(o.value)).filter((v) => v > 0));
+    await page.goto(`${cfg.base}/office/map`);
+    await page.waitForSelector('#map[data-ready=true]', { timeout: 60000 });
+    const markers = Number(await page.getAttribute('#map', 'data-markers'));
+    return { sites, markers };
+  },
+
   // The safety office's day, walked by a district clerk at a desktop (every visit
   // also photographs the phone): the review queue, a long hazard list filtered,
   // sorted and left for a hazard and back, a hazard's actions, determinations,
@@ -1842,7 +1854,7 @@ Object.assign(scenarios, walkScenarios);
 async function main() {
   const scenario = scenarios[cfg.scenario];
   if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
-  const desktop = ['plans', 'officeAtWork', 'reviewer', 'determination', 'hazardListAll', 'exportHazards', 'exportKPI', 'confirmOwn', 'map', 'language', 'proofCheck', 'officeWalk', 'hazardListLong', 'flagQueueLong'].includes(cfg.scenario);
+  const desktop = ['plans', 'officeAtWork', 'reviewer', 'determination', 'hazardListAll', 'exportHazards', 'exportKPI', 'confirmOwn', 'map', 'language', 'proofCheck', 'officeWalk', 'hazardListLong', 'flagQueueLong', 'sitesLong'].includes(cfg.scenario);
   const ctx = await chromium.launchPersistentContext(cfg.profileDir, {
     executablePath: cfg.chromium,
     headless: true,
