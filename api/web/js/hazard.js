@@ -164,6 +164,14 @@ export async function hazardPage(ctx) {
         btn.dataset.confirming = 'true';
         btn.textContent = t(`hazard.confirm.${a}`);
         btn.id = `confirm-${a}`;
+        // Escape takes the question back.
+        btn.addEventListener('keydown', function takeBack(e) {
+          if (e.key !== 'Escape') return;
+          btn.removeEventListener('keydown', takeBack);
+          delete btn.dataset.confirming;
+          btn.textContent = t(`action.${a}`);
+          btn.removeAttribute('id');
+        });
         return;
       }
       btn.disabled = true;
