@@ -103,6 +103,11 @@ func TestOfficeWalk(t *testing.T) {
 			State string `json:"state"`
 			Asks  string `json:"asks"`
 		} `json:"afterOneEscalateClick"`
+		AfterEscape struct {
+			Posts       int    `json:"posts"`
+			Label       string `json:"label"`
+			StillAsking int    `json:"stillAsking"`
+		} `json:"afterEscape"`
 		AfterEscalate struct {
 			Posts int    `json:"posts"`
 			State string `json:"state"`
@@ -128,6 +133,9 @@ func TestOfficeWalk(t *testing.T) {
 	// Escalating asks once more; only the confirmation escalates.
 	if e := got.AfterOneEscalateClick; e.Posts != 0 || e.State != "reinspection_due" || e.Asks == "" {
 		t.Errorf("one click on escalate: %d actions sent, hazard %s, question %q; want nothing sent until a confirmation is asked for", e.Posts, e.State, e.Asks)
+	}
+	if e := got.AfterEscape; e.Posts != 0 || e.StillAsking != 0 || e.Label != "升级" {
+		t.Errorf("Escape on the question: %d actions sent, button %q, still asking: %d; want the plain 升级 back and nothing sent", e.Posts, e.Label, e.StillAsking)
 	}
 	if e := got.AfterEscalate; e.Posts != 1 || e.State != "escalated" || f.hazard(t, reinspect).State != inspect.StateEscalated {
 		t.Errorf("after the confirmation: %d actions sent, page says %s; want one escalation", e.Posts, e.State)

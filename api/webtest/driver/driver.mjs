@@ -1551,6 +1551,15 @@ const scenarios = {
     await page.waitForTimeout(800);
     note('afterOneEscalateClick', { posts, state: await page.getAttribute('.hazard[data-hazard-id]', 'data-state'), asks: (await page.locator('#confirm-escalate').count()) ? (await page.locator('#confirm-escalate').innerText()).trim() : '' });
     await visit(page, 'walk-hazard-escalate-click', { keepScroll: true });
+    // Escape takes the question back; asked again, the confirmation escalates.
+    let escaped = '';
+    if (await page.locator('#confirm-escalate').count()) {
+      await page.focus('#confirm-escalate');
+      await page.keyboard.press('Escape');
+      escaped = (await page.locator('.actions button[data-action=escalate]').innerText()).trim();
+      note('afterEscape', { posts, label: escaped, stillAsking: await page.locator('#confirm-escalate').count() });
+      await page.click('.actions button[data-action=escalate]');
+    }
     if (await page.locator('#confirm-escalate').count()) {
       await page.click('#confirm-escalate');
       await page.waitForSelector('.hazard[data-state=escalated]');
