@@ -58,7 +58,7 @@ export async function assignView(ctx) {
         h('tbody', null, inspectors.map((u) => h('tr', { dataset: { inspectorId: u.id } }, h('td', { translate: 'no' }, name(u)), h('td', null, String(load.get(u.id)))))))),
     h('section', { class: 'card' }, h('h2', null, t('assign.waiting'), ' ', h('span', { class: 'count' }, waiting.length)),
       h('p', { class: 'muted small-text' }, t('assign.waiting_help')),
-      waiting.length ? h('table', { class: 'table compact', id: 'open-inspections' },
+      waiting.length ? h('table', { class: 'table compact stacks', id: 'open-inspections' },
         h('thead', null, h('tr', null, [t('assign.site'), t('assign.due'), t('assign.inspector'), ''].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', null, waiting.map((i) => openRow(ctx, i, siteName, inspectorOptions, inspectors, name)))) : h('p', { class: 'muted' }, t('assign.none_waiting'))));
 }
@@ -98,5 +98,7 @@ function openRow(ctx, i, siteName, inspectorOptions, inspectors, name) {
       save.disabled = false;
     }
   } }, t('assign.save'));
-  return h('tr', { dataset: { inspectionId: i.id } }, h('td', { translate: 'no' }, siteName.get(i.site_id) || ''), h('td', null, due), h('td', null, who), h('td', null, save, ' ', status));
+  // On a phone each row stacks, its cells labelled (app.css, .stacks).
+  return h('tr', { dataset: { inspectionId: i.id } }, h('td', { 'data-label': t('assign.site') }, h('span', { translate: 'no' }, siteName.get(i.site_id) || '')),
+    h('td', { 'data-label': t('assign.due') }, due), h('td', { 'data-label': t('assign.inspector') }, who), h('td', { 'data-label': '' }, save, ' ', status));
 }
