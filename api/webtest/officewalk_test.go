@@ -115,6 +115,11 @@ func TestOfficeWalk(t *testing.T) {
 		ListFiltered struct {
 			URL string `json:"url"`
 		} `json:"listFiltered"`
+		AssignPhoneSite struct {
+			Text  string `json:"text"`
+			Width int    `json:"width"`
+			Lines int    `json:"lines"`
+		} `json:"assignPhoneSite"`
 		BackTo   string `json:"backTo"`
 		KPITiles []struct {
 			KPI  string `json:"kpi"`
@@ -143,6 +148,10 @@ func TestOfficeWalk(t *testing.T) {
 	// Back from a hazard: the list as it was left, filters and sort kept.
 	if want := strings.TrimPrefix(got.ListFiltered.URL, f.base); got.BackTo != want {
 		t.Errorf("back from the hazard page goes to %q, want the list as it was left (%s)", got.BackTo, want)
+	}
+	// On a phone the assignment's open inspections name their site on one line.
+	if s := got.AssignPhoneSite; s.Text != f.site.Name || s.Lines != 1 {
+		t.Errorf("on a phone the open inspection's site %q takes %d lines, %d px wide; want it on one line", s.Text, s.Lines, s.Width)
 	}
 	// Every KPI says what it counts.
 	if len(got.KPITiles) != 5 {

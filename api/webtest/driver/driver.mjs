@@ -1591,6 +1591,17 @@ const scenarios = {
     await page.click('nav.nav a[href="/office/assign"]');
     await page.waitForSelector('#assign-form');
     await visit(page, 'walk-assign', { fullPage: true });
+    // On a phone: the open inspections' site names stay readable.
+    await page.setViewportSize(PHONE);
+    await page.waitForTimeout(150);
+    note('assignPhoneSite', await page.$eval('#open-inspections tbody tr td:first-child', (td) => {
+      const range = document.createRange();
+      const text = document.createTreeWalker(td, NodeFilter.SHOW_TEXT).nextNode();
+      range.selectNodeContents(text || td);
+      const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+      return { text: td.textContent.trim(), width: Math.round(Math.max(0, ...rects.map((r) => r.right)) - Math.min(...rects.map((r) => r.left))), lines: new Set(rects.map((r) => Math.round(r.top))).size };
+    }));
+    await page.setViewportSize(DESKTOP);
     await page.click('nav.nav a[href="/office/plans"]');
     await page.waitForSelector('main h1');
     await visit(page, 'walk-plans');
