@@ -189,7 +189,7 @@ export async function hazardPage(ctx) {
     replace(actionsEl,
       h('h2', null, t('hazard.actions')),
       needPhotos ? h('div', null,
-        cameraButton({ id: 'hazard-cam', label: t('photo.take_reinspect'), onFiles: async (files) => replace(err, (await queuePhotos(files, target, { hazardId: id })).join(' ')) }),
+        cameraButton({ id: 'hazard-cam', label: t('photo.take_reinspect'), onFiles: async (files) => replace(err, (await queuePhotos(files, target, { hazardId: id })).map((p) => [p, ' '])) }),
         photosEl) : null,
       h('label', { for: 'action-note' }, t('hazard.action_note')), note, err,
       h('div', { class: 'row wrap' }, offered.map((a) => {
