@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +37,7 @@ func TestRescheduleInspection(t *testing.T) {
 		"missing":              map[string]string{},
 		"not a time":           map[string]string{"due": "tomorrow"},
 		"a number":             map[string]int{"due": 1764547200},
+		"among many keys":      manyKeys("due", `"tomorrow"`, 50000),
 	} {
 		r := w.do(officer, "POST", path, body)
 		if e := r.ErrorBody(t); r.Status != 400 || e.Field != "due" {
@@ -55,4 +58,17 @@ func TestRescheduleInspection(t *testing.T) {
 	if r := w.do(officer, "POST", fmt.Sprintf("/api/v1/inspections/%d/reschedule", done.ID), api.RescheduleInput{Due: due}); r.Status != 409 {
 		t.Errorf("rescheduling a submitted inspection: %d %s, want 409", r.Status, r.Body)
 	}
+}
+
+// manyKeys is a JSON object whose first field is name: value, followed by n other
+// fields: a hostile body whose bad field the server must still name, without
+// trying every key.
+func manyKeys(name, value string, n int) json.RawMessage {
+	var b strings.Builder
+	b.WriteString(`{"` + name + `":` + value)
+	for i := range n {
+		fmt.Fprintf(&b, `,"k%d":%d`, i, i)
+	}
+	b.WriteString("}")
+	return json.RawMessage(b.String())
 }
