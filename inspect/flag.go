@@ -46,9 +46,10 @@ type AIFlag struct {
 	RejectReason string    `json:"reject_reason,omitempty"`
 	HazardID     int64     `json:"hazard_id,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
-	// RecordedHazardID is the hazard of the same rule the photo already shows: the
-	// one the inspector recorded on the item the photo answers, or the hazard a
-	// proof photo was sent for. Confirming the flag joins it; it is no new sighting.
+	// RecordedHazardID is, for a pending flag in the review queue, the hazard of
+	// the same rule the photo already shows: the one the inspector recorded on the
+	// item the photo answers, or the hazard a proof photo was sent for. Confirming
+	// the flag joins it; it is no new sighting. 0 elsewhere.
 	RecordedHazardID int64 `json:"recorded_hazard_id,omitempty"`
 }
 

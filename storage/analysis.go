@@ -142,13 +142,20 @@ func (s *FlagService) AddManualFlag(ctx context.Context, p inspect.Principal, ph
 	return out, err
 }
 
-const flagColumns = `f.id, f.photo_id, f.site_id, f.rule_code, f.code, f.status, f.score, f.boxes, f.reason, f.manual,
+// flagBase are the columns of an AI flag; flagColumns adds none for
+// recorded_hazard_id, queueFlagColumns works it out for a pending flag (three
+// primary-key lookups a row: only the review queue shows it).
+const flagBase = `f.id, f.photo_id, f.site_id, f.rule_code, f.code, f.status, f.score, f.boxes, f.reason, f.manual,
 	f.model_name, f.model_sha256, f.review, COALESCE(f.reviewed_by, 0) AS reviewed_by,
-	COALESCE(f.reviewed_at, 'epoch') AS reviewed_at, f.reject_reason, COALESCE(f.hazard_id, 0) AS hazard_id, f.created_at,
-	COALESCE((SELECT h.id FROM photos ph
+	COALESCE(f.reviewed_at, 'epoch') AS reviewed_at, f.reject_reason, COALESCE(f.hazard_id, 0) AS hazard_id, f.created_at`
+
+const flagColumns = flagBase + `, 0::bigint AS recorded_hazard_id`
+
+const queueFlagColumns = flagBase + `,
+	CASE WHEN f.review = 'pending' THEN COALESCE((SELECT h.id FROM photos ph
 		LEFT JOIN inspection_items ii ON ii.inspection_id = ph.inspection_id AND ii.code = ph.item_code
 		JOIN hazards h ON h.id = COALESCE(ph.hazard_id, ii.hazard_id)
-		WHERE ph.id = f.photo_id AND h.rule_code = f.rule_code), 0) AS recorded_hazard_id`
+		WHERE ph.id = f.photo_id AND h.rule_code = f.rule_code), 0) ELSE 0 END AS recorded_hazard_id`
 
 // flagRow scans boxes from jsonb.
 type flagRow struct {

@@ -60,7 +60,7 @@ func (s *FlagService) Flags(ctx context.Context, p inspect.Principal, f inspect.
 		args = append(args, all, f.Review)
 	}
 	rows, err := s.db.Pool.Query(ctx, `WITH page AS (`+page+`)
-		SELECT `+flagColumns+` FROM page JOIN ai_flags f ON f.id = page.id ORDER BY f.id`, args...)
+		SELECT `+queueFlagColumns+` FROM page JOIN ai_flags f ON f.id = page.id ORDER BY f.id`, args...)
 	return collectAs(rows, err, flagRow.flag)
 }
 
